@@ -28,10 +28,8 @@ def _transcription(game, learner, key, steps):
         return z / z.sum(-1, keepdims=True)
 
     for i in range(steps):
-        sub = jax.random.fold_in(run_key, i)
-        key_act, key_env = jax.random.split(sub)
-        u = np.asarray(jax.random.uniform(key_act, (2,)), dtype=np.float64)
-        u_env = float(jax.random.uniform(key_env))
+        u = np.asarray(jax.random.uniform(jax.random.fold_in(run_key, i), (3,)), dtype=np.float64)
+        u_env = u[2]
         alpha = learner.step_size.largest
         beta = c * alpha
         for p in range(2):

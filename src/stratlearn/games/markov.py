@@ -52,6 +52,8 @@ class MarkovGame:
         col_rewards: ``r²``, shape (S, A, B).
         next_states: successor indices, int32, shape (S, A, B, K).
         next_probs: their probabilities, shape (S, A, B, K); each (s, a, b) row sums to 1.
+        next_cdf: their running sums along K (derived, kept so that sampling a successor is one comparison per
+            successor: a cumulative sum inside a vmapped scan costs several times more on the CPU).
         initial: the initial state distribution ``p₀``, shape (S,).
         discount: ``γ``, a 0-d array (a leaf, so games with different discounts can be stacked and vmapped).
         is_zero_sum, finite_horizon, name: static metadata.
@@ -61,6 +63,7 @@ class MarkovGame:
     col_rewards: Any
     next_states: Any
     next_probs: Any
+    next_cdf: Any
     initial: Any
     discount: Any
     is_zero_sum: bool
@@ -123,10 +126,11 @@ class MarkovGame:
                 ("" if finite_horizon else " (γ = 1 needs finite_horizon=True and a game that ends)"))
         if finite_horizon:
             _check_finite_horizon(succ, probs, r1, r2)
-        for arr in (r1, r2, succ, probs, p0):
+        cdf = np.cumsum(probs, axis=-1)
+        for arr in (r1, r2, succ, probs, cdf, p0):
             arr.setflags(write=False)
         for field, value in (("row_rewards", r1), ("col_rewards", r2), ("next_states", succ),
-                             ("next_probs", probs), ("initial", p0), ("discount", np.asarray(gamma)),
+                             ("next_probs", probs), ("next_cdf", cdf), ("initial", p0), ("discount", np.asarray(gamma)),
                              ("is_zero_sum", bool(np.array_equal(r2, -r1))), ("finite_horizon", bool(finite_horizon)),
                              ("name", str(name))):
             object.__setattr__(self, field, value)
@@ -182,10 +186,13 @@ class MarkovGame:
 
     def sample_transition(self, key, state, a, b):
         """One step from ``state`` under ``(a, b)``: ``(next_state, row_reward, col_reward)``, jit/vmap-able."""
-        from ..learners.base import sample_action
+        return self.transition_at(jax.random.uniform(key, dtype=jnp.asarray(self.next_probs).dtype), state, a, b)
 
-        probs = jnp.asarray(self.next_probs)[state, a, b]
-        k = sample_action(jax.random.uniform(key, dtype=probs.dtype), probs)
+    def transition_at(self, u, state, a, b):
+        """Like :meth:`sample_transition` with the uniform number ``u`` in [0, 1) given (the successor is found by
+        inverting the CDF at ``u``), so a learner can draw all the random numbers of a step at once."""
+        cdf = jnp.asarray(self.next_cdf)[state, a, b]
+        k = jnp.minimum(jnp.sum(cdf <= u), cdf.shape[-1] - 1)  # clipped: a CDF may round to just below 1
         next_state = jnp.asarray(self.next_states)[state, a, b, k]
         return next_state, jnp.asarray(self.row_rewards)[state, a, b], jnp.asarray(self.col_rewards)[state, a, b]
 

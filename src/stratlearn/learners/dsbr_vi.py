@@ -111,41 +111,38 @@ class DSBRValueIteration(MarkovLearner):
         s = st.state
         A, B = st.row_q.shape[-1], st.col_q.shape[-1]
         f = st.row_q.dtype
-        # first touch of s in this outer iteration: record v_t(s), then reset q(s), π(s) (line 1)
+        # first touch of s in this outer iteration: record v_t(s), then reset q(s), π(s) (line 1). The row of s is
+        # read once, updated locally and written back once per array (scatters dominate the cost of a step).
         fresh = st.epoch[s] != st.t
-        v1, v2 = self._value(st, s, 0), self._value(st, s, 1)
-        st = st._replace(
-            row_values=st.row_values.at[s].set(jnp.where(fresh, v1, st.row_values[s])),
-            col_values=st.col_values.at[s].set(jnp.where(fresh, v2, st.col_values[s])),
-            row_q=st.row_q.at[s].set(jnp.where(fresh, 0.0, st.row_q[s])),
-            col_q=st.col_q.at[s].set(jnp.where(fresh, 0.0, st.col_q[s])),
-            row_policy=st.row_policy.at[s].set(jnp.where(fresh, 1.0 / A, st.row_policy[s])),
-            col_policy=st.col_policy.at[s].set(jnp.where(fresh, 1.0 / B, st.col_policy[s])),
-            stamp=st.stamp.at[s].set(jnp.where(fresh, st.log_decay, st.stamp[s])),
-            epoch=st.epoch.at[s].set(st.t))
+        v1_s = jnp.where(fresh, self._value(st, s, 0), st.row_values[s])
+        v2_s = jnp.where(fresh, self._value(st, s, 1), st.col_values[s])
+        q1_s = jnp.where(fresh, 0.0, st.row_q[s])
+        q2_s = jnp.where(fresh, 0.0, st.col_q[s])
+        stamp_s = jnp.where(fresh, st.log_decay, st.stamp[s])
         alpha = self.step_size(st.k).astype(f)
         beta = self.policy_rate_ratio * alpha
         log_decay = st.log_decay + jnp.log1p(-beta)
         # line 4 at the visited state (the others are brought up to date when next read)
-        pi1 = self._current(st.row_q[s], st.row_policy[s], st.stamp[s], log_decay)
-        pi2 = self._current(st.col_q[s], st.col_policy[s], st.stamp[s], log_decay)
+        pi1 = self._current(q1_s, jnp.where(fresh, 1.0 / A, st.row_policy[s]), stamp_s, log_decay)
+        pi2 = self._current(q2_s, jnp.where(fresh, 1.0 / B, st.col_policy[s]), stamp_s, log_decay)
         # line 5: act, observe the next state and the own reward
-        key_act, key_env = jax.random.split(key)
-        u = jax.random.uniform(key_act, (2,), dtype=f)
+        u = jax.random.uniform(key, (3,), dtype=f)  # one draw for both actions and the transition
         a, b = sample_action(u[0], pi1), sample_action(u[1], pi2)
-        nxt, r1, r2 = game.sample_transition(key_env, s, a, b)
+        nxt, r1, r2 = game.transition_at(u[2], s, a, b)
         gamma = jnp.asarray(game.discount, f)
-        target1 = r1 + gamma * self._value(st, nxt, 0)
-        target2 = r2 + gamma * self._value(st, nxt, 1)
+        again = nxt == s  # the successor's value is the one just recorded
+        target1 = r1 + gamma * jnp.where(again, v1_s, self._value(st, nxt, 0))
+        target2 = r2 + gamma * jnp.where(again, v2_s, self._value(st, nxt, 1))
         # line 6: TD step on the played (state, action)
-        row_q = st.row_q.at[s, a].add(alpha * (target1 - st.row_q[s, a]))
-        col_q = st.col_q.at[s, b].add(alpha * (target2 - st.col_q[s, b]))
+        q1_s = q1_s.at[a].add(alpha * (target1 - q1_s[a]))
+        q2_s = q2_s.at[b].add(alpha * (target2 - q2_s[b]))
         k = st.k + 1
         boundary = k >= self.inner_steps  # line 8 (applied lazily): the next outer iteration starts
         return st._replace(
-            row_q=row_q, col_q=col_q,
+            row_q=st.row_q.at[s].set(q1_s), col_q=st.col_q.at[s].set(q2_s),
             row_policy=st.row_policy.at[s].set(pi1), col_policy=st.col_policy.at[s].set(pi2),
-            stamp=st.stamp.at[s].set(log_decay),
+            row_values=st.row_values.at[s].set(v1_s), col_values=st.col_values.at[s].set(v2_s),
+            stamp=st.stamp.at[s].set(log_decay), epoch=st.epoch.at[s].set(st.t),
             log_decay=jnp.where(boundary, 0.0, log_decay),
             log_decay_end=jnp.where(boundary, log_decay, st.log_decay_end),
             state=nxt, k=jnp.where(boundary, 0, k), t=jnp.where(boundary, st.t + 1, st.t))
