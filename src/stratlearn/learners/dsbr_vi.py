@@ -41,19 +41,42 @@ __all__ = ["DSBRValueIteration", "DSBRVIState"]
 
 
 class DSBRVIState(NamedTuple):
-    row_q: jax.Array        # q¹ (S, A), valid for states touched in the current outer iteration
-    col_q: jax.Array        # q² (S, B)
-    row_policy: jax.Array   # π¹ (S, A) as of stamp(s)
-    col_policy: jax.Array   # π² (S, B)
-    stamp: jax.Array        # (S,) the L at which the state's policies were last brought up to date
-    epoch: jax.Array        # (S,) int32: the outer iteration in which the state was last touched (−1: never)
-    row_values: jax.Array   # v¹_t(s), valid where epoch(s) == t
-    col_values: jax.Array   # v²_t(s)
-    log_decay: jax.Array    # L_k = Σ_{j<k} log(1 − β_j) in the current outer iteration
+    """The learner's state. ``table`` holds one row per state, ``[q¹ (A) | q² (B) | π¹ (A) | π² (B) | v¹ | v² | stamp |
+    epoch]``: the q-values (valid for states touched in the current outer iteration), the policies as of ``stamp`` (the
+    ``L`` at which they were last brought up to date), the values ``v^i_t`` (valid where ``epoch == t``) and the outer
+    iteration in which the state was last touched (−1: never; a small integer, exact in floating point). One table,
+    read at ``S_k`` and ``S_{k+1}`` and written at ``S_k``, lets XLA update it in place; separate arrays read at one
+    state and written at another were copied whole at every step (measured: 3·10^3 samples/s on 10^5 states)."""
+
+    table: jax.Array          # (S, 2A + 2B + 4)
+    log_decay: jax.Array      # L_k = Σ_{j<k} log(1 − β_j) in the current outer iteration
     log_decay_end: jax.Array  # L_K of the previous outer iteration
-    state: jax.Array        # S_k
-    k: jax.Array            # inner index
-    t: jax.Array            # outer index
+    state: jax.Array          # S_k
+    k: jax.Array              # inner index
+    t: jax.Array              # outer index
+
+
+class _Row(NamedTuple):
+    q1: jax.Array
+    q2: jax.Array
+    pi1: jax.Array
+    pi2: jax.Array
+    v1: jax.Array
+    v2: jax.Array
+    stamp: jax.Array
+    epoch: jax.Array
+
+
+def _unpack(rows, A: int, B: int) -> _Row:
+    """Split rows of the table (last axis) into their fields."""
+    cuts = [A, A + B, 2 * A + B, 2 * A + 2 * B]
+    q1, q2, pi1, pi2, rest = jnp.split(rows, cuts, axis=-1)
+    return _Row(q1, q2, pi1, pi2, rest[..., 0], rest[..., 1], rest[..., 2], rest[..., 3])
+
+
+def _pack(row: _Row) -> jax.Array:
+    scalars = jnp.stack([row.v1, row.v2, row.stamp, row.epoch], axis=-1)
+    return jnp.concatenate([row.q1, row.q2, row.pi1, row.pi2, scalars], axis=-1)
 
 
 @dataclass(frozen=True)
@@ -85,12 +108,10 @@ class DSBRValueIteration(MarkovLearner):
     def init(self, game, key):
         S, A, B = game.shape
         f = jnp.result_type(float)
+        row = _Row(jnp.zeros(A, f), jnp.zeros(B, f), jnp.full(A, 1.0 / A, f), jnp.full(B, 1.0 / B, f),
+                   jnp.zeros((), f), jnp.zeros((), f), jnp.zeros((), f), jnp.full((), -1.0, f))
         return DSBRVIState(
-            row_q=jnp.zeros((S, A), f), col_q=jnp.zeros((S, B), f),
-            row_policy=jnp.full((S, A), 1.0 / A, f), col_policy=jnp.full((S, B), 1.0 / B, f),
-            stamp=jnp.zeros(S, f), epoch=jnp.full(S, -1, jnp.int32),
-            row_values=jnp.zeros(S, f), col_values=jnp.zeros(S, f),
-            log_decay=jnp.zeros((), f), log_decay_end=jnp.zeros((), f),
+            table=jnp.tile(_pack(row), (S, 1)), log_decay=jnp.zeros((), f), log_decay_end=jnp.zeros((), f),
             state=game.sample_initial(key), k=jnp.zeros((), jnp.int32), t=jnp.zeros((), jnp.int32))
 
     # -- lazily applied line 4 -----------------------------------------------------------------------
@@ -99,63 +120,66 @@ class DSBRValueIteration(MarkovLearner):
         # renormalized: a state's policy is rewritten at every visit, and float32 rounding would otherwise drift
         return renormalize(sigma + jnp.exp(log_decay - stamp)[..., None] * (policy - sigma))
 
-    def _value(self, st: DSBRVIState, s, player: int):
-        """``v^i_t(s)``: stored at the first touch in this outer iteration, else from the previous iteration's data
-        (brought up to its end), else 0 (not visited during the previous iteration, so its q stayed 0)."""
-        q, pol, stored = ((st.row_q, st.row_policy, st.row_values) if player == 0
-                          else (st.col_q, st.col_policy, st.col_values))
-        prev = jnp.sum(self._current(q[s], pol[s], st.stamp[s], st.log_decay_end) * q[s])
-        return jnp.where(st.epoch[s] == st.t, stored[s], jnp.where(st.epoch[s] == st.t - 1, prev, 0.0))
+    def _values(self, row: _Row, t, log_decay_end):
+        """``(v¹_t(s), v²_t(s))`` from a state's row: stored at the first touch in this outer iteration, else from the
+        previous iteration's data (brought up to its end), else 0 (not visited during the previous iteration, so its
+        q stayed 0)."""
+        t = t.astype(row.epoch.dtype)
+        out = []
+        for q, pol, stored in ((row.q1, row.pi1, row.v1), (row.q2, row.pi2, row.v2)):
+            prev = jnp.sum(self._current(q, pol, row.stamp, log_decay_end) * q, axis=-1)
+            out.append(jnp.where(row.epoch == t, stored, jnp.where(row.epoch == t - 1, prev, 0.0)))
+        return out
 
     def step(self, game, st: DSBRVIState, key):
+        S, A, B = game.shape
         s = st.state
-        A, B = st.row_q.shape[-1], st.col_q.shape[-1]
-        f = st.row_q.dtype
-        # first touch of s in this outer iteration: record v_t(s), then reset q(s), π(s) (line 1). The row of s is
-        # read once, updated locally and written back once per array (scatters dominate the cost of a step).
-        fresh = st.epoch[s] != st.t
-        v1_s = jnp.where(fresh, self._value(st, s, 0), st.row_values[s])
-        v2_s = jnp.where(fresh, self._value(st, s, 1), st.col_values[s])
-        q1_s = jnp.where(fresh, 0.0, st.row_q[s])
-        q2_s = jnp.where(fresh, 0.0, st.col_q[s])
-        stamp_s = jnp.where(fresh, st.log_decay, st.stamp[s])
+        f = st.table.dtype
+        here = _unpack(st.table[s], A, B)
+        # first touch of s in this outer iteration: record v_t(s), then reset q(s), π(s) (line 1)
+        fresh = here.epoch != st.t.astype(f)
+        v1_now, v2_now = self._values(here, st.t, st.log_decay_end)
+        v1_s, v2_s = jnp.where(fresh, v1_now, here.v1), jnp.where(fresh, v2_now, here.v2)
+        q1_s, q2_s = jnp.where(fresh, 0.0, here.q1), jnp.where(fresh, 0.0, here.q2)
+        stamp_s = jnp.where(fresh, st.log_decay, here.stamp)
         alpha = self.step_size(st.k).astype(f)
         beta = self.policy_rate_ratio * alpha
         log_decay = st.log_decay + jnp.log1p(-beta)
         # line 4 at the visited state (the others are brought up to date when next read)
-        pi1 = self._current(q1_s, jnp.where(fresh, 1.0 / A, st.row_policy[s]), stamp_s, log_decay)
-        pi2 = self._current(q2_s, jnp.where(fresh, 1.0 / B, st.col_policy[s]), stamp_s, log_decay)
+        pi1 = self._current(q1_s, jnp.where(fresh, 1.0 / A, here.pi1), stamp_s, log_decay)
+        pi2 = self._current(q2_s, jnp.where(fresh, 1.0 / B, here.pi2), stamp_s, log_decay)
         # line 5: act, observe the next state and the own reward
         u = jax.random.uniform(key, (3,), dtype=f)  # one draw for both actions and the transition
         a, b = sample_action(u[0], pi1), sample_action(u[1], pi2)
         nxt, r1, r2 = game.transition_at(u[2], s, a, b)
         gamma = jnp.asarray(game.discount, f)
+        w1, w2 = self._values(_unpack(st.table[nxt], A, B), st.t, st.log_decay_end)
         again = nxt == s  # the successor's value is the one just recorded
-        target1 = r1 + gamma * jnp.where(again, v1_s, self._value(st, nxt, 0))
-        target2 = r2 + gamma * jnp.where(again, v2_s, self._value(st, nxt, 1))
+        target1 = r1 + gamma * jnp.where(again, v1_s, w1)
+        target2 = r2 + gamma * jnp.where(again, v2_s, w2)
         # line 6: TD step on the played (state, action)
         q1_s = q1_s.at[a].add(alpha * (target1 - q1_s[a]))
         q2_s = q2_s.at[b].add(alpha * (target2 - q2_s[b]))
+        row = _Row(q1_s, q2_s, pi1, pi2, v1_s, v2_s, log_decay, st.t.astype(f))
         k = st.k + 1
         boundary = k >= self.inner_steps  # line 8 (applied lazily): the next outer iteration starts
         return st._replace(
-            row_q=st.row_q.at[s].set(q1_s), col_q=st.col_q.at[s].set(q2_s),
-            row_policy=st.row_policy.at[s].set(pi1), col_policy=st.col_policy.at[s].set(pi2),
-            row_values=st.row_values.at[s].set(v1_s), col_values=st.col_values.at[s].set(v2_s),
-            stamp=st.stamp.at[s].set(log_decay), epoch=st.epoch.at[s].set(st.t),
+            table=st.table.at[s].set(_pack(row)),
             log_decay=jnp.where(boundary, 0.0, log_decay),
             log_decay_end=jnp.where(boundary, log_decay, st.log_decay_end),
             state=nxt, k=jnp.where(boundary, 0, k), t=jnp.where(boundary, st.t + 1, st.t))
 
     def policy(self, game, st: DSBRVIState):
         """``π_{t,k}`` mid-iteration; at a boundary (``k = 0``) the last outer iteration's output ``π_{t−1,K}``."""
+        S, A, B = game.shape
+        rows = _unpack(st.table, A, B)
         mid = st.k > 0
-        epoch = jnp.where(mid, st.t, st.t - 1)
+        epoch = jnp.where(mid, st.t, st.t - 1).astype(st.table.dtype)
         level = jnp.where(mid, st.log_decay, st.log_decay_end)
-        touched = (st.epoch == epoch)[:, None]
+        touched = (rows.epoch == epoch)[:, None]
 
         def read(q, pol):
-            current = self._current(q, pol, st.stamp, level)
+            current = self._current(q, pol, rows.stamp, level)
             return jnp.where(touched, current, 1.0 / q.shape[-1])
 
-        return read(st.row_q, st.row_policy), read(st.col_q, st.col_policy)
+        return read(rows.q1, rows.pi1), read(rows.q2, rows.pi2)
