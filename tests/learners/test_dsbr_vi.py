@@ -91,3 +91,22 @@ def test_bad_inputs():
         sl.learners.DSBRValueIteration(policy_rate_ratio=1.5)
     with pytest.raises(InvalidGameError, match="MarkovGame"):
         sl.simulate(sl.learners.DSBRValueIteration(), sl.games.catalog.matching_pennies(), steps=1, progress=False)
+
+
+def test_the_outer_iteration_count_stays_exact_past_float32_integers():
+    """The epoch of a state is stored in the float table; past 2^24 outer iterations a single float32 column would
+    compare equal for different integers and skip the resets. Shifting the whole run by 2^24 + 3 iterations must not
+    change a thing."""
+    game = sl.games.catalog.random_zero_sum_markov(2, 2, discount=0.8, seed=1)
+    learner = sl.learners.DSBRValueIteration(temperature=0.3, policy_rate_ratio=0.2, step_size=0.3, inner_steps=1)
+    step = jax.jit(lambda s, k: learner.step(game, s, k))
+    runs = []
+    for shift in (0, 2**24 + 3):
+        st = learner.init(game, jax.random.PRNGKey(0))
+        st = st._replace(t=st.t + shift)
+        for i in range(40):
+            st = step(st, jax.random.PRNGKey(i))
+        # q, π, v and the stamp of every state (the epoch columns that follow differ by the shift)
+        runs.append((*learner.policy(game, st), np.asarray(st.table)[:, :2 * 2 + 2 * 2 + 3]))
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

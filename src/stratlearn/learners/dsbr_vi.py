@@ -44,11 +44,12 @@ class DSBRVIState(NamedTuple):
     """The learner's state. ``table`` holds one row per state, ``[q¹ (A) | q² (B) | π¹ (A) | π² (B) | v¹ | v² | stamp |
     epoch]``: the q-values (valid for states touched in the current outer iteration), the policies as of ``stamp`` (the
     ``L`` at which they were last brought up to date), the values ``v^i_t`` (valid where ``epoch == t``) and the outer
-    iteration in which the state was last touched (−1: never; a small integer, exact in floating point). One table,
+    iteration in which the state was last touched (−1: never), stored as two columns ``epoch // 4096`` and
+    ``epoch % 4096`` so that it stays exact in float32 past 2^24 outer iterations (to 2^36). One table,
     read at ``S_k`` and ``S_{k+1}`` and written at ``S_k``, lets XLA update it in place; separate arrays read at one
     state and written at another were copied whole at every step (measured: 3·10^3 samples/s on 10^5 states)."""
 
-    table: jax.Array          # (S, 2A + 2B + 4)
+    table: jax.Array          # (S, 2A + 2B + 5)
     log_decay: jax.Array      # L_k = Σ_{j<k} log(1 − β_j) in the current outer iteration
     log_decay_end: jax.Array  # L_K of the previous outer iteration
     state: jax.Array          # S_k
@@ -64,18 +65,33 @@ class _Row(NamedTuple):
     v1: jax.Array
     v2: jax.Array
     stamp: jax.Array
-    epoch: jax.Array
+    epoch_hi: jax.Array
+    epoch_lo: jax.Array
+
+
+_EPOCH_BASE = 4096
+
+
+def _same_epoch(row: "_Row", t):
+    """Whether the rows' epoch equals the integer ``t`` (compared in two exact parts)."""
+    hi = jnp.floor_divide(t, _EPOCH_BASE).astype(row.epoch_hi.dtype)
+    lo = jnp.remainder(t, _EPOCH_BASE).astype(row.epoch_lo.dtype)
+    return (row.epoch_hi == hi) & (row.epoch_lo == lo)
+
+
+def _epoch_parts(t, dtype):
+    return (jnp.floor_divide(t, _EPOCH_BASE).astype(dtype), jnp.remainder(t, _EPOCH_BASE).astype(dtype))
 
 
 def _unpack(rows, A: int, B: int) -> _Row:
     """Split rows of the table (last axis) into their fields."""
     cuts = [A, A + B, 2 * A + B, 2 * A + 2 * B]
     q1, q2, pi1, pi2, rest = jnp.split(rows, cuts, axis=-1)
-    return _Row(q1, q2, pi1, pi2, rest[..., 0], rest[..., 1], rest[..., 2], rest[..., 3])
+    return _Row(q1, q2, pi1, pi2, rest[..., 0], rest[..., 1], rest[..., 2], rest[..., 3], rest[..., 4])
 
 
 def _pack(row: _Row) -> jax.Array:
-    scalars = jnp.stack([row.v1, row.v2, row.stamp, row.epoch], axis=-1)
+    scalars = jnp.stack([row.v1, row.v2, row.stamp, row.epoch_hi, row.epoch_lo], axis=-1)
     return jnp.concatenate([row.q1, row.q2, row.pi1, row.pi2, scalars], axis=-1)
 
 
@@ -109,7 +125,7 @@ class DSBRValueIteration(MarkovLearner):
         S, A, B = game.shape
         f = jnp.result_type(float)
         row = _Row(jnp.zeros(A, f), jnp.zeros(B, f), jnp.full(A, 1.0 / A, f), jnp.full(B, 1.0 / B, f),
-                   jnp.zeros((), f), jnp.zeros((), f), jnp.zeros((), f), jnp.full((), -1.0, f))
+                   jnp.zeros((), f), jnp.zeros((), f), jnp.zeros((), f), *_epoch_parts(jnp.int32(-1), f))
         return DSBRVIState(
             table=jnp.tile(_pack(row), (S, 1)), log_decay=jnp.zeros((), f), log_decay_end=jnp.zeros((), f),
             state=game.sample_initial(key), k=jnp.zeros((), jnp.int32), t=jnp.zeros((), jnp.int32))
@@ -124,11 +140,11 @@ class DSBRValueIteration(MarkovLearner):
         """``(v¹_t(s), v²_t(s))`` from a state's row: stored at the first touch in this outer iteration, else from the
         previous iteration's data (brought up to its end), else 0 (not visited during the previous iteration, so its
         q stayed 0)."""
-        t = t.astype(row.epoch.dtype)
+        now, before = _same_epoch(row, t), _same_epoch(row, t - 1)
         out = []
         for q, pol, stored in ((row.q1, row.pi1, row.v1), (row.q2, row.pi2, row.v2)):
             prev = jnp.sum(self._current(q, pol, row.stamp, log_decay_end) * q, axis=-1)
-            out.append(jnp.where(row.epoch == t, stored, jnp.where(row.epoch == t - 1, prev, 0.0)))
+            out.append(jnp.where(now, stored, jnp.where(before, prev, 0.0)))
         return out
 
     def step(self, game, st: DSBRVIState, key):
@@ -137,7 +153,7 @@ class DSBRValueIteration(MarkovLearner):
         f = st.table.dtype
         here = _unpack(st.table[s], A, B)
         # first touch of s in this outer iteration: record v_t(s), then reset q(s), π(s) (line 1)
-        fresh = here.epoch != st.t.astype(f)
+        fresh = ~_same_epoch(here, st.t)
         v1_now, v2_now = self._values(here, st.t, st.log_decay_end)
         v1_s, v2_s = jnp.where(fresh, v1_now, here.v1), jnp.where(fresh, v2_now, here.v2)
         q1_s, q2_s = jnp.where(fresh, 0.0, here.q1), jnp.where(fresh, 0.0, here.q2)
@@ -160,7 +176,7 @@ class DSBRValueIteration(MarkovLearner):
         # line 6: TD step on the played (state, action)
         q1_s = q1_s.at[a].add(alpha * (target1 - q1_s[a]))
         q2_s = q2_s.at[b].add(alpha * (target2 - q2_s[b]))
-        row = _Row(q1_s, q2_s, pi1, pi2, v1_s, v2_s, log_decay, st.t.astype(f))
+        row = _Row(q1_s, q2_s, pi1, pi2, v1_s, v2_s, log_decay, *_epoch_parts(st.t, f))
         k = st.k + 1
         boundary = k >= self.inner_steps  # line 8 (applied lazily): the next outer iteration starts
         return st._replace(
@@ -174,9 +190,9 @@ class DSBRValueIteration(MarkovLearner):
         S, A, B = game.shape
         rows = _unpack(st.table, A, B)
         mid = st.k > 0
-        epoch = jnp.where(mid, st.t, st.t - 1).astype(st.table.dtype)
+        epoch = jnp.where(mid, st.t, st.t - 1)
         level = jnp.where(mid, st.log_decay, st.log_decay_end)
-        touched = (rows.epoch == epoch)[:, None]
+        touched = _same_epoch(rows, epoch)[:, None]
 
         def read(q, pol):
             current = self._current(q, pol, rows.stamp, level)
