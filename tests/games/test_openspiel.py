@@ -114,5 +114,7 @@ def test_bad_inputs():
         from_openspiel("markov_soccer(horizon=4)", max_states=10)
     with pytest.raises(InvalidParameterError, match="discount='0.9'"):
         from_openspiel("matrix_rps", discount="0.9")
+    with pytest.raises(InvalidGameError, match="with_move_number rebuilds a game by its name"):
+        with_move_number(pyspiel.create_matrix_game([[1, -2], [0, 3]], [[-1, 2], [0, -3]]))
     with pytest.raises(InvalidParameterError, match="max_states=0"):
         from_openspiel("matrix_rps", max_states=0)

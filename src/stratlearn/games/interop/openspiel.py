@@ -248,6 +248,11 @@ def with_move_number(game):
     game = _load(game)
     base = game.get_type()
     short = f"with_move_number_{base.short_name}"
+    try:  # the wrapper rebuilds the game from its name and parameters; games made in code may not allow that
+        pyspiel.load_game(base.short_name, game.get_parameters())
+    except Exception as exc:
+        raise InvalidGameError(f"game {str(game)!r}: with_move_number rebuilds a game by its name and parameters, "
+                               f"and OpenSpiel could not ({exc}); expected a game loadable by name") from None
     if short not in _WRAPPED:
         _WRAPPED[short] = _register_with_move_number(pyspiel, base, short)
     return pyspiel.load_game(short, game.get_parameters())
