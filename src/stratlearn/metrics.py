@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .equilibria.gaps import nash_gap
 from .equilibria.gaps import regularized_nash_gap as _regularized_nash_gap
 from .errors import UnknownNameError, check_positive
+from .games.vi import vi_gap
 
 __all__ = ["nash_gap", "regularized_nash_gap", "RegularizedNashGap", "MarkovNashGap", "METRICS", "get", "resolve",
            "metric_name", "is_host_metric"]
@@ -65,10 +66,15 @@ def is_host_metric(metric) -> bool:
 
 def resolve(spec, game):
     """The metric ``spec`` names, in the version that fits ``game``: the Nash gaps of a Markov game are computed
-    exactly on the host (policy evaluation and best responses), those of a matrix game inside ``jit``."""
+    exactly on the host (policy evaluation and best responses), those of a matrix game inside ``jit``; for a
+    variational inequality ``"nash_gap"`` means its gap function ``vi_gap``."""
     from .games.markov import MarkovGame
 
+    from .games.vi import VariationalInequality
+
     metric = get(spec)
+    if isinstance(game, VariationalInequality) and metric is nash_gap:
+        return vi_gap  # the VI's gap function; on the VI of a matrix game it is the Nash gap
     if isinstance(game, MarkovGame):
         if metric is nash_gap:
             return MarkovNashGap()
@@ -77,7 +83,7 @@ def resolve(spec, game):
     return metric
 
 
-METRICS = {"nash_gap": nash_gap}
+METRICS = {"nash_gap": nash_gap, "vi_gap": vi_gap}
 _PARAMETRIC = {"regularized_nash_gap": regularized_nash_gap}
 _VALID = [*METRICS, *(f"{name}:<temperature>" for name in _PARAMETRIC)]
 

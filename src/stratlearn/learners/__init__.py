@@ -11,12 +11,19 @@ from .dsbr_vi import DSBRValueIteration
 from .markov_baselines import DecentralizedQLearning, IndependentQLearning, MinimaxQ
 from .baselines import Extragradient, OptimisticMultiplicativeWeights, RegretMatchingPlus
 from .fictitious_play import FictitiousPlay, SmoothedFictitiousPlay
+from .frank_wolfe import (GeneralizedFrankWolfe, OptimisticGradient, ProjectedGradient, VIExtragradient,
+                          VILearner)
 from .smoothed_best_response import DoublySmoothedBestResponse, default_policy_rate_ratio
 
 __all__ = [
     "Learner",
     "MatrixLearner",
     "MarkovLearner",
+    "VILearner",
+    "GeneralizedFrankWolfe",
+    "ProjectedGradient",
+    "VIExtragradient",
+    "OptimisticGradient",
     "DSBRValueIteration",
     "IndependentQLearning",
     "DecentralizedQLearning",
@@ -36,7 +43,8 @@ LEARNERS = {
     cls.name: cls
     for cls in (DoublySmoothedBestResponse, FictitiousPlay, SmoothedFictitiousPlay,
                 OptimisticMultiplicativeWeights, Extragradient, RegretMatchingPlus, DSBRValueIteration,
-                IndependentQLearning, DecentralizedQLearning, MinimaxQ)
+                IndependentQLearning, DecentralizedQLearning, MinimaxQ, GeneralizedFrankWolfe, ProjectedGradient,
+                VIExtragradient, OptimisticGradient)
 }
 
 
