@@ -292,13 +292,15 @@ def quadratic_game(players: int = 2, dim: int = 3, strength: float = 0.5, seed: 
 def affine_vi(dim: int = 10, rank: int = 2, radius: float = 1.0, seed: int = 0) -> VariationalInequality:
     """A monotone affine VI that is not a game: ``F(z) = (S + K)z + q`` on the ball of ``radius`` in ``R^dim``, with
     ``S = LLᵀ`` positive semidefinite of rank ``rank`` (so not strongly monotone) and ``K`` skew-symmetric (so ``F``
-    is not the gradient of any function)."""
+    is not the gradient of any function). ``q = −M z₀`` with ``‖z₀‖ = 2·radius``: the unconstrained root lies outside
+    the ball, so the solution is on its boundary and the constraint matters."""
     n, r = check_positive_int("dim", dim), check_positive_int("rank", rank)
     radius = check_positive("radius", radius)
     rng = np.random.default_rng(_seed(seed))
     L, K = rng.normal(size=(n, r)) / np.sqrt(n), rng.normal(size=(n, n)) / np.sqrt(n)
     matrix = L @ L.T + (K - K.T) / 2
-    offset = rng.normal(size=n)
+    root = rng.normal(size=n)
+    offset = -matrix @ (2 * radius * root / np.linalg.norm(root))
     return VariationalInequality(_affine, (matrix, offset),
                                  Domain((Ball((0.0,) * n, radius),)), monotone="monotone", name=f"affine_vi_{n}")
 
