@@ -136,13 +136,11 @@ class GeneralizedFrankWolfe(VILearner):
 
 
 @dataclass(frozen=True)
-class ProjectedGradient(VILearner):
-    """``z_{k+1} = Π_Z(z_k − η_k F̂(z_k))`` (converges for strongly monotone F; cycles on bilinear games)."""
+class _GradientMethod(VILearner):
+    """Shared by the projection methods: a step-size schedule ``η_k`` and the oracle's noise ``σ``."""
 
     step_size: Schedule | float = constant(0.1)
     noise: float = 0.0
-
-    name = "projected_gradient"
 
     def __post_init__(self):
         schedule_param(self, "step_size")
@@ -150,31 +148,28 @@ class ProjectedGradient(VILearner):
 
     def init(self, game, key):
         return _start(game)
-
-    def step(self, game, state, key):
-        eta = self.step_size(state.k).astype(state.z.dtype)
-        z = game.domain.project(state.z - eta * _oracle(game, state.z, key, self.noise))
-        return VIState(z, state.aux, state.k + 1)
 
     def policy(self, game, state):
         return state.z
 
 
 @dataclass(frozen=True)
-class VIExtragradient(VILearner):
+class ProjectedGradient(_GradientMethod):
+    """``z_{k+1} = Π_Z(z_k − η_k F̂(z_k))`` (converges for strongly monotone F; cycles on bilinear games)."""
+
+    name = "projected_gradient"
+
+    def step(self, game, state, key):
+        eta = self.step_size(state.k).astype(state.z.dtype)
+        z = game.domain.project(state.z - eta * _oracle(game, state.z, key, self.noise))
+        return VIState(z, state.aux, state.k + 1)
+
+
+@dataclass(frozen=True)
+class VIExtragradient(_GradientMethod):
     """Korpelevich's extragradient: ``w = Π(z − ηF̂(z))``, ``z⁺ = Π(z − ηF̂(w))`` (two oracle calls per step)."""
 
-    step_size: Schedule | float = constant(0.1)
-    noise: float = 0.0
-
     name = "vi_extragradient"
-
-    def __post_init__(self):
-        schedule_param(self, "step_size")
-        object.__setattr__(self, "noise", check_in_range("noise", self.noise, 0.0, float("inf"), high_open=True))
-
-    def init(self, game, key):
-        return _start(game)
 
     def step(self, game, state, key):
         k1, k2 = jax.random.split(key)
@@ -183,26 +178,13 @@ class VIExtragradient(VILearner):
         z = game.domain.project(state.z - eta * _oracle(game, w, k2, self.noise))
         return VIState(z, state.aux, state.k + 1)
 
-    def policy(self, game, state):
-        return state.z
-
 
 @dataclass(frozen=True)
-class OptimisticGradient(VILearner):
+class OptimisticGradient(_GradientMethod):
     """Optimistic (Popov's past-extragradient) gradient: ``z⁺ = Π(z − η(2F̂(z_k) − F̂(z_{k−1})))``, one oracle call per
     step (the first step uses ``F̂(z_{−1}) = F̂(z_0)``)."""
 
-    step_size: Schedule | float = constant(0.1)
-    noise: float = 0.0
-
     name = "optimistic_gradient"
-
-    def __post_init__(self):
-        schedule_param(self, "step_size")
-        object.__setattr__(self, "noise", check_in_range("noise", self.noise, 0.0, float("inf"), high_open=True))
-
-    def init(self, game, key):
-        return _start(game)
 
     def step(self, game, state, key):
         eta = self.step_size(state.k).astype(state.z.dtype)
@@ -210,6 +192,3 @@ class OptimisticGradient(VILearner):
         previous = jnp.where(state.k == 0, g, state.aux)
         z = game.domain.project(state.z - eta * (2 * g - previous))
         return VIState(z, g, state.k + 1)
-
-    def policy(self, game, state):
-        return state.z
