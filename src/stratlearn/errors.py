@@ -13,6 +13,7 @@ from typing import Any, Iterable
 import numpy as np
 
 __all__ = [
+    "check_seed",
     "StratlearnError",
     "InvalidGameError",
     "InvalidParameterError",
@@ -85,6 +86,13 @@ def check_positive_int(field: str, value: Any, *, error=InvalidParameterError) -
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise error(f"{field}={_describe(value)}: expected an integer >= 1")
     return int(value)
+
+
+def check_seed(seed: Any, field: str = "seed") -> int:
+    """Return ``seed`` as an int after checking it is an integer >= 0 (a NumPy generator's seed)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidParameterError(f"{field}={_describe(seed)}: expected an integer >= 0")
+    return int(seed)
 
 
 def check_finite_array(field: str, value: Any, *, ndim: int | None = None, error=InvalidGameError) -> np.ndarray:

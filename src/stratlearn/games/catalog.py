@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import ConfigError, InvalidParameterError, UnknownNameError, check_positive_int
+from ..errors import ConfigError, InvalidParameterError, UnknownNameError, check_positive_int, check_seed
 from .markov_catalog import matching_pennies_markov, pursuit_evasion, random_zero_sum_markov, soccer
 from .matrix import MatrixGame
 
@@ -73,7 +73,7 @@ def random_zero_sum(rows: int = 10, cols: int | None = None, seed: int = 0) -> M
     """A zero-sum game with i.i.d. uniform(-1, 1) payoffs, drawn with ``numpy.random.default_rng(seed)``."""
     rows = _check_size("rows", rows)
     cols = rows if cols is None else _check_size("cols", cols)
-    rng = np.random.default_rng(_check_seed(seed))
+    rng = np.random.default_rng(check_seed(seed))
     return MatrixGame.zero_sum(rng.uniform(-1.0, 1.0, size=(rows, cols)), name=f"random_zero_sum_{rows}x{cols}_s{seed}")
 
 
@@ -81,16 +81,11 @@ def random_general_sum(rows: int = 10, cols: int | None = None, seed: int = 0) -
     """A general-sum game with independent i.i.d. uniform(-1, 1) payoff matrices for the two players."""
     rows = _check_size("rows", rows)
     cols = rows if cols is None else _check_size("cols", cols)
-    rng = np.random.default_rng(_check_seed(seed))
+    rng = np.random.default_rng(check_seed(seed))
     a = rng.uniform(-1.0, 1.0, size=(rows, cols))
     b = rng.uniform(-1.0, 1.0, size=(rows, cols))
     return MatrixGame(a, b, name=f"random_general_sum_{rows}x{cols}_s{seed}")
 
-
-def _check_seed(seed):
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InvalidParameterError(f"seed={seed!r}: expected an integer >= 0")
-    return int(seed)
 
 
 GAMES: dict[str, Callable[..., MatrixGame]] = {

@@ -6,18 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InvalidParameterError, check_in_range, check_positive_int
+from ..errors import InvalidParameterError, check_in_range, check_positive_int, check_seed
 from .markov import MarkovGame
 
 __all__ = ["random_zero_sum_markov", "soccer", "pursuit_evasion", "matching_pennies_markov"]
 
 _MOVES = np.array([[-1, 0], [1, 0], [0, 1], [0, -1], [0, 0]])  # N, S, E, W, stay
 
-
-def _seed(seed):
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InvalidParameterError(f"seed={seed!r}: expected an integer >= 0")
-    return int(seed)
 
 
 def random_zero_sum_markov(states: int = 5, actions: int = 2, col_actions: int | None = None,
@@ -32,7 +27,7 @@ def random_zero_sum_markov(states: int = 5, actions: int = 2, col_actions: int |
     if K > S:
         raise InvalidParameterError(f"successors={K}: expected at most states={S}")
     concentration = check_in_range("concentration", concentration, 0.0, np.inf, low_open=True, high_open=True)
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(check_seed(seed))
     rewards = rng.uniform(-1.0, 1.0, size=(S, A, B))
     probs = rng.dirichlet(np.full(K, concentration), size=(S, A, B))
     if K == S:

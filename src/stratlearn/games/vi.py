@@ -22,7 +22,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..errors import InvalidGameError, InvalidParameterError, check_finite_array, check_positive, check_positive_int
+from ..errors import (InvalidGameError, InvalidParameterError, check_finite_array, check_positive, check_positive_int,
+                      check_seed)
 from ..ops import project_simplex
 from .base import pytree_game
 
@@ -280,7 +281,7 @@ def quadratic_game(players: int = 2, dim: int = 3, strength: float = 0.5, seed: 
     p, d = check_positive_int("players", players), check_positive_int("dim", dim)
     strength = check_positive("strength", strength)
     n = p * d
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(check_seed(seed))
     L, K = rng.normal(size=(n, n)), rng.normal(size=(n, n))
     matrix = strength * np.eye(n) + L @ L.T / n + (K - K.T)
     offset = rng.normal(size=n)
@@ -296,7 +297,7 @@ def affine_vi(dim: int = 10, rank: int = 2, radius: float = 1.0, seed: int = 0) 
     the ball, so the solution is on its boundary and the constraint matters."""
     n, r = check_positive_int("dim", dim), check_positive_int("rank", rank)
     radius = check_positive("radius", radius)
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(check_seed(seed))
     L, K = rng.normal(size=(n, r)) / np.sqrt(n), rng.normal(size=(n, n)) / np.sqrt(n)
     matrix = L @ L.T + (K - K.T) / 2
     root = rng.normal(size=n)
@@ -304,11 +305,6 @@ def affine_vi(dim: int = 10, rank: int = 2, radius: float = 1.0, seed: int = 0) 
     return VariationalInequality(_affine, (matrix, offset),
                                  Domain((Ball((0.0,) * n, radius),)), monotone="monotone", name=f"affine_vi_{n}")
 
-
-def _seed(seed):
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InvalidParameterError(f"seed={seed!r}: expected an integer >= 0")
-    return int(seed)
 
 
 class MonotonicityWarning(UserWarning):
@@ -325,7 +321,7 @@ def check_monotone(vi: VariationalInequality, samples: int = 256, seed: int = 0,
     """
     samples = check_positive_int("samples", samples)
     tolerance = check_positive("tolerance", tolerance)
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(check_seed(seed))
     z = np.stack([vi.domain.sample(rng) for _ in range(samples)])
     w = np.stack([vi.domain.sample(rng) for _ in range(samples)])
     F = jax.vmap(vi)

@@ -124,8 +124,8 @@ class GeneralizedFrankWolfe(VILearner):
     def step(self, game, state, key):
         f = state.z.dtype
         rho = self.averaging(state.k).astype(f)
-        g = state.aux + rho * (_oracle(game, state.z, key, self.noise) - state.aux)  # ρ_0 = 1: d_0 = F̂(z_0)
-        g = jnp.where(state.k == 0, _oracle(game, state.z, key, self.noise), g)
+        sample = _oracle(game, state.z, key, self.noise)
+        g = jnp.where(state.k == 0, sample, state.aux + rho * (sample - state.aux))  # d_0 = F̂(z_0)
         tau = None if self.regularization is None else self.regularization(state.k).astype(f)
         target = self._response(game, g, tau)
         beta = self.step_size(state.k).astype(f)
