@@ -132,3 +132,20 @@ def test_bad_inputs():
         from_matrix_game(game)
     with pytest.raises(InvalidParameterError, match="strength"):
         quadratic_game(strength=0.0)
+
+
+def test_catalog_builds_vis_by_name():
+    from stratlearn.errors import ConfigError
+    from stratlearn.games.catalog import make
+
+    vi = make("matrix_game_vi", game="random_zero_sum", options={"rows": 5, "cols": 3, "seed": 1})
+    assert vi.size == 8 and vi.monotone == "monotone"
+    game = make("random_zero_sum", rows=5, cols=3, seed=1)
+    z = np.concatenate([np.full(5, 0.2), np.full(3, 1 / 3)])
+    np.testing.assert_allclose(float(vi_gap(vi, z)), float(sl.equilibria.nash_gap(game, (z[:5], z[5:]))), atol=1e-6)
+    assert make("quadratic_game", players=3, dim=2).size == 6
+    assert make("affine_vi", dim=4).size == 4
+    with pytest.raises(ConfigError, match="'soccer' is a MarkovGame"):
+        make("matrix_game_vi", game="soccer")
+    with pytest.raises(ConfigError, match="options must be a table"):
+        make("matrix_game_vi", options=[1, 2])

@@ -116,3 +116,39 @@ def test_bad_inputs():
         GeneralizedFrankWolfe(step_size=1.5)
     with pytest.raises(InvalidGameError, match="solves a VariationalInequality"):
         GeneralizedFrankWolfe().check_game(sl.games.catalog.make("rock_paper_scissors"))
+    with pytest.raises(InvalidParameterError, match="start='corner'"):
+        VIExtragradient(start="corner")
+
+
+@given(st.integers(0, 2**31 - 1))
+@settings(max_examples=25, deadline=None)
+def test_random_starts_lie_in_the_domain_and_differ_by_seed(seed):
+    domain = Domain((Simplex(4), Box((-1.0, 0.0), (1.0, 0.5)), Ball((1.0, -1.0, 0.0), 0.5)))
+    vi = VariationalInequality(lambda p, z: z * 0.0, (), domain)
+    learner = GeneralizedFrankWolfe(start="random")
+    z1 = np.asarray(learner.init(vi, jax.random.PRNGKey(seed)).z)
+    z2 = np.asarray(learner.init(vi, jax.random.PRNGKey(seed + 1)).z)
+    assert z1[:4].min() >= 0 and abs(z1[:4].sum() - 1) < 1e-5
+    assert -1 <= z1[4] <= 1 and 0 <= z1[5] <= 0.5
+    assert np.linalg.norm(z1[6:] - np.array([1.0, -1.0, 0.0])) <= 0.5 + 1e-6
+    assert not np.allclose(z1, z2)
+
+
+def test_a_non_monotone_operator_warns_when_a_run_starts():
+    """Every method here needs a monotone operator: a VI whose constructor cannot guarantee it is checked on sampled
+    pairs before the run, and a violation is reported naming the pair. F(z) = −z (the gradient field of a concave
+    function) violates monotonicity at every pair."""
+    vi = VariationalInequality(lambda p, z: -z, (), Domain((Box((-1.0, -1.0), (1.0, 1.0)),)))
+    with pytest.warns(sl.games.vi.MonotonicityWarning, match=r"not monotone: at z=\[.*\], z'=\[.*\]"):
+        sl.simulate(GeneralizedFrankWolfe(), vi, steps=10, metrics=["vi_gap"], progress=False)
+
+
+def test_float64_runs_resolve_gaps_below_float32():
+    """On the affine VI, float32 GFW stalls near 7e-5 (the step β_k(ẑ − z) rounds away); float64 keeps falling."""
+    vi = sl.games.catalog.make("affine_vi")
+    learner = GeneralizedFrankWolfe(regularization=harmonic(1.0, power=0.5), regularizer="euclidean")
+    gaps = {p: sl.simulate(learner, vi, steps=30_000, record_every=30_000, metrics=["vi_gap"], progress=False,
+                           precision=p).metrics["vi_gap"][0, -1] for p in ("float32", "float64")}
+    assert gaps["float64"] < 3e-5 < gaps["float32"]
+    with pytest.raises(InvalidParameterError, match="precision='float16'"):
+        sl.simulate(learner, vi, steps=10, metrics=["vi_gap"], progress=False, precision="float16")

@@ -43,7 +43,7 @@ from .points import Point
 __all__ = ["read_config", "expand", "load_points"]
 
 _TOP_KEYS = {"game", "games", "learners", "run", "title", "description"}
-_RUN_KEYS = {"steps", "seeds", "record_every", "metrics", "seed"}
+_RUN_KEYS = {"steps", "seeds", "record_every", "metrics", "seed", "precision"}
 
 
 def read_config(path: str | Path) -> dict:
@@ -103,6 +103,10 @@ def _check_run(run: dict) -> dict:
             raise ConfigError(f"run.metrics: expected metric names, got {name!r}")
         metrics_module.get(name)  # raises UnknownNameError listing the valid names
     out["metrics"] = list(names)
+    if "precision" in run:  # only when given, so existing configs keep their point keys
+        if run["precision"] not in ("float32", "float64"):
+            raise ConfigError(f"run.precision={run['precision']!r}: expected 'float32' or 'float64'")
+        out["precision"] = run["precision"]
     return out
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 __all__ = ["Point", "run_point", "RUN_DEFAULTS"]
 
-RUN_DEFAULTS = {"seeds": 1, "record_every": None, "metrics": ["nash_gap"], "seed": 0}
+RUN_DEFAULTS = {"seeds": 1, "record_every": None, "metrics": ["nash_gap"], "seed": 0, "precision": "float32"}
 
 
 def _canonical(obj: Any) -> str:
@@ -83,6 +83,7 @@ def run_point(point: Point | dict, progress: bool = False):
     run = {**RUN_DEFAULTS, **point.run}
     started = time.perf_counter()
     trace = simulate(learner, game, steps=run["steps"], seeds=run["seeds"], record_every=run["record_every"],
-                     metrics=run["metrics"], seed=run["seed"], progress=progress)
+                     metrics=run["metrics"], seed=run["seed"], progress=progress,
+                     precision=run["precision"])
     info = {"wall_time": time.perf_counter() - started, "resolved": trace.config}
     return trace.to_frame(), info

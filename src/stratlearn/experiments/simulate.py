@@ -106,7 +106,8 @@ def _progress(total: int, label: str, enabled: bool):
 
 
 def simulate(learner, game, *, steps: int, seeds: int | Sequence[int] = 1, record_every: int | None = None,
-             metrics: Sequence[Callable | str] = ("nash_gap",), seed: int = 0, progress: bool = True) -> Trace:
+             metrics: Sequence[Callable | str] = ("nash_gap",), seed: int = 0, progress: bool = True,
+             precision: str = "float32") -> Trace:
     """Run ``learner`` on ``game`` for ``steps`` steps on each of ``seeds`` and record ``metrics``.
 
     Args:
@@ -119,11 +120,25 @@ def simulate(learner, game, *, steps: int, seeds: int | Sequence[int] = 1, recor
         metrics: metric functions ``metric(game, profile) -> scalar`` or their names (``stratlearn.metrics``).
         seed: the base seed the per-seed keys are derived from.
         progress: show a progress bar that advances once per chunk.
+        precision: ``"float32"`` (JAX's default, fastest) or ``"float64"``: the run (learner state, game arrays,
+            metrics) in double precision, for rates measured past float32's resolution (a gap below about 1e-5,
+            or steps ``β_k`` so small that ``z + β_k d`` rounds back to ``z``).
 
     Returns:
         A :class:`Trace` with ``steps`` (records,), ``metrics[name]`` (seeds, records), the final states and the
         run's config.
     """
+    if precision not in ("float32", "float64"):
+        raise InvalidParameterError(f"precision={precision!r}: expected 'float32' or 'float64'")
+    with jax.enable_x64(precision == "float64"):
+        trace = _simulate(learner, game, steps=steps, seeds=seeds, record_every=record_every, metrics=metrics,
+                          seed=seed, progress=progress)
+    if precision == "float64":
+        trace.config["precision"] = precision
+    return trace
+
+
+def _simulate(learner, game, *, steps, seeds, record_every, metrics, seed, progress) -> Trace:
     steps = check_positive_int("steps", steps)
     record_every = steps if record_every is None else check_positive_int("record_every", record_every)
     if record_every > steps:

@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import ConfigError, InvalidParameterError, UnknownNameError, check_positive_int, check_seed
 from .markov_catalog import matching_pennies_markov, pursuit_evasion, random_zero_sum_markov, soccer
 from .matrix import MatrixGame
+from .vi import VariationalInequality, affine_vi, from_matrix_game, quadratic_game
 
 __all__ = [
     "rock_paper_scissors",
@@ -27,6 +28,9 @@ __all__ = [
     "soccer",
     "pursuit_evasion",
     "matching_pennies_markov",
+    "matrix_game_vi",
+    "quadratic_game",
+    "affine_vi",
     "GAMES",
     "make",
 ]
@@ -87,6 +91,18 @@ def random_general_sum(rows: int = 10, cols: int | None = None, seed: int = 0) -
     return MatrixGame(a, b, name=f"random_general_sum_{rows}x{cols}_s{seed}")
 
 
+def matrix_game_vi(game: str = "rock_paper_scissors", options: dict | None = None) -> VariationalInequality:
+    """The variational inequality of the catalog matrix game ``game`` built with keyword ``options`` (e.g.
+    ``game = "random_zero_sum", options = {rows = 50, seed = 0}`` in a config): ``F(x, y) = (−Ay, −Bᵀx)`` on
+    ``Δ_m × Δ_n`` (:func:`stratlearn.games.vi.from_matrix_game`)."""
+    if options is not None and not isinstance(options, dict):
+        raise ConfigError(f"game 'matrix_game_vi': options must be a table of the matrix game's parameters, got "
+                          f"{options!r}")
+    inner = make(game, **(options or {}))
+    if not isinstance(inner, MatrixGame):
+        raise ConfigError(f"game 'matrix_game_vi': {game!r} is a {type(inner).__name__}, expected a matrix game")
+    return from_matrix_game(inner)
+
 
 GAMES: dict[str, Callable[..., MatrixGame]] = {
     "rock_paper_scissors": rock_paper_scissors,
@@ -99,6 +115,9 @@ GAMES: dict[str, Callable[..., MatrixGame]] = {
     "soccer": soccer,
     "pursuit_evasion": pursuit_evasion,
     "matching_pennies_markov": matching_pennies_markov,
+    "matrix_game_vi": matrix_game_vi,
+    "quadratic_game": quadratic_game,
+    "affine_vi": affine_vi,
 }
 
 

@@ -50,6 +50,9 @@ class Simplex:
     def sample(self, rng: np.random.Generator):
         return rng.dirichlet(np.ones(self.size))
 
+    def random_point(self, key, dtype):
+        return jax.random.dirichlet(key, jnp.ones(self.size, dtype), dtype=dtype)
+
 
 @dataclass(frozen=True)
 class Box:
@@ -73,6 +76,9 @@ class Box:
 
     def sample(self, rng: np.random.Generator):
         return rng.uniform(self.low, self.high)
+
+    def random_point(self, key, dtype):
+        return jax.random.uniform(key, (self.size,), dtype, jnp.asarray(self.low, dtype), jnp.asarray(self.high, dtype))
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,12 @@ class Ball:
         d = rng.normal(size=self.size)
         d *= self.radius * rng.uniform() ** (1 / self.size) / np.linalg.norm(d)
         return np.asarray(self.center_point) + d
+
+    def random_point(self, key, dtype):
+        k1, k2 = jax.random.split(key)
+        d = jax.random.normal(k1, (self.size,), dtype)
+        scale = self.radius * jax.random.uniform(k2, (), dtype) ** (1.0 / self.size)
+        return jnp.asarray(self.center_point, dtype) + d * scale / jnp.maximum(jnp.linalg.norm(d), 1e-30)
 
 
 def _check_block(i, block):
@@ -167,7 +179,14 @@ class Domain:
         return np.concatenate([b.center() for b in self.blocks])
 
     def sample(self, rng: np.random.Generator) -> np.ndarray:
+        """A random point (uniform on boxes and balls, flat Dirichlet on simplices), drawn with NumPy."""
         return np.concatenate([b.sample(rng) for b in self.blocks])
+
+    def random_point(self, key, dtype=None):
+        """The same distribution as :meth:`sample`, drawn with JAX from ``key`` (jit/vmap-able)."""
+        dtype = dtype or jnp.result_type(float)
+        keys = jax.random.split(key, len(self.blocks))
+        return jnp.concatenate([b.random_point(k, dtype) for b, k in zip(self.blocks, keys)])
 
 
 # ------------------------------------------------------------------------------------------------ the VI

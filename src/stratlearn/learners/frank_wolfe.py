@@ -33,7 +33,7 @@ import jax
 import jax.numpy as jnp
 
 from ..errors import InvalidGameError, InvalidParameterError, check_in_range
-from ..games.vi import Simplex, VariationalInequality
+from ..games.vi import Simplex, VariationalInequality, check_monotone
 from ..ops import softmax
 from ..schedules import Schedule, constant, harmonic
 from .base import MatrixLearner, schedule_param
@@ -47,9 +47,20 @@ class VILearner(MatrixLearner):
     (flat, the domain's blocks one after another)."""
 
     def check_game(self, game) -> None:
+        """Refuse anything but a VI; a VI whose constructor does not guarantee monotonicity is checked on sampled
+        pairs, and a violation is reported as a :class:`~stratlearn.games.vi.MonotonicityWarning` naming the pair
+        (every method here needs a monotone operator for its guarantees)."""
         if not isinstance(game, VariationalInequality):
             raise InvalidGameError(f"game: {type(self).__name__} solves a VariationalInequality, got "
                                    f"{type(game).__name__}")
+        if game.monotone == "unknown":
+            check_monotone(game)
+
+
+def _check_start(learner) -> None:
+    if learner.start not in ("center", "random"):
+        raise InvalidParameterError(f"start={learner.start!r}: expected 'center' (the domain's center) or 'random' "
+                                    "(a random point of the domain, drawn from the run's key)")
 
 
 class VIState(NamedTuple):
@@ -58,8 +69,12 @@ class VIState(NamedTuple):
     k: jax.Array       # iteration count
 
 
-def _start(game: VariationalInequality) -> VIState:
-    z = jnp.asarray(game.domain.center(), dtype=jnp.result_type(float))
+def _start(learner, game: VariationalInequality, key) -> VIState:
+    dtype = jnp.result_type(float)
+    if learner.start == "random":
+        z = game.domain.random_point(key, dtype)
+    else:
+        z = jnp.asarray(game.domain.center(), dtype=dtype)
     return VIState(z, jnp.zeros_like(z), jnp.zeros((), jnp.int32))
 
 
@@ -81,6 +96,7 @@ class GeneralizedFrankWolfe(VILearner):
         noise: ``σ ≥ 0`` of the stochastic oracle; 0 is the deterministic method.
         averaging: ``ρ_k`` in (0, 1], the weight of the newest oracle value in the averaged estimate; default
             ``(k + 1)^{−2/3}`` when ``noise > 0`` and 1 (no averaging) otherwise.
+        start: ``"center"`` (the domain's center) or ``"random"`` (a random point of the domain per seed).
     """
 
     step_size: Schedule | float = harmonic(1.0)
@@ -88,10 +104,12 @@ class GeneralizedFrankWolfe(VILearner):
     regularizer: str = "entropy"
     noise: float = 0.0
     averaging: Schedule | float | None = None
+    start: str = "center"
 
     name = "frank_wolfe"
 
     def __post_init__(self):
+        _check_start(self)
         schedule_param(self, "step_size", largest=1.0)
         if isinstance(self.regularization, (int, float)) and not isinstance(self.regularization, bool) \
                 and self.regularization == 0:
@@ -106,7 +124,7 @@ class GeneralizedFrankWolfe(VILearner):
         schedule_param(self, "averaging", largest=1.0)
 
     def init(self, game, key):
-        return _start(game)
+        return _start(self, game, key)
 
     def _response(self, game, g, tau):
         """``argmin_z ⟨g, z⟩ + τ h(z)`` block by block."""
@@ -137,17 +155,20 @@ class GeneralizedFrankWolfe(VILearner):
 
 @dataclass(frozen=True)
 class _GradientMethod(VILearner):
-    """Shared by the projection methods: a step-size schedule ``η_k`` and the oracle's noise ``σ``."""
+    """Shared by the projection methods: a step-size schedule ``η_k``, the oracle's noise ``σ`` and the start
+    (``"center"`` or ``"random"``, as for :class:`GeneralizedFrankWolfe`)."""
 
     step_size: Schedule | float = constant(0.1)
     noise: float = 0.0
+    start: str = "center"
 
     def __post_init__(self):
+        _check_start(self)
         schedule_param(self, "step_size")
         object.__setattr__(self, "noise", check_in_range("noise", self.noise, 0.0, float("inf"), high_open=True))
 
     def init(self, game, key):
-        return _start(game)
+        return _start(self, game, key)
 
     def policy(self, game, state):
         return state.z
