@@ -26,6 +26,12 @@ class Schedule:
     def largest(self) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @property
+    def decay(self) -> float:
+        """The exponent ``p`` with ``step_k ≍ k^{-p}`` as ``k → ∞`` (0 for a constant step); two schedules' ratio
+        ``slow_k/fast_k`` vanishes exactly when the slow one's ``decay`` is larger."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
 
 @dataclass(frozen=True)
 class Constant(Schedule):
@@ -42,6 +48,10 @@ class Constant(Schedule):
     @property
     def largest(self) -> float:
         return self.value
+
+    @property
+    def decay(self) -> float:
+        return 0.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,10 @@ class Harmonic(Schedule):
     @property
     def largest(self) -> float:
         return self.a / self.h ** self.power
+
+    @property
+    def decay(self) -> float:
+        return float(self.power)
 
 
 def constant(value: float) -> Constant:

@@ -112,11 +112,15 @@ def soccer(discount: float = 0.9) -> MarkovGame:
                       name="soccer")
 
 
-def pursuit_evasion(size: int = 4, slip: float = 0.1, discount: float = 0.95) -> MarkovGame:
+def pursuit_evasion(size: int = 4, slip: float = 0.1, discount: float = 0.95, start: str = "corners") -> MarkovGame:
     """A pursuer (row player) and an evader (column player) on a ``size`` x ``size`` grid, each choosing N, S, E, W or
     stay; each intended move fails (the agent stays) with probability ``slip``, independently. When the pursuer ends
     on the evader's cell it gets +1 (the evader −1) and both restart from opposite corners. States: the two positions,
-    ``size⁴`` (size 18 gives 104,976), with at most 4 successors each."""
+    ``size⁴`` (size 18 gives 104,976), with at most 4 successors each. ``start``: where play begins (the initial
+    distribution, over which Nash gaps are averaged): ``"corners"`` (the restart state) or ``"uniform"`` (every state
+    with the two apart equally likely), which weighs the whole board rather than the corner start alone."""
+    if start not in ("corners", "uniform"):
+        raise InvalidParameterError(f"start={start!r}: expected 'corners' or 'uniform'")
     n = check_positive_int("size", size)
     if n < 2:
         raise InvalidParameterError(f"size={size}: expected an integer >= 2")
@@ -147,10 +151,13 @@ def pursuit_evasion(size: int = 4, slip: float = 0.1, discount: float = 0.95) ->
                 succ[:, a, b, k] = np.where(caught, restart, new_p * cells + new_e)
                 probs[:, a, b, k] = p
                 rewards[:, a, b] += p * caught
-    initial = np.zeros(S)
-    initial[restart] = 1.0
+    if start == "corners":
+        initial = np.zeros(S)
+        initial[restart] = 1.0
+    else:
+        initial = (p_cell != e_cell) / float(S - cells)
     return MarkovGame(rewards, next_states=succ, next_probs=probs, initial=initial, discount=discount,
-                      name=f"pursuit_evasion_{n}x{n}")
+                      name=f"pursuit_evasion_{n}x{n}" + ("" if start == "corners" else "_uniform"))
 
 
 def matching_pennies_markov(discount: float = 0.9) -> MarkovGame:

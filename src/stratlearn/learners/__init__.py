@@ -13,6 +13,8 @@ from .baselines import Extragradient, OptimisticMultiplicativeWeights, RegretMat
 from .fictitious_play import FictitiousPlay, SmoothedFictitiousPlay
 from .frank_wolfe import (GeneralizedFrankWolfe, OptimisticGradient, ProjectedGradient, VIExtragradient,
                           VILearner)
+from .features import ArrayFeatures, FeatureMap, GridFeatures, OneHotFeatures, RandomFeatures
+from .two_timescale_q import TwoTimescaleQ
 from .smoothed_best_response import DoublySmoothedBestResponse, default_policy_rate_ratio
 
 __all__ = [
@@ -25,6 +27,12 @@ __all__ = [
     "VIExtragradient",
     "OptimisticGradient",
     "DSBRValueIteration",
+    "TwoTimescaleQ",
+    "FeatureMap",
+    "OneHotFeatures",
+    "RandomFeatures",
+    "GridFeatures",
+    "ArrayFeatures",
     "IndependentQLearning",
     "DecentralizedQLearning",
     "MinimaxQ",
@@ -44,7 +52,7 @@ LEARNERS = {
     for cls in (DoublySmoothedBestResponse, FictitiousPlay, SmoothedFictitiousPlay,
                 OptimisticMultiplicativeWeights, Extragradient, RegretMatchingPlus, DSBRValueIteration,
                 IndependentQLearning, DecentralizedQLearning, MinimaxQ, GeneralizedFrankWolfe, ProjectedGradient,
-                VIExtragradient, OptimisticGradient)
+                VIExtragradient, OptimisticGradient, TwoTimescaleQ)
 }
 
 
