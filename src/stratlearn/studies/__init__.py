@@ -13,12 +13,14 @@ from pathlib import Path
 from ..errors import UnknownNameError
 from .base import Claim, Study, StudyData, StudyResult
 from .frank_wolfe import STUDY as _FRANK_WOLFE
+from .function_approximation import STUDY as _FUNCTION_APPROXIMATION
 from .markov_games import STUDY as _MARKOV_GAMES
 from .matrix_games import STUDY as _MATRIX_GAMES
 
 __all__ = ["Claim", "Study", "StudyData", "StudyResult", "STUDIES", "run_study", "run_studies", "format_claims"]
 
-STUDIES: dict[str, Study] = {s.name: s for s in (_MATRIX_GAMES, _MARKOV_GAMES, _FRANK_WOLFE)}
+STUDIES: dict[str, Study] = {s.name: s for s in (_MATRIX_GAMES, _MARKOV_GAMES, _FRANK_WOLFE,
+                                                    _FUNCTION_APPROXIMATION)}
 SIZES = ("quick", "full")
 
 
