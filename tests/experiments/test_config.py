@@ -121,3 +121,19 @@ def test_sweep_errors_name_the_field():
         expand({**base, "learners": [{"name": "dsbr", "temperature": [0.1, 0.2]}]}, sweep=False)
     with pytest.raises(InvalidParameterError, match="temperature"):
         expand({**base, "learners": [{"name": "dsbr", "temperature": [0.1, -1.0]}]})
+
+
+def test_every_example_config_loads_and_builds():
+    """The configs under examples/ stay valid: each expands and each point builds its game and learner."""
+    from pathlib import Path
+
+    from stratlearn.experiments.config import load_points
+
+    paths = sorted((Path(__file__).parents[2] / "examples").glob("*.toml"))
+    assert len(paths) >= 6
+    for path in paths:
+        _, points = load_points(path)
+        assert points, path
+        for point in points:
+            game, learner = point.build()
+            learner.check_game(game)
