@@ -3,7 +3,7 @@
 import numpy as np
 
 from stratlearn.studies import run_study
-from stratlearn.studies.frank_wolfe import fitted_slope
+from stratlearn.studies.base import fitted_slope
 
 
 def test_fitted_slope_recovers_a_power_law():

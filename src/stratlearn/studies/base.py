@@ -13,9 +13,17 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["Claim", "StudyResult", "Study", "StudyData"]
+__all__ = ["Claim", "StudyResult", "Study", "StudyData", "fitted_slope"]
 
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def fitted_slope(steps, values, start: float = 0.0) -> float:
+    """Least-squares slope of ``log values`` against ``log steps`` over the records with ``steps >= start`` and a
+    positive value (the rate a log-log plot shows)."""
+    steps, values = np.asarray(steps, float), np.asarray(values, float)
+    keep = (steps >= start) & (values > 0)
+    return float(np.polyfit(np.log(steps[keep]), np.log(values[keep]), 1)[0])
 
 
 @dataclass(frozen=True)

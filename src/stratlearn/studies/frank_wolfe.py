@@ -30,7 +30,7 @@ import numpy as np
 
 from ..experiments.plots import _pyplot, plot_band, style_axis
 from ..experiments.points import Point
-from .base import Claim, Study, StudyData, StudyResult
+from .base import Claim, Study, StudyData, StudyResult, fitted_slope
 
 SIZES = {
     "quick": {"seeds": 8, "steps": 10_000, "noisy_steps": 30_000},
@@ -70,13 +70,6 @@ def points(size: str) -> list[Point]:
                    "seed": 0, "precision": "float64"}
             out.append(Point(dict(game), learner, run, tags={"role": f"{method}:{instance}"}))
     return out
-
-
-def fitted_slope(steps, values, start):
-    """Least-squares slope of ``log values`` against ``log steps`` over ``steps >= start`` (positive values)."""
-    steps, values = np.asarray(steps, float), np.asarray(values, float)
-    keep = (steps >= start) & (values > 0)
-    return float(np.polyfit(np.log(steps[keep]), np.log(values[keep]), 1)[0])
 
 
 def analyze(size: str, data: StudyData) -> StudyResult:

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..experiments.plots import _pyplot, plot_band, style_axis
 from ..experiments.points import Point
-from .base import Claim, Study, StudyData, StudyResult
+from .base import Claim, Study, StudyData, StudyResult, fitted_slope
 
 SIZES = {
     # quick: the γ = 0.9 half of the grid, claim (a) on the 5-state 2-action game only (the budget the larger games
@@ -84,11 +84,6 @@ def points(size: str) -> list[Point]:
     return out
 
 
-def _slope(steps, mean):
-    keep = mean > 0
-    return float(np.polyfit(np.log(steps[keep]), np.log(mean[keep]), 1)[0])
-
-
 def analyze(size: str, data: StudyData) -> StudyResult:
     import pandas as pd
 
@@ -102,7 +97,7 @@ def analyze(size: str, data: StudyData) -> StudyResult:
         start = markov_nash_gap(game, uniform_x, uniform_y, temperature=0.1)
         steps, values = data.metric(f"dsbr_vi-S{S}-A{A}-g{gamma}", "regularized_nash_gap_0.1")
         mean = values.mean(axis=0)
-        slope = _slope(np.concatenate([[1.0], steps]), np.concatenate([[start], mean]))
+        slope = fitted_slope(np.concatenate([[1.0], steps]), np.concatenate([[start], mean]))
         claims.append(Claim(f"(a) DSBR-VI's regularized gap (τ=0.1) ends at most 10% of its uniform-start value "
                             f"(S={S}, A=B={A}, γ={gamma}): final / start", float(mean[-1] / start), "<=", 0.1,
                             detail=f"start {start:.3g}, final {mean[-1]:.3g}, fitted log-log slope {slope:.3g}"))

@@ -25,7 +25,7 @@ from ..experiments.plots import _pyplot, plot_band, style_axis
 from ..experiments.points import Point
 from ..games import catalog
 from ..learners import default_policy_rate_ratio
-from .base import Claim, Study, StudyData, StudyResult
+from .base import Claim, Study, StudyData, StudyResult, fitted_slope
 
 SIZES = {
     "quick": {"seeds": 32, "bias_steps": 10**6, "budget_steps": 3 * 10**6, "fp_steps": 10**5, "fp_seeds": 16},
@@ -73,9 +73,7 @@ def _bias(tau: float, n_actions: int) -> float:
 
 def _last_decade_slope(steps, values) -> float:
     """Least-squares slope of log(mean gap) against log(step) over the last decade of records."""
-    mean = values.mean(axis=0)
-    keep = (steps >= steps[-1] / 10) & (mean > 0)
-    return float(np.polyfit(np.log(steps[keep]), np.log(mean[keep]), 1)[0])
+    return fitted_slope(steps, values.mean(axis=0), steps[-1] / 10)
 
 
 def analyze(size: str, data: StudyData) -> StudyResult:
