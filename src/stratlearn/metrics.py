@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from .equilibria.gaps import nash_gap
 from .equilibria.gaps import regularized_nash_gap as _regularized_nash_gap
 from .errors import UnknownNameError, check_positive
+from .games.strategic import learner_loss
 from .games.vi import vi_gap
 
-__all__ = ["nash_gap", "regularized_nash_gap", "RegularizedNashGap", "MarkovNashGap", "METRICS", "get", "resolve",
+__all__ = ["nash_gap", "regularized_nash_gap", "learner_loss", "vi_gap", "RegularizedNashGap", "MarkovNashGap", "METRICS", "get", "resolve",
            "metric_name", "is_host_metric"]
 
 
@@ -83,7 +84,7 @@ def resolve(spec, game):
     return metric
 
 
-METRICS = {"nash_gap": nash_gap, "vi_gap": vi_gap}
+METRICS = {"nash_gap": nash_gap, "vi_gap": vi_gap, "learner_loss": learner_loss}
 _PARAMETRIC = {"regularized_nash_gap": regularized_nash_gap}
 _VALID = [*METRICS, *(f"{name}:<temperature>" for name in _PARAMETRIC)]
 

@@ -4,6 +4,7 @@ from .gaps import best_response, best_response_values, nash_gap, player_gaps, re
 from .markov import (MarkovSolution, markov_nash_gap,
                      markov_regularized_nash_gap, policy_values, quantal_response_equilibrium,
                      shapley_value_iteration)
+from .strategic import MarkovEquilibrium, StrategicEquilibrium, pure_markov_equilibrium, strategic_equilibrium
 from .zero_sum import ZeroSumSolution, solve_zero_sum
 
 __all__ = [
@@ -20,4 +21,8 @@ __all__ = [
     "policy_values",
     "markov_nash_gap",
     "markov_regularized_nash_gap",
+    "StrategicEquilibrium",
+    "strategic_equilibrium",
+    "MarkovEquilibrium",
+    "pure_markov_equilibrium",
 ]

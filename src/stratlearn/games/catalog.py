@@ -13,7 +13,8 @@ from typing import Callable
 import numpy as np
 
 from ..errors import ConfigError, InvalidParameterError, UnknownNameError, check_positive_int, check_seed
-from .markov_catalog import matching_pennies_markov, pursuit_evasion, random_zero_sum_markov, soccer
+from .markov_catalog import entry_deterrence, matching_pennies_markov, pursuit_evasion, random_zero_sum_markov, soccer
+from .strategic import cournot, strategic_classification, strategic_regression
 from .matrix import MatrixGame
 from .vi import VariationalInequality, affine_vi, from_matrix_game, quadratic_game
 
@@ -31,6 +32,10 @@ __all__ = [
     "matrix_game_vi",
     "quadratic_game",
     "affine_vi",
+    "entry_deterrence",
+    "strategic_regression",
+    "strategic_classification",
+    "cournot",
     "GAMES",
     "make",
 ]
@@ -118,6 +123,10 @@ GAMES: dict[str, Callable[..., MatrixGame]] = {
     "matrix_game_vi": matrix_game_vi,
     "quadratic_game": quadratic_game,
     "affine_vi": affine_vi,
+    "entry_deterrence": entry_deterrence,
+    "strategic_regression": strategic_regression,
+    "strategic_classification": strategic_classification,
+    "cournot": cournot,
 }
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from ..errors import InvalidParameterError, check_in_range, check_positive_int, check_seed
 from .markov import MarkovGame
 
-__all__ = ["random_zero_sum_markov", "soccer", "pursuit_evasion", "matching_pennies_markov"]
+__all__ = ["random_zero_sum_markov", "soccer", "pursuit_evasion", "matching_pennies_markov", "entry_deterrence"]
 
 _MOVES = np.array([[-1, 0], [1, 0], [0, 1], [0, -1], [0, 0]])  # N, S, E, W, stay
 
@@ -166,3 +166,48 @@ def matching_pennies_markov(discount: float = 0.9) -> MarkovGame:
     converge (a classic failure case)."""
     rewards = np.array([[[1.0, -1.0], [-1.0, 1.0]]])
     return MarkovGame(rewards, transitions=np.ones((1, 2, 2, 1)), discount=discount, name="matching_pennies_markov")
+
+
+
+def entry_deterrence(states: int = 50, discount: float = 0.9, fight_cost: float = 0.3, margin: float = 0.6,
+                     expansion_cost: float = 0.05, slip: float = 0.1) -> MarkovGame:
+    """A general-sum Markov game of market entry in which committing to fewer options pays (for [7]).
+
+    State ``s ∈ {0, …, states − 1}`` is the entrant's market presence ``p_s = s/(states − 1)``. The incumbent (the
+    learner, row player) picks its stance: 0 *accommodate*, 1 *compete*, 2 *fight* (a price war). The entrant
+    (column player) picks 0 *retreat*, 1 *hold* or 2 *expand*, which moves the state down, nowhere or up by one
+    (clipped at the ends); with probability ``slip`` the state stays instead. Rewards:
+
+    * incumbent: ``r¹ = 1 − p_s − c_a`` with stance costs ``c = (0, fight_cost/2, fight_cost)``: accommodating is
+      strictly dominant in every stage game, and since the incumbent's stance does not move the state it stays
+      dominant once continuation values are added;
+    * entrant: ``r² = p_s · m_a − e_b`` with margins ``m = (margin, 0, −margin)`` (its presence pays when
+      accommodated, costs in a price war) and upkeep ``e = (0, expansion_cost/2, expansion_cost)``
+      (so retreating and holding never tie at the bottom state).
+
+    Every equilibrium of the full game has the incumbent accommodating, the entrant expanding and the incumbent's
+    payoff falling to 0 per period; restricted to *fight* (:func:`stratlearn.games.strategic.restrict_row_actions`)
+    the entrant retreats and the incumbent keeps ``1 − fight_cost`` per period. For a patient incumbent (large
+    ``γ``) the restricted class is strictly better: the reverse scaling of [7] in a 50-state Markov game. Our
+    construction where the game behind [7]'s Fig. 1(b) is not available here; ``p₀`` is uniform.
+    """
+    S = check_positive_int("states", states)
+    if S < 2:
+        raise InvalidParameterError(f"states={S}: expected at least 2")
+    gamma = check_in_range("discount", discount, 0.0, 1.0, high_open=True)
+    fight_cost = check_in_range("fight_cost", fight_cost, 0.0, 1.0)
+    margin = check_in_range("margin", margin, 0.0, 1.0)
+    expansion_cost = check_in_range("expansion_cost", expansion_cost, 0.0, 1.0)
+    slip = check_in_range("slip", slip, 0.0, 1.0, high_open=True)
+    p = np.linspace(0.0, 1.0, S)
+    stance_cost = np.array([0.0, fight_cost / 2, fight_cost])
+    r1 = np.broadcast_to((1.0 - p)[:, None, None] - stance_cost[None, :, None], (S, 3, 3))
+    m = np.array([margin, 0.0, -margin])
+    e = np.array([0.0, expansion_cost / 2, expansion_cost])
+    r2 = p[:, None, None] * m[None, :, None] - e[None, None, :]
+    s = np.arange(S)[:, None, None] * np.ones((1, 3, 3), int)
+    move = np.array([-1, 0, 1])[None, None, :]
+    succ = np.stack([np.clip(s + move, 0, S - 1), s], axis=-1)
+    probs = np.broadcast_to(np.array([1.0 - slip, slip]), succ.shape).copy()
+    return MarkovGame(np.ascontiguousarray(r1), discount=gamma, col_rewards=r2, next_states=succ, next_probs=probs,
+                      name=f"entry_deterrence_{S}")

@@ -14,6 +14,8 @@ from .fictitious_play import FictitiousPlay, SmoothedFictitiousPlay
 from .frank_wolfe import (GeneralizedFrankWolfe, OptimisticGradient, ProjectedGradient, VIExtragradient,
                           VILearner)
 from .features import ArrayFeatures, FeatureMap, GridFeatures, OneHotFeatures, RandomFeatures
+from .model_selection import (SelectionResult, SGPResult, StochasticGradientPlay, selection_trials,
+                              stochastic_gradient_play, successive_elimination)
 from .two_timescale_q import TwoTimescaleQ
 from .smoothed_best_response import DoublySmoothedBestResponse, default_policy_rate_ratio
 
@@ -28,6 +30,12 @@ __all__ = [
     "OptimisticGradient",
     "DSBRValueIteration",
     "TwoTimescaleQ",
+    "StochasticGradientPlay",
+    "stochastic_gradient_play",
+    "successive_elimination",
+    "selection_trials",
+    "SGPResult",
+    "SelectionResult",
     "FeatureMap",
     "OneHotFeatures",
     "RandomFeatures",
@@ -52,7 +60,7 @@ LEARNERS = {
     for cls in (DoublySmoothedBestResponse, FictitiousPlay, SmoothedFictitiousPlay,
                 OptimisticMultiplicativeWeights, Extragradient, RegretMatchingPlus, DSBRValueIteration,
                 IndependentQLearning, DecentralizedQLearning, MinimaxQ, GeneralizedFrankWolfe, ProjectedGradient,
-                VIExtragradient, OptimisticGradient, TwoTimescaleQ)
+                VIExtragradient, OptimisticGradient, TwoTimescaleQ, StochasticGradientPlay)
 }
 
 
