@@ -222,6 +222,9 @@ class StrategicGame(VariationalInequality):
             ``jit``).
         oracle: ``(params, z, key) -> (F̂(z), ℓ̂_L(z))``: one unbiased sample of the operator and one of the learner's
             loss (static).
+        mean_observation: optional ``(params, z, key, n) -> `` the mean of ``n`` independent loss observations,
+            drawn directly from its distribution where that is known (the Gaussian oracle); ``None`` averages ``n``
+            oracle calls (static).
         constants: ``(params, radius) -> StrategicConstants`` on a domain whose points have norm at most ``radius``
             (static).
         learner_size: the learner's number of parameters.
@@ -235,12 +238,14 @@ class StrategicGame(VariationalInequality):
     full_class: ModelClass
     model_class: ModelClass
     strong_monotonicity: float
+    mean_observation: Callable | None
 
     _static = ("domain", "operator", "monotone", "name", "loss", "oracle", "constants_fn", "learner_size",
-               "full_class", "model_class", "strong_monotonicity")
+               "full_class", "model_class", "strong_monotonicity", "mean_observation")
 
     def __init__(self, operator, params, domain: Domain, *, loss, oracle, constants, full_class: ModelClass,
-                 model_class: ModelClass | None = None, name: str = "strategic_game"):
+                 model_class: ModelClass | None = None, mean_observation: Callable | None = None,
+                 name: str = "strategic_game"):
         super().__init__(operator, params, domain, monotone="strongly", name=name)
         if not isinstance(full_class, ModelClass):
             raise InvalidGameError(f"full_class: expected a ModelClass, got {type(full_class).__name__}")
@@ -249,7 +254,7 @@ class StrategicGame(VariationalInequality):
                                    f"{domain.blocks[0].size}")
         for field, value in (("loss", loss), ("oracle", oracle), ("constants_fn", constants),
                              ("learner_size", full_class.size), ("full_class", full_class),
-                             ("model_class", model_class or full_class)):
+                             ("model_class", model_class or full_class), ("mean_observation", mean_observation)):
             object.__setattr__(self, field, value)
         object.__setattr__(self, "strong_monotonicity", float(self.constants().strong_monotonicity))
 
@@ -285,7 +290,7 @@ class StrategicGame(VariationalInequality):
         domain = Domain((model_class.block,) + self.domain.blocks[1:])
         return StrategicGame(self.operator, self.params, domain, loss=self.loss, oracle=self.oracle,
                              constants=self.constants_fn, full_class=self.full_class, model_class=model_class,
-                             name=self.name)
+                             mean_observation=self.mean_observation, name=self.name)
 
     def describe(self) -> dict:
         return {**super().describe(), "learner_size": self.learner_size, "model_class": self.model_class.name}
@@ -306,10 +311,16 @@ def _quadratic_loss(params, z):
 
 
 def _gaussian_oracle(params, z, key):
-    k1, k2 = jax.random.split(key)
-    g = _affine_operator(params, z) + params["noise"] * jax.random.normal(k1, z.shape, z.dtype)
-    loss = _quadratic_loss(params, z) + params["loss_noise"] * jax.random.normal(k2, (), z.dtype)
+    xi = jax.random.normal(key, (z.shape[-1] + 1,), z.dtype)   # one draw for both: one random-bits call per step
+    g = _affine_operator(params, z) + params["noise"] * xi[:-1]
+    loss = _quadratic_loss(params, z) + params["loss_noise"] * xi[-1]
     return g, loss
+
+
+def _gaussian_mean_observation(params, z, key, n):
+    # the mean of n observations ℓ(z) + σ_ℓ ξ_i is exactly ℓ(z) + (σ_ℓ/√n) ξ
+    scale = params["loss_noise"] / jnp.sqrt(jnp.asarray(n, z.dtype))
+    return _quadratic_loss(params, z) + scale * jax.random.normal(key, (), z.dtype)
 
 
 def _affine_constants(params, radius):
@@ -334,7 +345,8 @@ def _affine_game(M, b, Q, q, c, domain, full_class, noise, loss_noise, name) -> 
         raise InvalidGameError(f"{name}: the game is not strongly monotone (the symmetric part of its Jacobian has "
                                f"smallest eigenvalue {mu:.4g}); expected > 0")
     return StrategicGame(_affine_operator, params, domain, loss=_quadratic_loss, oracle=_gaussian_oracle,
-                         constants=_affine_constants, full_class=full_class, name=name)
+                         constants=_affine_constants, full_class=full_class,
+                         mean_observation=_gaussian_mean_observation, name=name)
 
 
 def check_nonnegative(field: str, value) -> float:
@@ -414,7 +426,7 @@ def strategic_regression(coefficients=(1.0, 0.3), feature_variances=(1.0, 1.0), 
 
 
 def strategic_classification(separation=(2.0, 0.6), gameability=(0.0, 0.4), manipulation_cost=(4.0, 0.5),
-                             gaming_noise=(0.0, 2.0), ridge: float = 0.05, bound: float = 2.0, noise: float = 0.5,
+                             gaming_noise=(0.0, 3.0), ridge: float = 0.05, bound: float = 2.0, noise: float = 0.5,
                              loss_noise: float = 0.5, features: Sequence[int] | None = None) -> StrategicGame:
     """Strategic classification with a least-squares linear classifier (the linear discriminant): labels
     ``y = ±1`` with equal probability, features ``x | y ~ N(y s/2, I)`` with ``s = separation``; the learner fits the

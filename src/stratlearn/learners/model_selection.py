@@ -156,6 +156,9 @@ def _play(game: StrategicGame, steps, keys, loss_samples):
         z, total = jax.lax.fori_loop(0, steps, body, (z0, jnp.zeros_like(z0)))
         zbar = total / (steps - half)
 
+        if game.mean_observation is not None:
+            return zbar, game.mean_observation(game.params, zbar, k_loss, loss_samples)
+
         def observe(t, acc):
             _, loss = game.sample(zbar, jax.random.fold_in(k_loss, t))
             return acc + loss
@@ -277,13 +280,22 @@ def _selection_rounds(game, classes, delta, initial_steps, replicates, max_round
                 lanes = running & active[:, k]
                 if not lanes.any():
                     continue
+                # every trial's keys are fixed by (seed, round, class, trial), whichever trials are still running;
+                # only the running ones are computed, padded to a power of two (or all trials) so few shapes compile
                 key = jax.random.fold_in(jax.random.fold_in(root, r), k)
-                keys = jax.random.split(key, trials * replicates)
-                _, values = _play_jit(games[k], jnp.asarray(steps), keys, jnp.asarray(steps))
-                values = np.asarray(values, np.float64).reshape(trials, replicates)
+                keys = jax.random.split(key, trials * replicates).reshape(trials, replicates, -1)
+                which = np.flatnonzero(lanes)
+                size = 1 << int(math.ceil(math.log2(len(which))))
+                padded = np.resize(which, size) if size < trials else np.arange(trials)
+                _, out = _play_jit(games[k], jnp.asarray(steps), keys[padded].reshape(-1, keys.shape[-1]),
+                                   jnp.asarray(steps))
+                values = np.full((trials, replicates), np.nan)
+                out = np.asarray(out, np.float64).reshape(len(padded), replicates)
+                values[which] = out[:len(which)] if size < trials else out[which]
                 mean = values.mean(1)
                 if width == "t":
-                    half = stats.t.ppf(1 - delta_r / 2, replicates - 1) * values.std(1, ddof=1) / math.sqrt(replicates)
+                    spread = values.std(1, ddof=1)
+                    half = stats.t.ppf(1 - delta_r / 2, replicates - 1) * spread / math.sqrt(replicates)
                 else:
                     c = constants[k]
                     rms = math.sqrt(8 * c.gradient_second_moment / (c.strong_monotonicity ** 2 * steps))
