@@ -225,6 +225,8 @@ class StrategicGame(VariationalInequality):
         mean_observation: optional ``(params, z, key, n) -> `` the mean of ``n`` independent loss observations,
             drawn directly from its distribution where that is known (the Gaussian oracle); ``None`` averages ``n``
             oracle calls (static).
+        gradient_oracle: optional ``(params, z, key) -> F̂(z)`` drawing the operator sample alone (cheaper when the
+            loss observation is not needed); ``None`` uses ``oracle`` (static).
         constants: ``(params, radius) -> StrategicConstants`` on a domain whose points have norm at most ``radius``
             (static).
         learner_size: the learner's number of parameters.
@@ -239,13 +241,14 @@ class StrategicGame(VariationalInequality):
     model_class: ModelClass
     strong_monotonicity: float
     mean_observation: Callable | None
+    gradient_oracle: Callable | None
 
     _static = ("domain", "operator", "monotone", "name", "loss", "oracle", "constants_fn", "learner_size",
-               "full_class", "model_class", "strong_monotonicity", "mean_observation")
+               "full_class", "model_class", "strong_monotonicity", "mean_observation", "gradient_oracle")
 
     def __init__(self, operator, params, domain: Domain, *, loss, oracle, constants, full_class: ModelClass,
                  model_class: ModelClass | None = None, mean_observation: Callable | None = None,
-                 name: str = "strategic_game"):
+                 gradient_oracle: Callable | None = None, name: str = "strategic_game"):
         super().__init__(operator, params, domain, monotone="strongly", name=name)
         if not isinstance(full_class, ModelClass):
             raise InvalidGameError(f"full_class: expected a ModelClass, got {type(full_class).__name__}")
@@ -254,7 +257,8 @@ class StrategicGame(VariationalInequality):
                                    f"{domain.blocks[0].size}")
         for field, value in (("loss", loss), ("oracle", oracle), ("constants_fn", constants),
                              ("learner_size", full_class.size), ("full_class", full_class),
-                             ("model_class", model_class or full_class), ("mean_observation", mean_observation)):
+                             ("model_class", model_class or full_class), ("mean_observation", mean_observation),
+                             ("gradient_oracle", gradient_oracle)):
             object.__setattr__(self, field, value)
         object.__setattr__(self, "strong_monotonicity", float(self.constants().strong_monotonicity))
 
@@ -270,6 +274,12 @@ class StrategicGame(VariationalInequality):
     def sample(self, z, key):
         """``(F̂(z), ℓ̂_L(z))``: one stochastic-oracle call."""
         return self.oracle(self.params, z, key)
+
+    def sample_gradient(self, z, key):
+        """``F̂(z)`` alone."""
+        if self.gradient_oracle is not None:
+            return self.gradient_oracle(self.params, z, key)
+        return self.oracle(self.params, z, key)[0]
 
     def constants(self) -> StrategicConstants:
         """The bound constants on this game's current domain."""
@@ -290,7 +300,8 @@ class StrategicGame(VariationalInequality):
         domain = Domain((model_class.block,) + self.domain.blocks[1:])
         return StrategicGame(self.operator, self.params, domain, loss=self.loss, oracle=self.oracle,
                              constants=self.constants_fn, full_class=self.full_class, model_class=model_class,
-                             mean_observation=self.mean_observation, name=self.name)
+                             mean_observation=self.mean_observation, gradient_oracle=self.gradient_oracle,
+                             name=self.name)
 
     def describe(self) -> dict:
         return {**super().describe(), "learner_size": self.learner_size, "model_class": self.model_class.name}
@@ -311,10 +322,17 @@ def _quadratic_loss(params, z):
 
 
 def _gaussian_oracle(params, z, key):
-    xi = jax.random.normal(key, (z.shape[-1] + 1,), z.dtype)   # one draw for both: one random-bits call per step
+    # one draw for both parts, in float32 whatever the run's precision: random bits are most of a step's cost on a
+    # CPU, and the rounding of a float32 normal (relative 6e-8) is far below the noise it scales
+    xi = jax.random.normal(key, (z.shape[-1] + 1,), jnp.float32).astype(z.dtype)
     g = _affine_operator(params, z) + params["noise"] * xi[:-1]
     loss = _quadratic_loss(params, z) + params["loss_noise"] * xi[-1]
     return g, loss
+
+
+def _gaussian_gradient(params, z, key):
+    # the operator sample alone (what Algorithm 1 uses at every step): n draws, not n + 1
+    return _affine_operator(params, z) + params["noise"] * jax.random.normal(key, z.shape, jnp.float32).astype(z.dtype)
 
 
 def _gaussian_mean_observation(params, z, key, n):
@@ -346,7 +364,7 @@ def _affine_game(M, b, Q, q, c, domain, full_class, noise, loss_noise, name) -> 
                                f"smallest eigenvalue {mu:.4g}); expected > 0")
     return StrategicGame(_affine_operator, params, domain, loss=_quadratic_loss, oracle=_gaussian_oracle,
                          constants=_affine_constants, full_class=full_class,
-                         mean_observation=_gaussian_mean_observation, name=name)
+                         mean_observation=_gaussian_mean_observation, gradient_oracle=_gaussian_gradient, name=name)
 
 
 def check_nonnegative(field: str, value) -> float:

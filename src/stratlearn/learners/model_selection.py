@@ -115,7 +115,7 @@ class StochasticGradientPlay(VILearner):
 
     def step(self, game, state, key):
         if isinstance(game, StrategicGame):
-            g, _ = game.sample(state.z, key)
+            g = game.sample_gradient(state.z, key)
         else:
             g = game(state.z)
             if self.noise > 0:
@@ -149,7 +149,7 @@ def _play(game: StrategicGame, steps, keys, loss_samples):
 
         def body(t, carry):
             z, total = carry
-            g, _ = game.sample(z, jax.random.fold_in(k_run, t))
+            g = game.sample_gradient(z, jax.random.fold_in(k_run, t))
             z = game.domain.project(z - g / (mu * (t + 1)))
             return z, total + jnp.where(t + 1 > half, z, 0.0)
 
