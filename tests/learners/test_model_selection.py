@@ -135,3 +135,6 @@ def test_bad_input():
         stochastic_gradient_play(game, 1)
     with pytest.raises(InvalidParameterError, match="strong_monotonicity"):
         StochasticGradientPlay(strong_monotonicity=-1.0)
+    with pytest.raises(InvalidGameError, match="metric learner_loss: expected a StrategicGame"):
+        sl.simulate(sl.learners.make("fictitious_play"), sl.games.catalog.rock_paper_scissors(), steps=10, seeds=1,
+                    metrics=["learner_loss"])

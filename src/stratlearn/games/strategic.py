@@ -309,6 +309,9 @@ class StrategicGame(VariationalInequality):
 
 def learner_loss(game: StrategicGame, z):
     """The metric ``(game, z) -> ℓ_L(z)``: the learner's loss at the point ``z`` (jit/vmap-able)."""
+    if not isinstance(game, StrategicGame):
+        raise InvalidGameError(f"metric learner_loss: expected a StrategicGame (a game whose learner has a loss), got "
+                               f"{type(game).__name__}")
     return game.learner_loss(z)
 
 
