@@ -58,16 +58,24 @@ def test_feature_subset_equilibria_match_the_closed_form(maker, features):
 
 
 def test_regression_loss_is_the_population_squared_error():
-    """ℓ_L equals a Monte Carlo estimate of ½E[(y − θᵀx)²] under the gaming model, plus the penalties."""
-    game = strategic_regression(ridge=0.0, gaming_noise=(0.0, 0.0))
+    """ℓ_L against a Monte Carlo population built as the docstring says: agents report x + δ, the outcome's relation
+    to the reported features drifts to β − Kδ, uneven gaming adds residual variance δᵀVδ, and the learner's
+    intercept is fitted (it absorbs the shift θᵀδ of the mean prediction)."""
+    game = strategic_regression(ridge=0.0)
     theta, delta = np.array([0.7, 0.2]), np.array([0.1, 0.5])
-    beta, K = np.array([1.0, 0.3]), np.diag([0.0, 0.4])
+    beta, K, V = np.array([1.0, 0.3]), np.diag([0.0, 0.4]), np.diag([0.0, 2.0])
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(400_000, 2))
-    y = x @ (beta - K @ delta)
-    mc = 0.5 * np.mean((y - x @ theta) ** 2)
+    n = 400_000
+    x = rng.normal(size=(n, 2))
+    y = x @ (beta - K @ delta) + np.sqrt(delta @ V @ delta) * rng.normal(size=n)
+    reported = x + delta
+    residual = y - reported @ theta
+    mc = 0.5 * np.mean((residual - residual.mean()) ** 2)       # the best intercept is the mean residual
     exact = float(game.learner_loss(jnp.asarray(np.r_[theta, delta], jnp.float32)))
     assert exact == pytest.approx(mc, rel=0.01)  # 4e5 draws: the estimate's relative error is ~0.3%
+    # and the agents' operator block is the gradient of −θᵀδ + ½δᵀCδ
+    F = np.asarray(game(jnp.asarray(np.r_[theta, delta], jnp.float32)))
+    np.testing.assert_allclose(F[2:], np.array([4.0, 0.5]) * delta - theta, atol=1e-6)
 
 
 def test_classification_without_gaming_is_the_least_squares_classifier():
@@ -203,6 +211,29 @@ def test_pure_equilibrium_refuses_ambiguous_stage_games():
                                discount=0.5, name="coordination")
     with pytest.raises(InvalidGameError, match="state 0 has 2 pure equilibria"):
         pure_markov_equilibrium(game)
+
+
+def test_pure_equilibrium_bad_input():
+    game = entry_deterrence(states=5)
+    with pytest.raises(InvalidParameterError, match="max_iterations=1"):
+        pure_markov_equilibrium(game, max_iterations=1)
+    with pytest.raises(InvalidParameterError, match="tol=-1"):
+        pure_markov_equilibrium(game, tol=-1.0)
+
+
+def test_bad_numbers_are_named():
+    with pytest.raises(InvalidParameterError, match="coefficients='abc'"):
+        strategic_regression(coefficients="abc")
+    with pytest.raises(InvalidParameterError, match=r"coefficients=\[\]"):
+        strategic_regression(coefficients=[])
+    with pytest.raises(InvalidParameterError, match="intercept='a'"):
+        cournot(intercept="a")
+    with pytest.raises(InvalidParameterError, match="min_quantity=5"):
+        cournot(min_quantity=5.0)
+    with pytest.raises(InvalidParameterError, match="low='a'"):
+        interval("a", 1.0)
+    assert norm_ball(np.float32(1.0), 2).block.radius == 1.0
+    assert feature_subset(np.array([1]), 2).name == "features{1}"
 
 
 def test_restrict_row_actions_bad_input():

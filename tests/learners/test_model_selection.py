@@ -84,7 +84,10 @@ def test_successive_elimination_identifies_the_best_class_at_rate_1_minus_delta(
     # intervals cover the true values, and worse classes are dropped no later than better ones on average
     first = results[0]
     assert first.chosen_class is classes[2] and first.total_samples == first.samples.sum() > 0
-    covered = np.mean([np.all((r.intervals[:, 0] <= values) | np.isnan(r.intervals[:, 0])) for r in results])
+    # two-sided coverage of every class's last interval (the t rule covers E[ℓ(z̄)]; Algorithm 1's bias is O(1/T),
+    # far inside the intervals at these budgets), at least the guaranteed 1 − δ over trials
+    covered = np.mean([np.all(((r.intervals[:, 0] <= values) & (values <= r.intervals[:, 1]))
+                              | np.isnan(r.intervals[:, 0])) for r in results])
     assert covered >= 0.95
 
 
@@ -106,7 +109,8 @@ def test_bound_widths_are_wider_than_t_widths():
     classes = [interval(0.0, 3.0), interval(1.5, 3.0)]
     t = successive_elimination(game, classes, max_rounds=1, seed=0)
     b = successive_elimination(game, classes, max_rounds=1, width="bound", seed=0)
-    assert np.all(np.diff(b.intervals, axis=1) > 10 * np.diff(t.intervals, axis=1))
+    # the guaranteed widths pay for Markov's inequality and sup-norm constants: measured ~4e5 times wider
+    assert np.all(np.diff(b.intervals, axis=1) > 1000 * np.diff(t.intervals, axis=1))
 
 
 def test_bad_input():
@@ -135,6 +139,12 @@ def test_bad_input():
         stochastic_gradient_play(game, 1)
     with pytest.raises(InvalidParameterError, match="strong_monotonicity"):
         StochasticGradientPlay(strong_monotonicity=-1.0)
+    # a μ larger than the game has would make the steps too short: refused before running
+    with pytest.raises(InvalidGameError, match="stated strong monotonicity 1000"):
+        sl.simulate(StochasticGradientPlay(steps=10, strong_monotonicity=1000.0), cournot(), steps=10, seeds=1)
+    # one candidate: chosen without spending samples
+    single = successive_elimination(game, [game.full_class])
+    assert single.identified and single.chosen == 0 and single.total_samples == 0
     with pytest.raises(InvalidGameError, match="metric learner_loss: expected a StrategicGame"):
         sl.simulate(sl.learners.make("fictitious_play"), sl.games.catalog.rock_paper_scissors(), steps=10, seeds=1,
                     metrics=["learner_loss"])

@@ -12,8 +12,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..errors import InvalidGameError, check_positive, check_positive_int
-from .markov import markov_nash_gap, policy_values
+from ..errors import InvalidGameError, InvalidParameterError, check_positive, check_positive_int
+from .markov import _best_response_value, policy_values
 
 __all__ = ["StrategicEquilibrium", "strategic_equilibrium", "MarkovEquilibrium", "pure_markov_equilibrium"]
 
@@ -88,8 +88,9 @@ class MarkovEquilibrium:
         row, col: deterministic policies as one-hot arrays (S, A) and (S, B).
         row_values, col_values: each player's value per state.
         row_payoff, col_payoff: ``p₀ᵀ v`` for each player.
-        nash_gap: the exact Nash gap of (row, col) (:func:`~stratlearn.equilibria.markov_nash_gap`): 0 up to
-            rounding certifies the pair is an equilibrium.
+        nash_gap: the largest gain, over players and states, of a best response against the other's policy
+            (policy iteration): 0 up to rounding certifies a Markov perfect equilibrium from every state, not only
+            from ``p₀`` (the ``p₀``-weighted :func:`~stratlearn.equilibria.markov_nash_gap` is at most twice this).
         iterations: rounds of stage-game solving.
     """
 
@@ -106,8 +107,8 @@ class MarkovEquilibrium:
 def pure_markov_equilibrium(game, *, max_iterations: int = 500, tol: float = 1e-9) -> MarkovEquilibrium:
     """A pure Markov perfect equilibrium by Nash policy iteration: at the current values ``(v¹, v²)`` solve every
     state's stage bimatrix game ``(Q¹(s), Q²(s))`` for its pure equilibrium, evaluate the resulting policy pair
-    exactly, and repeat until the pair no longer changes. The result is then *certified* by its exact Nash gap
-    (each player's best response computed by policy iteration against the other): a gap above ``tol`` raises.
+    exactly, and repeat until the pair no longer changes. The result is then *certified*: each player's best
+    response against the other is computed by policy iteration, and a gain above ``tol`` in any state raises.
 
     Raises :class:`InvalidGameError` naming the state where a stage game has no pure equilibrium or several (the
     method needs a unique one to be well defined), or when the iteration does not settle.
@@ -117,6 +118,10 @@ def pure_markov_equilibrium(game, *, max_iterations: int = 500, tol: float = 1e-
     if not isinstance(game, MarkovGame):
         raise InvalidGameError(f"game: expected a MarkovGame, got {type(game).__name__}")
     max_iterations = check_positive_int("max_iterations", max_iterations)
+    if max_iterations < 2:
+        raise InvalidParameterError(f"max_iterations={max_iterations}: expected at least 2 (a pair is settled when a "
+                                    "round reproduces it)")
+    tol = check_positive("tol", tol, allow_zero=True)
     S, A, B = game.shape
     v1, v2 = np.zeros(S), np.zeros(S)
     previous = None
@@ -145,9 +150,12 @@ def pure_markov_equilibrium(game, *, max_iterations: int = 500, tol: float = 1e-
         previous = pair
     else:
         raise InvalidGameError(f"{game.name}: Nash policy iteration did not settle in {max_iterations} rounds")
-    gap = markov_nash_gap(game, x, y)
+    b1 = _best_response_value(game, np.asarray(game.row_rewards), y, 0, 0.0)
+    b2 = _best_response_value(game, np.asarray(game.col_rewards), x, 1, 0.0)
+    gap = float(max((b1 - v1).max(), (b2 - v2).max(), 0.0))
     if gap > tol:
-        raise InvalidGameError(f"{game.name}: the settled policy pair is not an equilibrium (Nash gap {gap:.3g})")
+        raise InvalidGameError(f"{game.name}: the settled policy pair is not an equilibrium (a best response gains "
+                               f"{gap:.3g})")
     p0 = np.asarray(game.initial)
     return MarkovEquilibrium(row=x, col=y, row_values=v1, col_values=v2, row_payoff=float(p0 @ v1),
                              col_payoff=float(p0 @ v2), nash_gap=gap, iterations=it)

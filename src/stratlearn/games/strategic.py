@@ -35,8 +35,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..errors import (InvalidGameError, InvalidParameterError, check_finite_array, check_positive, check_positive_int,
-                      check_seed)
+from ..errors import (InvalidGameError, InvalidParameterError, check_finite_array, check_in_range, check_positive,
+                      check_positive_int, check_seed)
 from .base import pytree_game
 from .vi import Ball, Box, Domain, VariationalInequality
 
@@ -70,6 +70,24 @@ class ModelClass:
     def radius(self) -> float:
         """``max_{θ ∈ Θ} ‖θ‖``."""
         return _max_norm(self.block)
+
+
+def _floats(field: str, value) -> np.ndarray:
+    """``value`` as a float array, or a clear error naming the field (never NumPy's conversion message)."""
+    if isinstance(value, (str, bytes)):
+        raise InvalidParameterError(f"{field}={value!r}: expected numbers, got a string")
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"{field}={value!r}: expected a number or a list of numbers") from None
+
+
+def _index_list(field: str, value) -> list:
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise InvalidParameterError(f"{field}={value!r}: expected a list of indices")
+    return list(value)
 
 
 def _max_norm(block) -> float:
@@ -111,8 +129,7 @@ def feature_subset(features: Sequence[int], dim: int, bound: float = 1.0, *, nam
     ``θ_j = 0`` otherwise."""
     dim = check_positive_int("dim", dim)
     bound = check_positive("bound", bound)
-    if isinstance(features, (str, bytes)) or not isinstance(features, Sequence):
-        raise InvalidParameterError(f"features={features!r}: expected a list of feature indices")
+    features = _index_list("features", features)
     chosen = []
     for j in features:
         if isinstance(j, bool) or not isinstance(j, (int, np.integer)) or not 0 <= j < dim:
@@ -132,7 +149,8 @@ def feature_subset(features: Sequence[int], dim: int, bound: float = 1.0, *, nam
 def norm_ball(radius: float, dim: int, *, name: str | None = None) -> ModelClass:
     """Linear models with ``‖θ‖ ≤ radius`` (a ball around the origin)."""
     dim = check_positive_int("dim", dim)
-    if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not math.isfinite(radius):
+    if isinstance(radius, bool) or not isinstance(radius, (int, float, np.integer, np.floating)) or not math.isfinite(
+            radius):
         raise InvalidParameterError(f"radius={radius!r}: expected a finite number > 0")
     if radius <= 0:
         raise InvalidParameterError(f"radius={radius!r}: the ball is empty or a single point; expected radius > 0")
@@ -141,8 +159,8 @@ def norm_ball(radius: float, dim: int, *, name: str | None = None) -> ModelClass
 
 def interval(low, high, *, name: str | None = None) -> ModelClass:
     """The box ``low ≤ θ ≤ high`` (numbers for one parameter, sequences for several)."""
-    lo = np.atleast_1d(np.asarray(low, dtype=float))
-    hi = np.atleast_1d(np.asarray(high, dtype=float))
+    lo = np.atleast_1d(_floats("low", low))
+    hi = np.atleast_1d(_floats("high", high))
     if lo.ndim != 1 or lo.shape != hi.shape:
         raise InvalidParameterError(f"low={low!r}, high={high!r}: expected bounds of one equal length")
     if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
@@ -375,7 +393,10 @@ def check_nonnegative(field: str, value) -> float:
 
 
 def _vector(field, value, dim=None, *, positive=False, nonnegative=False) -> np.ndarray:
-    arr = check_finite_array(field, np.atleast_1d(np.asarray(value, dtype=float)), ndim=1)
+    arr = np.atleast_1d(_floats(field, value))
+    if arr.ndim == 1 and arr.size == 0:
+        raise InvalidParameterError(f"{field}=[]: expected at least one value")
+    arr = check_finite_array(field, arr, ndim=1, error=InvalidParameterError)
     if dim is not None and arr.shape != (dim,):
         raise InvalidParameterError(f"{field}: expected {dim} values, got {arr.shape[0]}")
     if positive and not (arr > 0).all():
@@ -417,14 +438,20 @@ def strategic_regression(coefficients=(1.0, 0.3), feature_variances=(1.0, 1.0), 
     ingredients — a linear model over a chosen class, agents shifting features at quadratic cost, equilibria in
     closed form). Features ``x ~ N(0, Σ)`` with ``Σ = diag(feature_variances)``, outcome ``y = βᵀx + ε``.
 
-    * The agents' loss ``ℓ_A(θ, δ) = −θᵀδ + ½ δᵀCδ``: they gain the rise ``θᵀδ`` of their predicted score and pay the
-      quadratic cost ``C = diag(manipulation_cost)``; their best response is ``δ = C⁻¹θ``.
-    * Manipulation changes features, not outcomes ("gaming", not improvement): a shift ``δ_j`` lowers the outcome
-      carried by feature ``j`` by ``K_jj δ_j`` (``K = diag(gameability)``) and adds unexplained variance
-      ``V_jj δ_j²`` (``V = diag(gaming_noise)``; agents game unevenly). The learner's population squared error plus
-      ridge penalty is then
+    * The agents' loss ``ℓ_A(θ, δ) = −θᵀδ + ½ δᵀCδ``: shifting the features they report by ``δ`` raises their
+      predicted score ``θᵀ(x + δ)`` by ``θᵀδ`` and costs ``½δᵀCδ`` (``C = diag(manipulation_cost)``); their best
+      response is ``δ = C⁻¹θ``.
+    * The learner predicts ``θᵀx̃ + b`` from the reported features ``x̃``. The common shift of the means moves every
+      prediction by ``θᵀδ``, which the learner's intercept ``b`` cancels at its optimum (it is not written out), so
+      manipulation reaches the learner's loss only through what it does to the relation between reported features
+      and outcomes. Gaming changes features, not outcomes: a shift ``δ_j`` lowers the outcome carried by feature
+      ``j`` by ``K_jj δ_j`` (``K = diag(gameability)``: the coefficient of reported feature ``j`` drifts to
+      ``β_j − K_jj δ_j``), and because agents game unevenly it adds residual variance ``δᵀVδ`` that no linear model
+      explains (``V = diag(gaming_noise)``). The learner's population squared error plus ridge penalty is then
 
-          ℓ_L(θ, δ) = ½ (θ − β + Kδ)ᵀ Σ (θ − β + Kδ) + ½ δᵀVδ + (λ/2)‖θ‖²   (+ ½σ², dropped).
+          ℓ_L(θ, δ) = ½ (θ − β + Kδ)ᵀ Σ (θ − β + Kδ) + ½ δᵀVδ + (λ/2)‖θ‖²   (+ ½σ², dropped);
+
+      a test checks it against a Monte Carlo population built this way, intercept fitted.
 
     ``F(θ, δ) = ((Σ + λI)θ + ΣKδ − Σβ, Cδ − θ)`` is affine; the game is strongly monotone when the symmetric part of
     its Jacobian is positive definite (checked at construction). Equilibria restricted to a feature subset solve a
@@ -433,7 +460,7 @@ def strategic_regression(coefficients=(1.0, 0.3), feature_variances=(1.0, 1.0), 
     scale ``noise`` per coordinate and ``ℓ_L`` plus Gaussian noise of scale ``loss_noise``.
 
     Reverse scaling: a feature that is cheap to game (small ``C_jj``) and weakly predictive (small ``β_j``) costs
-    the learner more through the agents' response (``V_jj θ_j²/C_jj²``) than it earns. ``features`` (a list of
+    the learner more through the agents' response (``½V_jj θ_j²/C_jj²`` at equilibrium) than it earns. ``features`` (a list of
     indices) returns the game restricted to :func:`feature_subset` of them (the config route to a class).
     """
     beta = _vector("coefficients", coefficients)
@@ -485,8 +512,8 @@ def cournot(intercept: float = 4.0, cost: float = 1.0, noise: float = 0.2, loss_
     ``q_1 ≥ (a − c)/2`` (:func:`interval`) moves it to ``((a − c)/2, (a − c)/4)`` with profit ``(a − c)²/8`` — the
     Stackelberg outcome, reached by giving up options. ``min_quantity`` returns the game restricted to
     ``q_1 ≥ min_quantity``."""
-    a = float(check_finite_array("intercept", np.asarray(intercept, float), ndim=0))
-    c = float(check_finite_array("cost", np.asarray(cost, float), ndim=0))
+    a = check_in_range("intercept", intercept, -np.inf, np.inf, low_open=True, high_open=True)
+    c = check_in_range("cost", cost, -np.inf, np.inf, low_open=True, high_open=True)
     if not a > c:
         raise InvalidParameterError(f"intercept={a!r}, cost={c!r}: expected intercept > cost (a market to serve)")
     noise, loss_noise = check_nonnegative("noise", noise), check_nonnegative("loss_noise", loss_noise)
@@ -498,7 +525,10 @@ def cournot(intercept: float = 4.0, cost: float = 1.0, noise: float = 0.2, loss_
     q = np.array([-m, 0.0])
     game = _affine_game(M, b, Q, q, 0.0, Domain((full.block, Box((0.0,), (m,)))), full, noise, loss_noise,
                         "cournot")
-    return game if min_quantity is None else game.restrict(interval(min_quantity, m))
+    if min_quantity is None:
+        return game
+    low = check_in_range("min_quantity", min_quantity, 0.0, m)
+    return game.restrict(interval(low, m))
 
 
 # ------------------------------------------------------------------------------------------------ checks
@@ -544,8 +574,7 @@ def restrict_row_actions(game, actions: Sequence[int], *, name: str | None = Non
     if not isinstance(game, MarkovGame):
         raise InvalidGameError(f"game: expected a MarkovGame, got {type(game).__name__}")
     S, A, B = game.shape
-    if isinstance(actions, (str, bytes)) or not isinstance(actions, Sequence):
-        raise InvalidParameterError(f"actions={actions!r}: expected a list of row actions")
+    actions = _index_list("actions", actions)
     idx = []
     for a in actions:
         if isinstance(a, bool) or not isinstance(a, (int, np.integer)) or not 0 <= a < A:
