@@ -18,7 +18,7 @@ if "jax" not in _sys.modules and "xla_force_host_platform_device_count" not in _
                                     f" --xla_force_host_platform_device_count={int(_count)}").strip()
 
 from . import errors, ops, schedules  # noqa: E402,I001  (layer order)
-from . import games, equilibria, metrics, learners, experiments  # noqa: E402
+from . import games, equilibria, metrics, learners, populations, experiments  # noqa: E402
 from .experiments import Trace, simulate  # noqa: E402
 
 __version__ = "0.1.0"
