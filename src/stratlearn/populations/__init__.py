@@ -1,7 +1,13 @@
-"""Strategic behaviour of many agents: populations that shift in response to a deployed model ([5])."""
+"""Strategic behaviour of many agents: populations that shift in response to a deployed model ([5]) and
+discrete retraining against them."""
 
-from . import distribution_shift
-from .distribution_shift import DistributionShift, Grid1D, energy, gibbs_density, interaction, solve, wasserstein2
+from . import distribution_shift, performative
+from .distribution_shift import (DistributionShift, Grid1D, best_response_rho, best_response_x, energy, gibbs_density,
+                                 interaction, learner_objective, solve, wasserstein2)
+from .performative import (RetrainingResult, performative_risk, performatively_optimal_point,
+                           performatively_stable_point, repeated_gradient_descent, repeated_risk_minimization)
 
-__all__ = ["distribution_shift", "DistributionShift", "Grid1D", "energy", "gibbs_density", "interaction", "solve",
-           "wasserstein2"]
+__all__ = ["distribution_shift", "performative", "DistributionShift", "Grid1D", "best_response_rho",
+           "best_response_x", "energy", "gibbs_density", "interaction", "learner_objective", "solve", "wasserstein2",
+           "RetrainingResult", "performative_risk", "performatively_optimal_point", "performatively_stable_point",
+           "repeated_gradient_descent", "repeated_risk_minimization"]

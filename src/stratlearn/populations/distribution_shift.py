@@ -27,8 +27,9 @@ half the size. The interaction ``W ∗ ρ`` is an FFT convolution of the zero-pa
 the kernel sampled at every grid offset (``O(N log N)``; equal to the direct sum to rounding). Everything runs inside
 one ``jit`` (a ``while_loop`` per record interval); the problem is a pytree, so runs ``vmap`` over its arrays.
 
-This module implements the 1-D system; the 2-D grid, the timescale limits and the performative-retraining baselines
-of the issue are not built yet.
+The two limits of the timescale ratio are built in (``solve(..., limit="population" | "learner")``): the fast side
+is held at its best response (:func:`best_response_rho`, :func:`best_response_x`). This module implements the 1-D
+system; the 2-D grid is not built yet.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ from ..errors import InvalidParameterError, check_in_range, check_positive, chec
 from ..games.base import pytree_game
 
 __all__ = ["Grid1D", "DistributionShift", "interaction", "energy", "first_variation", "population_velocity",
-           "solve", "wasserstein2", "gibbs_density"]
+           "learner_objective", "best_response_x", "best_response_rho", "cfl_step", "solve", "wasserstein2",
+           "gibbs_density"]
 
 
 # ------------------------------------------------------------------------------------------------ grid
@@ -248,30 +250,75 @@ def energy(problem: DistributionShift, rho, x):
     return value + problem.alpha * jnp.sum(jnp.where(rho > 0, rho * jnp.log(ratio), 0.0)) * h
 
 
-def _euler(problem, rho, x, dt):
+def best_response_x(problem: DistributionShift, rho, x, iterations: int = 30):
+    """The learner's best response ``argmin_x ∫ f₂(z, x) ρ dz + (β/2)‖x − x̄‖²`` by ``iterations`` Newton steps from
+    ``x`` (the learner's timescale limit; exact in one step for a quadratic objective)."""
+    def newton(_, xx):
+        g = jax.grad(lambda y: learner_objective(problem, rho, y))(xx)
+        h = jax.hessian(lambda y: learner_objective(problem, rho, y))(xx)
+        return xx - jnp.linalg.solve(h + 1e-12 * jnp.eye(xx.shape[0], dtype=xx.dtype), g)
+
+    return jax.lax.fori_loop(0, iterations, newton, x)
+
+
+def best_response_rho(problem: DistributionShift, x, rho, iterations: int = 400, damping: float = 0.5):
+    """The population's best response ``argmin_ρ E₁(ρ, x)`` (the population's timescale limit): the self-consistent
+    Gibbs density ``ρ ∝ ρ̄ exp(−(f₁ + W ∗ ρ)/α)``, by damped fixed-point iteration from ``ρ`` (exact at once when
+    ``W = 0``). Needs ``α > 0``."""
+    h = problem.grid.width
+    f1 = _f1(problem, x, rho.dtype)
+    log_natural = jnp.log(jnp.asarray(problem.natural, rho.dtype))
+
+    def gibbs(r):
+        potential = f1 + (interaction(problem, r) if problem.has_kernel else 0.0)
+        logw = log_natural - potential / problem.alpha
+        w = jnp.exp(logw - jnp.max(logw))
+        return w / (jnp.sum(w) * h)
+
+    if not problem.has_kernel:
+        return gibbs(rho)
+    return jax.lax.fori_loop(0, iterations, lambda _, r: (1 - damping) * r + damping * gibbs(r), rho)
+
+
+def _euler(problem, rho, x, dt, limit=None):
+    if limit == "population":      # ρ at its best response to x; only the learner's ODE is integrated
+        rho = best_response_rho(problem, x, rho)
+        grad = jax.grad(lambda xx: learner_objective(problem, rho, xx))(x)
+        return rho, x - dt * problem.rate * grad, jnp.zeros((), rho.dtype)
+    if limit == "learner":         # x at its best response to ρ; only the population's PDE is integrated
+        x = best_response_x(problem, rho, x)
+        u = population_velocity(problem, rho, x)
+        return _euler_rho(problem, rho, u, dt), x, jnp.max(jnp.abs(u))
     u = population_velocity(problem, rho, x)
     grad = jax.grad(lambda xx: learner_objective(problem, rho, xx))(x)
     return _euler_rho(problem, rho, u, dt), x - dt * problem.rate * grad, jnp.max(jnp.abs(u))
 
 
-def _ssp_rk3(problem, rho, x, dt):
+def _ssp_rk3(problem, rho, x, dt, limit=None):
     """Shu-Osher SSP-RK3 as convex combinations of forward-Euler steps (so each stage stays non-negative), and the
     largest interface speed met in any stage (the CFL condition must hold at every stage, not only the first)."""
-    r1, x1, s1 = _euler(problem, rho, x, dt)
-    e2, y2, s2 = _euler(problem, r1, x1, dt)
+    r1, x1, s1 = _euler(problem, rho, x, dt, limit)
+    e2, y2, s2 = _euler(problem, r1, x1, dt, limit)
     r2, x2 = 0.75 * rho + 0.25 * e2, 0.75 * x + 0.25 * y2
-    e3, y3, s3 = _euler(problem, r2, x2, dt)
+    e3, y3, s3 = _euler(problem, r2, x2, dt, limit)
     # ρ/3 + 2e/3 written as ρ + 2(e − ρ)/3: fl(1/3) + fl(2/3) = 1 − 5.6e-17, which would shrink the mass by that
     # factor at every step (1e-12 after 5·10^4 steps, measured); the increment form conserves it to rounding
-    return rho + (2 / 3) * (e3 - rho), x + (2 / 3) * (y3 - x), jnp.maximum(jnp.maximum(s1, s2), s3)
+    new_rho, new_x = rho + (2 / 3) * (e3 - rho), x + (2 / 3) * (y3 - x)
+    if limit == "population":      # the population sits at its best response to the new model
+        new_rho = best_response_rho(problem, new_x, new_rho)
+    elif limit == "learner":
+        new_x = best_response_x(problem, new_rho, new_x)
+    return new_rho, new_x, jnp.maximum(jnp.maximum(s1, s2), s3)
 
 
-def cfl_step(problem: DistributionShift, rho, x):
+def cfl_step(problem: DistributionShift, rho, x, limit=None):
     """The largest stable step at ``(ρ, x)``: the smallest of the transport CFL bound ``Δz / (2 max |u|)`` (which
     keeps ``ρ ≥ 0``), the parabolic bound ``Δz² / (2α)`` of the entropy term (near the steady state ``u → 0`` and
     the transport bound alone lets the explicit diffusion step blow up: measured, the energy rose from 0.8651 to
     0.8775 on 50 cells before this bound was added) and ``2 / (γ ‖∇²_x L‖)`` for the learner's ODE."""
     h = problem.grid.width
+    if limit == "learner":
+        x = best_response_x(problem, rho, x)
     u = population_velocity(problem, rho, x)
     big = jnp.asarray(jnp.finfo(rho.dtype).max / 4, rho.dtype)
     transport = h / (2 * jnp.maximum(jnp.max(jnp.abs(u)), 1e-300))
@@ -279,6 +326,10 @@ def cfl_step(problem: DistributionShift, rho, x):
     hessian = jax.hessian(lambda xx: learner_objective(problem, rho, xx))(x)
     stiffness = problem.rate * jnp.max(jnp.abs(jnp.linalg.eigvalsh(0.5 * (hessian + hessian.T))))
     learner = jnp.where(stiffness > 0, 2.0 / jnp.maximum(stiffness, 1e-300), big)
+    if limit == "population":
+        return learner
+    if limit == "learner":
+        return jnp.minimum(transport, parabolic)
     return jnp.minimum(jnp.minimum(transport, parabolic), learner)
 
 
@@ -310,7 +361,8 @@ def gibbs_density(grid: Grid1D, potential, natural=None, alpha: float = 1.0) -> 
 
 
 # ------------------------------------------------------------------------------------------------ the solver
-def _run(problem: DistributionShift, t_end, records: int, cfl: float, dt_fixed, max_steps: int, reference):
+def _run(problem: DistributionShift, t_end, records: int, cfl: float, dt_fixed, max_steps: int, reference,
+         limit=None):
     dtype = jnp.asarray(problem.initial).dtype
     record_times = t_end * (jnp.arange(1, records + 1, dtype=dtype) / records)
 
@@ -331,10 +383,10 @@ def _run(problem: DistributionShift, t_end, records: int, cfl: float, dt_fixed, 
             rho, x, t, n, factor = c
             if dt_fixed is not None:
                 dt = jnp.minimum(dt_fixed, target - t)
-                new_rho, new_x, _ = _ssp_rk3(problem, rho, x, dt)
+                new_rho, new_x, _ = _ssp_rk3(problem, rho, x, dt, limit)
                 return new_rho, new_x, t + dt, n + 1, factor
-            dt = jnp.minimum(factor * cfl * cfl_step(problem, rho, x), target - t)
-            new_rho, new_x, speed = _ssp_rk3(problem, rho, x, dt)
+            dt = jnp.minimum(factor * cfl * cfl_step(problem, rho, x, limit), target - t)
+            new_rho, new_x, speed = _ssp_rk3(problem, rho, x, dt, limit)
             # a later stage can be faster than the first (the entropy term's log near empty cells): then the step
             # is rejected and retried at half the size, which keeps every stage within the CFL bound
             ok = dt * speed <= 0.5 * problem.grid.width
@@ -345,17 +397,21 @@ def _run(problem: DistributionShift, t_end, records: int, cfl: float, dt_fixed, 
         return (rho, x, t, n, factor), ({**measure(rho, x), "steps": n, "time": t}, rho, x)
 
     rho0, x0 = jnp.asarray(problem.initial), jnp.asarray(problem.x0)
+    if limit == "population":    # the fast side starts at its best response
+        rho0 = best_response_rho(problem, x0, rho0)
+    elif limit == "learner":
+        x0 = best_response_x(problem, rho0, x0)
     start = measure(rho0, x0)
     carry = (rho0, x0, jnp.zeros((), dtype), jnp.zeros((), jnp.int32), jnp.ones((), dtype))
     _, (recorded, snapshots, xs) = jax.lax.scan(segment, carry, record_times)
     return start, recorded, snapshots, xs
 
 
-_run_jit = jax.jit(_run, static_argnames=("records", "max_steps"))
+_run_jit = jax.jit(_run, static_argnames=("records", "max_steps", "limit"))
 
 
 def solve(problem: DistributionShift, t_end: float, *, records: int = 100, cfl: float = 0.9, dt: float | None = None,
-          max_steps: int = 10_000_000, reference=None, precision: str = "float64"):
+          max_steps: int = 10_000_000, reference=None, limit: str | None = None, precision: str = "float64"):
     """Integrate the coupled system to time ``t_end`` and return a :class:`~stratlearn.experiments.Trace`.
 
     Recorded at ``records`` equally spaced times (and at t = 0): ``energy`` (E₁), ``potential``
@@ -367,6 +423,10 @@ def solve(problem: DistributionShift, t_end: float, *, records: int = 100, cfl: 
 
     ``dt`` fixes the time step; it must satisfy the CFL condition at the start (checked, with the bound in the
     error). Otherwise each step is ``cfl`` times the bound at its start.
+
+    ``limit`` takes one side's timescale to zero: ``"population"`` (the population best-responds at every instant,
+    :func:`best_response_rho`, and the learner's ODE runs) or ``"learner"`` (the learner best-responds,
+    :func:`best_response_x`, and the population's PDE runs); ``None`` integrates both at the ratio ``γ``.
     """
     from ..experiments.trace import Trace   # the shared result type of runs (experiments layer)
 
@@ -378,10 +438,17 @@ def solve(problem: DistributionShift, t_end: float, *, records: int = 100, cfl: 
     max_steps = check_positive_int("max_steps", max_steps)
     if precision not in ("float32", "float64"):
         raise InvalidParameterError(f"precision={precision!r}: expected 'float32' or 'float64'")
+    if limit not in (None, "population", "learner"):
+        raise InvalidParameterError(f"limit={limit!r}: expected None, 'population' or 'learner'")
+    if limit == "population" and not float(problem.alpha) > 0:
+        raise InvalidParameterError("limit='population' needs alpha > 0 (with alpha = 0 the population's best "
+                                    "response is a point mass, not a density on the grid)")
+    if limit == "population" and not float(problem.rate) > 0:
+        raise InvalidParameterError("limit='population' needs rate > 0 (only the learner moves in that limit)")
     ref = problem.initial if reference is None else _density("reference", reference, problem.grid)
     started = time.perf_counter()
     with jax.enable_x64(precision == "float64"):
-        bound = float(cfl_step(problem, jnp.asarray(problem.initial), jnp.asarray(problem.x0)))
+        bound = float(cfl_step(problem, jnp.asarray(problem.initial), jnp.asarray(problem.x0), limit))
         if dt is not None:
             dt = check_positive("dt", dt)
             if dt > bound:
@@ -390,7 +457,7 @@ def solve(problem: DistributionShift, t_end: float, *, records: int = 100, cfl: 
                                             "the bound (or dt=None for an adaptive step)")
         start, recorded, snapshots, xs = _run_jit(problem, jnp.asarray(t_end), records, jnp.asarray(cfl),
                                                   None if dt is None else jnp.asarray(dt), max_steps,
-                                                  jnp.asarray(ref))
+                                                  jnp.asarray(ref), limit)
         start = {k: np.asarray(v) for k, v in start.items()}
         recorded = {k: np.asarray(v) for k, v in recorded.items()}
         snapshots, xs = np.asarray(snapshots), np.asarray(xs)
@@ -409,6 +476,7 @@ def solve(problem: DistributionShift, t_end: float, *, records: int = 100, cfl: 
                           "alpha": float(problem.alpha), "beta": float(problem.beta), "rate": float(problem.rate),
                           "setting": problem.setting, "kernel": problem.has_kernel},
               "learner": {"name": "coupled_gradient_flow"},
-              "run": {"t_end": t_end, "records": records, "cfl": cfl, "dt": dt, "precision": precision}}
+              "run": {"t_end": t_end, "records": records, "cfl": cfl, "dt": dt, "limit": limit,
+                      "precision": precision}}
     return Trace(steps=steps, metrics=metrics, final_state=final, seeds=np.arange(1), config=config,
                  wall_time=time.perf_counter() - started)
