@@ -401,7 +401,7 @@ def _run(problem: DistributionShift, t_end, records: int, cfl: float, dt_fixed, 
         rho0 = best_response_rho(problem, x0, rho0)
     elif limit == "learner":
         x0 = best_response_x(problem, rho0, x0)
-    start = measure(rho0, x0)
+    start = {**measure(rho0, x0), "rho": rho0, "x": x0}
     carry = (rho0, x0, jnp.zeros((), dtype), jnp.zeros((), jnp.int32), jnp.ones((), dtype))
     _, (recorded, snapshots, xs) = jax.lax.scan(segment, carry, record_times)
     return start, recorded, snapshots, xs
@@ -459,6 +459,7 @@ def solve(problem: DistributionShift, t_end: float, *, records: int = 100, cfl: 
                                                   None if dt is None else jnp.asarray(dt), max_steps,
                                                   jnp.asarray(ref), limit)
         start = {k: np.asarray(v) for k, v in start.items()}
+        rho_start, x_start = start.pop("rho"), start.pop("x")
         recorded = {k: np.asarray(v) for k, v in recorded.items()}
         snapshots, xs = np.asarray(snapshots), np.asarray(xs)
     steps = np.concatenate([[0], recorded.pop("steps")])
@@ -467,10 +468,10 @@ def solve(problem: DistributionShift, t_end: float, *, records: int = 100, cfl: 
         raise InvalidParameterError(f"max_steps={max_steps}: reached at t = {times[-1]:.4g} < t_end = {t_end:g}; "
                                     "expected a larger max_steps or a shorter t_end")
     metrics = {name: np.concatenate([[start[name]], recorded[name]])[None, :] for name in recorded}
-    x_all = np.concatenate([np.asarray(problem.x0)[None], xs])
+    x_all = np.concatenate([x_start[None], xs])
     for i in range(x_all.shape[1]):
         metrics[f"x_{i}"] = x_all[None, :, i]
-    final = {"times": times, "densities": np.concatenate([np.asarray(problem.initial)[None], snapshots]),
+    final = {"times": times, "densities": np.concatenate([rho_start[None], snapshots]),
              "x": x_all}
     config = {"problem": {"cells": problem.grid.cells, "low": problem.grid.low, "high": problem.grid.high,
                           "alpha": float(problem.alpha), "beta": float(problem.beta), "rate": float(problem.rate),

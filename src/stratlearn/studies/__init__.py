@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import UnknownNameError
 from .base import Claim, Study, StudyData, StudyResult
+from .distribution_shift import STUDY as _DISTRIBUTION_SHIFT
 from .frank_wolfe import STUDY as _FRANK_WOLFE
 from .function_approximation import STUDY as _FUNCTION_APPROXIMATION
 from .markov_games import STUDY as _MARKOV_GAMES
@@ -21,7 +22,7 @@ from .model_selection import STUDY as _MODEL_SELECTION
 __all__ = ["Claim", "Study", "StudyData", "StudyResult", "STUDIES", "run_study", "run_studies", "format_claims"]
 
 STUDIES: dict[str, Study] = {s.name: s for s in (_MATRIX_GAMES, _MARKOV_GAMES, _FRANK_WOLFE,
-                                                    _FUNCTION_APPROXIMATION, _MODEL_SELECTION)}
+                                                    _FUNCTION_APPROXIMATION, _MODEL_SELECTION, _DISTRIBUTION_SHIFT)}
 SIZES = ("quick", "full")
 
 
