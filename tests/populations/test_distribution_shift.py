@@ -93,7 +93,8 @@ def test_w2_matches_the_gaussian_formula():
     a, b = a / (a.sum() * grid.width), b / (b.sum() * grid.width)
     with jax.enable_x64(True):
         w2 = float(wasserstein2(grid, jnp.asarray(a), jnp.asarray(b), quantiles=20_000))
-    assert w2 == pytest.approx(np.sqrt(1.5 ** 2 + 0.5 ** 2), abs=2e-3)
+    # measured error 5e-6: the truncation at ±10 and the cell discretization
+    assert w2 == pytest.approx(np.sqrt(1.5 ** 2 + 0.5 ** 2), abs=5e-5)
 
 
 def test_vmap_over_parameters_matches_separate_runs():
@@ -146,6 +147,15 @@ def test_bad_input():
         solve(problem, 1.0, dt=1.0)
     with pytest.raises(InvalidParameterError, match="max_steps=5: reached"):
         solve(problem, 10.0, max_steps=5)
+    with pytest.raises(InvalidParameterError, match="initial: expected 10 numbers"):
+        DistributionShift(grid, quadratic, ["a"] * 10, x0=[0.0])
+    with pytest.raises(InvalidParameterError, match="x0="):
+        DistributionShift(grid, quadratic, ok, x0=[])
+    with pytest.raises(InvalidParameterError, match="x0="):
+        DistributionShift(grid, quadratic, ok, x0="a")
+    linear = DistributionShift(grid, lambda zi, x: zi * x[0], ok, x0=[0.0], alpha=0.1, beta=0.0)
+    with pytest.raises(InvalidParameterError, match="limit='learner' needs a strictly convex"):
+        solve(linear, 1.0, limit="learner")
 
 
 def _interacting_problem():
@@ -181,3 +191,47 @@ def test_population_limit_without_kernel_is_the_gibbs_density_of_the_current_mod
         solve(DistributionShift(grid, quadratic, np.exp(-z ** 2), x0=[2.0], alpha=0.0), 1.0, limit="population")
     with pytest.raises(InvalidParameterError, match="limit='fast'"):
         solve(problem, 1.0, limit="fast")
+
+
+def test_population_limit_with_a_kernel_solves_the_self_consistent_equation():
+    from stratlearn.populations.distribution_shift import best_response_residual
+
+    problem = _interacting_problem()
+    trace = solve(problem, 3.0, records=3, limit="population")
+    with jax.enable_x64(True):
+        for rho, x in zip(trace.final_state["densities"], trace.final_state["x"]):
+            assert float(best_response_residual(problem, jnp.asarray(x), jnp.asarray(rho))) < 1e-10
+    # a kernel too strong for the damped iteration is reported, not used
+    grid = problem.grid
+    strong = DistributionShift(grid, quadratic, problem.initial, x0=[0.0], kernel=lambda d: 3 * np.exp(-d ** 2 / 0.5),
+                               alpha=0.05, beta=0.5, rate=1.0)
+    from stratlearn.errors import StratlearnError
+    with pytest.raises(StratlearnError, match="best response did not converge"):
+        solve(strong, 1.0, records=2, limit="population")
+
+
+def test_kernels_act_through_their_even_part_and_alpha_zero_needs_no_natural_density():
+    grid = Grid1D(-2.0, 2.0, 41)
+    z = grid.centers
+    odd = DistributionShift(grid, quadratic, np.exp(-z ** 2), x0=[0.0], kernel=lambda d: np.exp(-d ** 2) + d)
+    even = DistributionShift(grid, quadratic, np.exp(-z ** 2), x0=[0.0], kernel=lambda d: np.exp(-d ** 2))
+    np.testing.assert_allclose(odd.kernel, even.kernel, atol=1e-15)
+    # alpha = 0 with a natural density that has zeros: no KL term, no NaN
+    bare = DistributionShift(grid, quadratic, np.exp(-z ** 2), x0=[0.5], alpha=0.0, natural=np.r_[0.0, np.ones(40)])
+    trace = solve(bare, 0.5, records=2)
+    assert all(np.isfinite(v).all() for v in trace.metrics.values())
+
+
+def test_a_fixed_step_that_breaks_the_cfl_bound_later_is_reported():
+    grid = Grid1D(-3.0, 3.0, 60)
+    z = grid.centers
+    # the population starts at rest (its Gibbs density for x = 0), so the transport bound is infinite at t = 0;
+    # the learner is then pulled to x̄ = 2.5 and drags the population, and the transport speed grows
+    rest = gibbs_density(grid, 0.5 * z ** 2, alpha=0.05)
+    problem = DistributionShift(grid, quadratic, rest, x0=[0.0], alpha=0.05, beta=5.0, anchor=[2.5], rate=1.0)
+    parabolic = grid.width ** 2 / (2 * 0.05)
+    with pytest.raises(InvalidParameterError, match="exceeded the CFL bound during the run"):
+        solve(problem, 2.0, dt=0.9 * parabolic, records=4)
+    with pytest.raises(InvalidParameterError, match="above the CFL bound"):
+        solve(DistributionShift(grid, quadratic, rest, x0=[2.5], alpha=0.05), 1.0, dt=parabolic)
+    assert solve(problem, 2.0, records=4).metrics["min_density"][0].min() >= 0     # adaptive: fine

@@ -52,3 +52,9 @@ def test_bad_input():
         repeated_risk_minimization(p, 2, -1.0)
     with pytest.raises(InvalidParameterError, match="step_size=0"):
         repeated_gradient_descent(p, 2, 1.0, 0.0)
+    with pytest.raises(InvalidParameterError, match="sits at a bound"):
+        performatively_optimal_point(p, bounds=(1.0, 2.0))
+    grid = Grid1D(-1.0, 1.0, 20)
+    no_entropy = DistributionShift(grid, quadratic, np.ones(20), x0=[0.0], alpha=0.0)
+    with pytest.raises(InvalidParameterError, match="needs alpha > 0"):
+        performatively_stable_point(no_entropy)

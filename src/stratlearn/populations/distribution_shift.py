@@ -43,7 +43,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..errors import InvalidParameterError, check_in_range, check_positive, check_positive_int
+from ..errors import InvalidParameterError, StratlearnError, check_in_range, check_positive, check_positive_int
 from ..games.base import pytree_game
 
 __all__ = ["Grid1D", "DistributionShift", "interaction", "energy", "first_variation", "population_velocity",
@@ -79,7 +79,10 @@ class Grid1D:
 
 
 def _density(field: str, values, grid: Grid1D, *, positive: bool = False) -> np.ndarray:
-    arr = np.asarray(values, dtype=float)
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"{field}: expected {grid.cells} numbers (cell values of a density)") from None
     if arr.shape != (grid.cells,):
         raise InvalidParameterError(f"{field}: expected {grid.cells} cell values, got shape {arr.shape}")
     if not np.isfinite(arr).all():
@@ -141,13 +144,15 @@ class DistributionShift:
         rho0 = _density("initial", initial, grid)
         rhobar = _density("natural", natural if natural is not None else np.ones(grid.cells), grid,
                           positive=alpha > 0)
-        x0 = np.atleast_1d(np.asarray(x0, dtype=float))
-        if x0.ndim != 1 or not np.isfinite(x0).all():
+        try:
+            x0 = np.atleast_1d(np.asarray(x0, dtype=float))
+        except (TypeError, ValueError):
+            raise InvalidParameterError(f"x0={x0!r}: expected a vector of numbers (the learner's parameters)") from None
+        if x0.ndim != 1 or x0.size == 0 or not np.isfinite(x0).all():
             raise InvalidParameterError(f"x0={x0.tolist()}: expected a finite vector of learner parameters")
         anchor = x0 * 0 if anchor is None else np.atleast_1d(np.asarray(anchor, dtype=float))
         if anchor.shape != x0.shape:
             raise InvalidParameterError(f"anchor: expected the shape of x0 {x0.shape}, got {anchor.shape}")
-        z = jnp.asarray(grid.centers)
         with jax.enable_x64(True):
             try:
                 values = np.asarray(jax.vmap(lambda zi: loss(zi, jnp.asarray(x0)))(jnp.asarray(grid.centers)))
@@ -171,7 +176,9 @@ class DistributionShift:
                 bad = "" if w.shape != offsets.shape else f" (e.g. W({offsets[np.flatnonzero(~np.isfinite(w))[0]]:.4g}))"
                 raise InvalidParameterError(f"kernel: expected finite values W(z) at the {offsets.size} grid offsets"
                                             f", got shape {w.shape}{bad}")
-        del z
+            # only the even part of W acts: the first variation of ½∫∫W(z − z′)ρρ′ is ½(W(·) + W(−·)) ∗ ρ, so an
+            # odd part would make the flow disagree with the energy it is the gradient flow of
+            w = 0.5 * (w + w[::-1])
         for field, value in (("initial", rho0), ("natural", rhobar), ("kernel", w), ("x0", x0), ("anchor", anchor),
                              ("alpha", np.asarray(alpha)), ("beta", np.asarray(beta)), ("rate", np.asarray(rate)),
                              ("grid", grid), ("loss", loss), ("setting", setting), ("has_kernel", kernel is not None)):
@@ -202,8 +209,9 @@ def first_variation(problem: DistributionShift, rho, x):
     if problem.has_kernel:
         xi = xi + interaction(problem, rho)
     tiny = jnp.finfo(rho.dtype).tiny
-    entropy = jnp.log(jnp.maximum(rho, tiny)) - jnp.log(jnp.asarray(problem.natural, rho.dtype)) + 1.0
-    return xi + problem.alpha * entropy
+    natural = jnp.asarray(problem.natural, rho.dtype)
+    entropy = jnp.log(jnp.maximum(rho, tiny)) - jnp.log(jnp.maximum(natural, tiny)) + 1.0
+    return xi + jnp.where(problem.alpha > 0, problem.alpha * entropy, 0.0)
 
 
 def population_velocity(problem: DistributionShift, rho, x):
@@ -246,8 +254,10 @@ def energy(problem: DistributionShift, rho, x):
     value = jnp.sum(f1 * rho) * h
     if problem.has_kernel:
         value = value + 0.5 * jnp.sum(rho * interaction(problem, rho)) * h
-    ratio = jnp.where(rho > 0, rho / jnp.asarray(problem.natural, rho.dtype), 1.0)
-    return value + problem.alpha * jnp.sum(jnp.where(rho > 0, rho * jnp.log(ratio), 0.0)) * h
+    natural = jnp.maximum(jnp.asarray(problem.natural, rho.dtype), jnp.finfo(rho.dtype).tiny)
+    ratio = jnp.where(rho > 0, rho / natural, 1.0)
+    kl = jnp.sum(jnp.where(rho > 0, rho * jnp.log(ratio), 0.0)) * h
+    return value + jnp.where(problem.alpha > 0, problem.alpha * kl, 0.0)
 
 
 def best_response_x(problem: DistributionShift, rho, x, iterations: int = 30):
@@ -278,6 +288,16 @@ def best_response_rho(problem: DistributionShift, x, rho, iterations: int = 400,
     if not problem.has_kernel:
         return gibbs(rho)
     return jax.lax.fori_loop(0, iterations, lambda _, r: (1 - damping) * r + damping * gibbs(r), rho)
+
+
+def best_response_residual(problem: DistributionShift, x, rho):
+    """``∫ |ρ − Gibbs(ρ)| dz``: how far ``ρ`` is from satisfying the population's best-response equation at ``x``
+    (0 at a fixed point; damped iteration can fail to reach one for a strong kernel)."""
+    h = problem.grid.width
+    potential = _f1(problem, x, rho.dtype) + (interaction(problem, rho) if problem.has_kernel else 0.0)
+    logw = jnp.log(jnp.asarray(problem.natural, rho.dtype)) - potential / problem.alpha
+    w = jnp.exp(logw - jnp.max(logw))
+    return jnp.sum(jnp.abs(rho - w / (jnp.sum(w) * h))) * h
 
 
 def _euler(problem, rho, x, dt, limit=None):
@@ -376,25 +396,32 @@ def _run(problem: DistributionShift, t_end, records: int, cfl: float, dt_fixed, 
 
     def segment(carry, target):
         def cond(c):
-            rho, x, t, n, _ = c
-            return (t < target) & (n < max_steps)
+            rho, x, t, n, tries, factor, bad = c
+            return (t < target) & (tries < max_steps) & (bad == 0)
 
         def body(c):
-            rho, x, t, n, factor = c
+            rho, x, t, n, tries, factor, bad = c
             if dt_fixed is not None:
                 dt = jnp.minimum(dt_fixed, target - t)
-                new_rho, new_x, _ = _ssp_rk3(problem, rho, x, dt, limit)
-                return new_rho, new_x, t + dt, n + 1, factor
+                new_rho, new_x, speed = _ssp_rk3(problem, rho, x, dt, limit)
+                finite = jnp.all(jnp.isfinite(new_rho)) & jnp.all(jnp.isfinite(new_x))
+                flag = jnp.where(~finite, 1, jnp.where(dt * speed > 0.5 * problem.grid.width, 2, 0)).astype(jnp.int32)
+                return new_rho, new_x, t + dt, n + 1, tries + 1, factor, flag
             dt = jnp.minimum(factor * cfl * cfl_step(problem, rho, x, limit), target - t)
             new_rho, new_x, speed = _ssp_rk3(problem, rho, x, dt, limit)
+            finite = jnp.all(jnp.isfinite(new_rho)) & jnp.all(jnp.isfinite(new_x)) & jnp.isfinite(dt)
             # a later stage can be faster than the first (the entropy term's log near empty cells): then the step
             # is rejected and retried at half the size, which keeps every stage within the CFL bound
-            ok = dt * speed <= 0.5 * problem.grid.width
+            ok = finite & (dt * speed <= 0.5 * problem.grid.width)
             return (jnp.where(ok, new_rho, rho), jnp.where(ok, new_x, x), jnp.where(ok, t + dt, t),
-                    n + 1, jnp.where(ok, jnp.minimum(1.0, 2 * factor), 0.5 * factor))
+                    n + ok.astype(n.dtype), tries + 1, jnp.where(ok, jnp.minimum(1.0, 2 * factor), 0.5 * factor),
+                    jnp.where(finite, 0, 1).astype(jnp.int32))
 
-        rho, x, t, n, factor = jax.lax.while_loop(cond, body, carry)
-        return (rho, x, t, n, factor), ({**measure(rho, x), "steps": n, "time": t}, rho, x)
+        rho, x, t, n, tries, factor, bad = jax.lax.while_loop(cond, body, carry)
+        extra = {"steps": n, "time": t, "flag": bad}
+        if limit == "population":
+            extra["residual"] = best_response_residual(problem, x, rho)
+        return (rho, x, t, n, tries, factor, bad), ({**measure(rho, x), **extra}, rho, x)
 
     rho0, x0 = jnp.asarray(problem.initial), jnp.asarray(problem.x0)
     if limit == "population":    # the fast side starts at its best response
@@ -402,7 +429,8 @@ def _run(problem: DistributionShift, t_end, records: int, cfl: float, dt_fixed, 
     elif limit == "learner":
         x0 = best_response_x(problem, rho0, x0)
     start = {**measure(rho0, x0), "rho": rho0, "x": x0}
-    carry = (rho0, x0, jnp.zeros((), dtype), jnp.zeros((), jnp.int32), jnp.ones((), dtype))
+    carry = (rho0, x0, jnp.zeros((), dtype), jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32), jnp.ones((), dtype),
+             jnp.zeros((), jnp.int32))
     _, (recorded, snapshots, xs) = jax.lax.scan(segment, carry, record_times)
     return start, recorded, snapshots, xs
 
@@ -445,6 +473,15 @@ def solve(problem: DistributionShift, t_end: float, *, records: int = 100, cfl: 
                                     "response is a point mass, not a density on the grid)")
     if limit == "population" and not float(problem.rate) > 0:
         raise InvalidParameterError("limit='population' needs rate > 0 (only the learner moves in that limit)")
+    if limit == "learner":
+        with jax.enable_x64(True):
+            hess = jax.hessian(lambda xx: learner_objective(problem, jnp.asarray(problem.initial), xx))(
+                jnp.asarray(problem.x0))
+            smallest = float(jnp.linalg.eigvalsh(0.5 * (hess + hess.T)).min())
+        if not smallest > 0:
+            raise InvalidParameterError(f"limit='learner' needs a strictly convex learner objective (a unique best "
+                                        f"response); its Hessian at x0 has smallest eigenvalue {smallest:.3g} "
+                                        "(raise beta)")
     ref = problem.initial if reference is None else _density("reference", reference, problem.grid)
     started = time.perf_counter()
     with jax.enable_x64(precision == "float64"):
@@ -464,7 +501,20 @@ def solve(problem: DistributionShift, t_end: float, *, records: int = 100, cfl: 
         snapshots, xs = np.asarray(snapshots), np.asarray(xs)
     steps = np.concatenate([[0], recorded.pop("steps")])
     times = np.concatenate([[0.0], recorded.pop("time")])
-    if steps[-1] >= max_steps and times[-1] < t_end * (1 - 1e-12):
+    flags = recorded.pop("flag")
+    if (flags == 1).any():
+        raise StratlearnError(f"the state became non-finite at t = {times[1:][flags == 1][0]:.4g}; check the loss, "
+                              "kernel and parameters (no NaN result is returned)")
+    if (flags == 2).any():
+        raise InvalidParameterError(f"dt={dt:g}: exceeded the CFL bound during the run (at t <= "
+                                    f"{times[1:][flags == 2][0]:.4g}), where the density could turn negative; "
+                                    "expected a smaller dt or dt=None")
+    residual = recorded.pop("residual", None)
+    if residual is not None and residual.max() > 1e-8:
+        raise StratlearnError(f"limit='population': the population's best response did not converge (residual "
+                              f"{residual.max():.2g} at t = {times[1:][np.argmax(residual)]:.4g}); the interaction "
+                              "is too strong for damped fixed-point iteration")
+    if times[-1] < t_end * (1 - 1e-12):
         raise InvalidParameterError(f"max_steps={max_steps}: reached at t = {times[-1]:.4g} < t_end = {t_end:g}; "
                                     "expected a larger max_steps or a shorter t_end")
     metrics = {name: np.concatenate([[start[name]], recorded[name]])[None, :] for name in recorded}

@@ -80,8 +80,17 @@ def repeated_gradient_descent(problem: DistributionShift, rounds: int, period: f
                     lambda rho, x: x - eta * jax.grad(lambda y: learner_objective(problem, rho, y))(x))
 
 
+def _needs_entropy(problem, where):
+    if not isinstance(problem, DistributionShift):
+        raise InvalidParameterError(f"problem: expected a DistributionShift, got {type(problem).__name__}")
+    if not float(problem.alpha) > 0:
+        raise InvalidParameterError(f"{where} needs alpha > 0: with alpha = 0 the population's full response is a "
+                                    "point mass, not a density on the grid")
+
+
 def performative_risk(problem: DistributionShift, x) -> float:
     """``L(x, ρ*(x))``: the learner's objective once the population has fully responded to ``x``."""
+    _needs_entropy(problem, "performative_risk")
     with jax.enable_x64(True):
         x = jnp.atleast_1d(jnp.asarray(x, jnp.float64))
         return float(_risk(problem, x))
@@ -102,6 +111,7 @@ def _stable_step(problem, x, rho):
 def performatively_stable_point(problem: DistributionShift, *, iterations: int = 500, tol: float = 1e-12):
     """Iterate ``x ← argmin_x' L(x', ρ*(x))`` (RRM with a fully responding population) to a fixed point.
     Returns ``(x, ρ*(x))``; raises when the map does not contract within ``iterations``."""
+    _needs_entropy(problem, "performatively_stable_point")
     iterations = check_positive_int("iterations", iterations)
     with jax.enable_x64(True):
         x, rho = jnp.asarray(problem.x0, jnp.float64), jnp.asarray(problem.initial, jnp.float64)
@@ -121,7 +131,12 @@ def performatively_optimal_point(problem: DistributionShift, *, bounds=(-10.0, 1
     if np.asarray(problem.x0).size != 1:
         raise InvalidParameterError("performatively_optimal_point: implemented for a one-parameter learner; got "
                                     f"{np.asarray(problem.x0).size} parameters")
-    result = minimize_scalar(lambda v: performative_risk(problem, [v]), bounds=bounds, method="bounded",
+    _needs_entropy(problem, "performatively_optimal_point")
+    low, high = (float(b) for b in bounds)
+    result = minimize_scalar(lambda v: performative_risk(problem, [v]), bounds=(low, high), method="bounded",
                              options={"xatol": 1e-10})
+    if min(result.x - low, high - result.x) < 1e-6 * max(1.0, high - low):
+        raise InvalidParameterError(f"bounds=({low:g}, {high:g}): the minimizer {result.x:.6g} sits at a bound; "
+                                    "expected bounds that contain the optimum (widen them)")
     return np.array([result.x]), float(result.fun)
 

@@ -10,9 +10,10 @@ Parts built so far, each on a 1-D grid with no-flux ends (:mod:`stratlearn.popul
     distance the population travelled;
 (b) polarization: a unimodal population under an attractive kernel and a strategic push away from the deployed
     model (a bump of ``f₁`` at ``x``) splits into two modes, counted; the same run without the push stays unimodal;
-(e) continuous-time retraining (the coupled flow) against repeated risk minimization and repeated gradient descent
-    (rounds of population time 5): all settle at the performatively stable point, which differs from the
-    performatively optimal one.
+(e) continuous-time retraining (the coupled flow) against repeated risk minimization (rounds of population time 5):
+    both settle at the performatively stable point (which differs from the performatively optimal one), and the
+    population time each needs to come within 1e-2 of it is compared. Repeated gradient descent (step 0.5) is run
+    and reported, not claimed: its distance after a fixed number of rounds is set by the chosen step.
 
 Not built yet: (c) disparate impact between subpopulations, (d) the 2-D example.
 """
