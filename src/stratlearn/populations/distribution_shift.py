@@ -110,7 +110,8 @@ class DistributionShift:
     normalized to mass 1), ``kernel`` (``W`` at every grid offset ``(k − N + 1)Δz``, shape (2N − 1,)), ``x0`` (the
     learner's start), ``anchor`` (``x̄``), and the scalars ``alpha`` (α), ``beta`` (β), ``rate`` (γ). Static:
     ``grid``, ``loss`` (``f₂(z, x)``, a JAX function of one point ``z`` and the parameters), ``setting``
-    (``"cooperative"``: ``f₁ = f₂``; ``"competitive"``: ``f₁ = −f₂``).
+    (``"cooperative"``: ``f₁ = f₂``; ``"competitive"``: ``f₁ = −f₂``), ``learner_moves`` (``rate > 0``: a frozen
+    model skips the learner's gradient and Hessian at every step; problems stacked for ``vmap`` must agree on it).
     """
 
     initial: Any
@@ -125,8 +126,9 @@ class DistributionShift:
     loss: Callable
     setting: str
     has_kernel: bool
+    learner_moves: bool
 
-    _static = ("grid", "loss", "setting", "has_kernel")
+    _static = ("grid", "loss", "setting", "has_kernel", "learner_moves")
 
     def __init__(self, grid: Grid1D, loss: Callable, initial, *, x0, natural=None, kernel: Callable | None = None,
                  alpha: float = 0.1, beta: float = 0.0, anchor=None, rate: float = 1.0,
@@ -181,7 +183,8 @@ class DistributionShift:
             w = 0.5 * (w + w[::-1])
         for field, value in (("initial", rho0), ("natural", rhobar), ("kernel", w), ("x0", x0), ("anchor", anchor),
                              ("alpha", np.asarray(alpha)), ("beta", np.asarray(beta)), ("rate", np.asarray(rate)),
-                             ("grid", grid), ("loss", loss), ("setting", setting), ("has_kernel", kernel is not None)):
+                             ("grid", grid), ("loss", loss), ("setting", setting), ("has_kernel", kernel is not None),
+                             ("learner_moves", rate > 0)):
             object.__setattr__(self, field, value)
 
 
@@ -310,6 +313,8 @@ def _euler(problem, rho, x, dt, limit=None):
         u = population_velocity(problem, rho, x)
         return _euler_rho(problem, rho, u, dt), x, jnp.max(jnp.abs(u))
     u = population_velocity(problem, rho, x)
+    if not problem.learner_moves:     # rate 0 (static): the model is frozen, skip its gradient
+        return _euler_rho(problem, rho, u, dt), x, jnp.max(jnp.abs(u))
     grad = jax.grad(lambda xx: learner_objective(problem, rho, xx))(x)
     return _euler_rho(problem, rho, u, dt), x - dt * problem.rate * grad, jnp.max(jnp.abs(u))
 
@@ -343,9 +348,12 @@ def cfl_step(problem: DistributionShift, rho, x, limit=None):
     big = jnp.asarray(jnp.finfo(rho.dtype).max / 4, rho.dtype)
     transport = h / (2 * jnp.maximum(jnp.max(jnp.abs(u)), 1e-300))
     parabolic = jnp.where(problem.alpha > 0, h * h / (2 * jnp.maximum(problem.alpha, 1e-300)), big)
-    hessian = jax.hessian(lambda xx: learner_objective(problem, rho, xx))(x)
-    stiffness = problem.rate * jnp.max(jnp.abs(jnp.linalg.eigvalsh(0.5 * (hessian + hessian.T))))
-    learner = jnp.where(stiffness > 0, 2.0 / jnp.maximum(stiffness, 1e-300), big)
+    if problem.learner_moves:
+        hessian = jax.hessian(lambda xx: learner_objective(problem, rho, xx))(x)
+        stiffness = problem.rate * jnp.max(jnp.abs(jnp.linalg.eigvalsh(0.5 * (hessian + hessian.T))))
+        learner = jnp.where(stiffness > 0, 2.0 / jnp.maximum(stiffness, 1e-300), big)
+    else:
+        learner = big
     if limit == "population":
         return learner
     if limit == "learner":

@@ -41,7 +41,8 @@ class RetrainingResult:
 
 def _frozen(problem: DistributionShift, x, rho) -> DistributionShift:
     """The same problem with the model fixed at ``x`` (rate 0) and the population starting at ``rho``."""
-    leaves = {"initial": np.asarray(rho, float), "x0": np.asarray(x, float), "rate": np.asarray(0.0)}
+    leaves = {"initial": np.asarray(rho, float), "x0": np.asarray(x, float), "rate": np.asarray(0.0),
+              "learner_moves": False}
     copy = object.__new__(DistributionShift)
     for name in problem.__dataclass_fields__:
         object.__setattr__(copy, name, leaves.get(name, getattr(problem, name)))
