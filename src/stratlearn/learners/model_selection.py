@@ -47,7 +47,7 @@ from ..errors import InvalidGameError, InvalidParameterError, check_in_range, ch
     check_seed
 from ..games.strategic import ModelClass, NestedClasses, StrategicGame, check_strongly_monotone
 from ..games.vi import VariationalInequality
-from .frank_wolfe import VILearner
+from .frank_wolfe import VILearner, _oracle
 
 __all__ = ["StochasticGradientPlay", "SGPState", "SGPResult", "stochastic_gradient_play", "SelectionResult",
            "successive_elimination", "selection_trials"]
@@ -118,9 +118,7 @@ class StochasticGradientPlay(VILearner):
         if isinstance(game, StrategicGame):
             g = game.sample_gradient(state.z, key)
         else:
-            g = game(state.z)
-            if self.noise > 0:
-                g = g + self.noise * jax.random.normal(key, g.shape, g.dtype)
+            g = _oracle(game, state.z, key, self.noise)   # the VI learners' Gaussian oracle
         t = state.t + 1
         eta = 1.0 / (self._mu(game) * t.astype(state.z.dtype))
         z = game.domain.project(state.z - eta * g)
