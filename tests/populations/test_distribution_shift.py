@@ -79,9 +79,9 @@ def test_fft_interaction_equals_the_direct_sum(n, width):
     problem = DistributionShift(grid, quadratic, rng.uniform(0.1, 1.0, n), x0=[0.0],
                                 kernel=lambda d: np.exp(-np.abs(d) / width) * np.cos(d), alpha=0.1)
     with jax.enable_x64(True):
-        fast = np.asarray(interaction(problem, jnp.asarray(problem.initial)))
+        fast = np.asarray(interaction(problem, jnp.asarray(problem.initial_density)))
     direct = (np.exp(-np.abs(z[:, None] - z[None, :]) / width) * np.cos(z[:, None] - z[None, :])
-              * problem.initial[None, :]).sum(1) * grid.width
+              * problem.initial_density[None, :]).sum(1) * grid.width
     np.testing.assert_allclose(fast, direct, atol=1e-10)
 
 
@@ -105,11 +105,11 @@ def test_vmap_over_parameters_matches_separate_runs():
     batch = jax.tree_util.tree_map(lambda *leaves: np.stack(leaves), *problems)
     with jax.enable_x64(True):
         run = jax.vmap(lambda p: _run_jit(p, jnp.asarray(2.0), 4, jnp.asarray(0.9), None, 1_000_000,
-                                          jnp.asarray(p.initial)))
+                                          jnp.asarray(p.initial[0])))
         _, recorded, snapshots, xs = run(batch)
     for i, problem in enumerate(problems):
         single = solve(problem, 2.0, records=4, cfl=0.9)
-        np.testing.assert_allclose(np.asarray(snapshots)[i, -1], single.final_state["densities"][-1], atol=1e-12)
+        np.testing.assert_allclose(np.asarray(snapshots)[i, -1, 0], single.final_state["densities"][-1], atol=1e-12)
         np.testing.assert_allclose(np.asarray(xs)[i, -1], single.final_state["x"][-1], atol=1e-12)
 
 
@@ -120,7 +120,7 @@ def test_competitive_setting_pushes_the_population_away():
                                 setting="competitive")
     rho = solve(problem, 5.0, records=2).final_state["densities"][-1]
     # f1 = −½z²: mass moves to the ends, the centre empties relative to the start
-    assert rho[80] < problem.initial[80] and rho[0] > problem.initial[0]
+    assert rho[80] < problem.initial_density[80] and rho[0] > problem.initial_density[0]
 
 
 def test_bad_input():
@@ -136,7 +136,7 @@ def test_bad_input():
         DistributionShift(grid, quadratic, ok, x0=[0.0], alpha=-0.1)
     with pytest.raises(InvalidParameterError, match="kernel: expected finite values"), np.errstate(divide="ignore"):
         DistributionShift(grid, quadratic, ok, x0=[0.0], kernel=lambda d: 1.0 / d)
-    with pytest.raises(InvalidParameterError, match="initial: expected 10 cell values"):
+    with pytest.raises(InvalidParameterError, match=r"initial: expected cell values of shape \(10,\)"):
         DistributionShift(grid, quadratic, np.ones(5), x0=[0.0])
     with pytest.raises(InvalidParameterError, match="natural: expected a positive density"):
         DistributionShift(grid, quadratic, ok, x0=[0.0], natural=np.r_[0.0, ok[1:]], alpha=0.1)
@@ -147,7 +147,7 @@ def test_bad_input():
         solve(problem, 1.0, dt=1.0)
     with pytest.raises(InvalidParameterError, match="max_steps=5: reached"):
         solve(problem, 10.0, max_steps=5)
-    with pytest.raises(InvalidParameterError, match="initial: expected 10 numbers"):
+    with pytest.raises(InvalidParameterError, match="initial: expected cell values of a density"):
         DistributionShift(grid, quadratic, ["a"] * 10, x0=[0.0])
     with pytest.raises(InvalidParameterError, match="x0="):
         DistributionShift(grid, quadratic, ok, x0=[])
@@ -173,7 +173,7 @@ def test_timescale_limits_reach_the_same_steady_state():
     finals = {limit: solve(problem, 30.0, records=3, limit=limit) for limit in (None, "learner", "population")}
     with jax.enable_x64(True):
         dens = {k: jnp.asarray(v.final_state["densities"][-1]) for k, v in finals.items()}
-        travelled = float(wasserstein2(problem.grid, jnp.asarray(problem.initial), dens[None]))
+        travelled = float(wasserstein2(problem.grid, jnp.asarray(problem.initial_density), dens[None]))
         for a, b in ((None, "learner"), (None, "population"), ("learner", "population")):
             assert float(wasserstein2(problem.grid, dens[a], dens[b])) < 1e-3 * travelled
     xs = [v.final_state["x"][-1, 0] for v in finals.values()]
@@ -203,7 +203,7 @@ def test_population_limit_with_a_kernel_solves_the_self_consistent_equation():
             assert float(best_response_residual(problem, jnp.asarray(x), jnp.asarray(rho))) < 1e-10
     # a kernel too strong for the damped iteration is reported, not used
     grid = problem.grid
-    strong = DistributionShift(grid, quadratic, problem.initial, x0=[0.0], kernel=lambda d: 3 * np.exp(-d ** 2 / 0.5),
+    strong = DistributionShift(grid, quadratic, problem.initial_density, x0=[0.0], kernel=lambda d: 3 * np.exp(-d ** 2 / 0.5),
                                alpha=0.05, beta=0.5, rate=1.0)
     from stratlearn.errors import StratlearnError
     with pytest.raises(StratlearnError, match="best response did not converge"):

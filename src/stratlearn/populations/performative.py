@@ -58,14 +58,16 @@ def _retrain(problem, rounds, period, update):
     xs, losses, densities = [x], [], [rho]
     step = jax.jit(lambda r, y: (learner_objective(problem, r, y), update(r, y)))
     for _ in range(rounds):
-        rho = solve(_frozen(problem, x, rho), period, records=1).final_state["densities"][-1]
+        rho = solve(_frozen(problem, x, rho), period, records=1).final_state["groups"][-1]
         with jax.enable_x64(True):
             loss, x = step(jnp.asarray(rho), jnp.asarray(x))
             loss, x = float(loss), np.asarray(x)
         xs.append(x)
         losses.append(loss)
         densities.append(rho)
-    return RetrainingResult(x=np.stack(xs), learner_loss=np.asarray(losses), densities=np.stack(densities))
+    weights = np.asarray(problem.weights)
+    return RetrainingResult(x=np.stack(xs), learner_loss=np.asarray(losses),
+                            densities=np.tensordot(np.stack(densities), weights, axes=([1], [0])))
 
 
 def repeated_risk_minimization(problem: DistributionShift, rounds: int, period: float) -> RetrainingResult:
@@ -84,7 +86,7 @@ def repeated_gradient_descent(problem: DistributionShift, rounds: int, period: f
 def _needs_entropy(problem, where):
     if not isinstance(problem, DistributionShift):
         raise InvalidParameterError(f"problem: expected a DistributionShift, got {type(problem).__name__}")
-    if not float(problem.alpha) > 0:
+    if not (np.asarray(problem.alpha) > 0).all():
         raise InvalidParameterError(f"{where} needs alpha > 0: with alpha = 0 the population's full response is a "
                                     "point mass, not a density on the grid")
 
@@ -111,7 +113,7 @@ def _stable_step(problem, x, rho):
 
 def performatively_stable_point(problem: DistributionShift, *, iterations: int = 500, tol: float = 1e-12):
     """Iterate ``x ← argmin_x' L(x', ρ*(x))`` (RRM with a fully responding population) to a fixed point.
-    Returns ``(x, ρ*(x))``; raises when the map does not contract within ``iterations``."""
+    Returns ``(x, ρ*(x))`` (``ρ*`` per group, shape ``(K, *grid.shape)``, when there are groups); raises when the map does not contract within ``iterations``."""
     _needs_entropy(problem, "performatively_stable_point")
     iterations = check_positive_int("iterations", iterations)
     with jax.enable_x64(True):
@@ -119,7 +121,8 @@ def performatively_stable_point(problem: DistributionShift, *, iterations: int =
         for _ in range(iterations):
             new, rho = _stable_step(problem, x, rho)
             if float(jnp.max(jnp.abs(new - x))) <= tol:
-                return np.asarray(new), np.asarray(_stable_step(problem, new, rho)[1])
+                rho = np.asarray(_stable_step(problem, new, rho)[1])
+                return np.asarray(new), rho[0] if problem.groups == 1 else rho
             x = new
     raise InvalidParameterError(f"performatively_stable_point: no fixed point within {iterations} iterations "
                                 "(repeated retraining does not contract for this problem)")
