@@ -289,14 +289,18 @@ class DistributionShift:
         if anchor.shape != x0.shape:
             raise InvalidParameterError(f"anchor: expected the shape of x0 {x0.shape}, got {anchor.shape}")
         with jax.enable_x64(True):
+            pts = jnp.asarray(grid.points, jnp.float64)
             try:
-                values = np.asarray(_loss_field(grid, loss, jnp.asarray(x0), jnp.float64))
+                values = np.asarray(jax.vmap(lambda zi: loss(zi, jnp.asarray(x0)))(
+                    pts.reshape((-1,) + pts.shape[grid.ndim:])))
             except Exception as exc:
                 raise InvalidParameterError(f"loss: evaluating f2(z, x0) on the grid failed ({exc})") from None
-        if values.shape != grid.shape or not np.isfinite(values).all():
-            raise InvalidParameterError(f"loss: expected a finite scalar f2(z, x0) at every cell centre, got shape "
-                                        f"{values.shape}" + ("" if values.shape != grid.shape else
-                                                             " with non-finite values"))
+        cells = int(np.prod(grid.shape))
+        point = "a number" if grid.ndim == 1 else "an array of shape (2,)"
+        if values.shape != (cells,) or not np.isfinite(values).all():
+            raise InvalidParameterError(f"loss: expected a finite scalar f2(z, x0) at every cell centre (z is {point})"
+                                        f", got " + (f"shape {values.shape[1:]} per point" if values.shape != (cells,)
+                                                     else "non-finite values"))
         offsets = grid.offsets()
         span = offsets.shape[:grid.ndim]
         if kernel is None:
