@@ -58,3 +58,86 @@ def test_bad_input():
     no_entropy = DistributionShift(grid, quadratic, np.ones(20), x0=[0.0], alpha=0.0)
     with pytest.raises(InvalidParameterError, match="needs alpha > 0"):
         performatively_stable_point(no_entropy)
+
+
+# ------------------------------------------------------------------------------------------------ credit scoring
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from stratlearn.errors import StratlearnError  # noqa: E402
+from stratlearn.populations import CreditPopulation, credit_scoring  # noqa: E402
+
+
+def test_credit_population_moves_only_its_strategic_features():
+    import jax
+
+    pop = credit_scoring(500, epsilon=0.7, seed=3)
+    theta = np.linspace(-1, 1, pop.features.shape[1])
+    with jax.enable_x64(True):
+        moved = np.asarray(pop.shifted(theta))
+    change = moved - pop.features
+    expected = -0.7 * theta * pop.strategic
+    np.testing.assert_allclose(change, np.broadcast_to(expected, change.shape), atol=1e-15)
+    assert [n for n, s in zip(pop.names, pop.strategic) if s] == ["revolving_utilization", "debt_ratio",
+                                                                  "open_credit_lines"]
+    assert 0.2 < pop.labels.mean() < 0.5
+
+
+def test_credit_learner_matches_scikit_learn_logistic_regression():
+    """At a fixed deployed model the learner is L2 logistic regression; scikit-learn's lbfgs with C = 1/(nλ) and
+    the constant column penalized like the rest (fit_intercept=False) minimizes the same objective. Both solve a
+    strongly convex problem to tight tolerances, so the coefficients agree to 1e-5 (sklearn's tol)."""
+    import jax
+    import jax.numpy as jnp
+    from sklearn.linear_model import LogisticRegression
+
+    from stratlearn.populations.performative import _fit
+
+    pop = credit_scoring(2000, epsilon=0.5, regularization=0.02, seed=1)
+    deployed = np.array([0.5, -0.2, 0.3, 0.4, -0.1, 0.2, -0.5])
+    with jax.enable_x64(True):
+        ours = np.asarray(_fit(pop, jnp.asarray(deployed), jnp.zeros(7)))
+        data = np.asarray(pop.shifted(deployed))
+    ref = LogisticRegression(C=1 / (2000 * 0.02), fit_intercept=False, tol=1e-12, max_iter=10_000).fit(data, pop.labels)
+    np.testing.assert_allclose(ours, ref.coef_[0], atol=1e-5)
+
+
+def test_rrm_reaches_the_stable_point_and_the_optimum_is_lower():
+    pop = credit_scoring(3000, epsilon=1.0, seed=0)
+    theta_ps = performatively_stable_point(pop)
+    rrm = repeated_risk_minimization(pop, 15)
+    assert np.max(np.abs(rrm.x[-1] - theta_ps)) < 1e-8
+    rgd = repeated_gradient_descent(pop, 200, step_size=1.0)
+    assert np.max(np.abs(rgd.x[-1] - theta_ps)) < 1e-3 * np.max(np.abs(rgd.x[0] - theta_ps) + 1)
+    theta_po, risk_po = performatively_optimal_point(pop)
+    assert risk_po < performative_risk(pop, theta_ps)
+    assert np.max(np.abs(theta_po - theta_ps)) > 1e-2         # stable is not optimal under strategic response
+
+
+@settings(max_examples=6, deadline=None)
+@given(epsilon=st.floats(0.0, 1.0), seed=st.integers(0, 100))
+def test_optimum_never_worse_than_stable_and_they_coincide_without_response(epsilon, seed):
+    pop = credit_scoring(400, epsilon=epsilon, seed=seed)
+    theta_ps = performatively_stable_point(pop)
+    theta_po, risk_po = performatively_optimal_point(pop)
+    assert risk_po <= performative_risk(pop, theta_ps) + 1e-12
+    if epsilon == 0.0:
+        np.testing.assert_allclose(theta_po, theta_ps, atol=1e-6)
+
+
+def test_credit_bad_input_and_divergence():
+    with pytest.raises(InvalidParameterError, match="n=5"):
+        credit_scoring(5)
+    with pytest.raises(InvalidParameterError, match="epsilon=-1"):
+        credit_scoring(100, epsilon=-1.0)
+    with pytest.raises(InvalidParameterError, match="regularization=0"):
+        credit_scoring(100, regularization=0.0)
+    pop = credit_scoring(500, epsilon=10.0)
+    with pytest.raises(InvalidParameterError, match="theta0: expected 7 coefficients"):
+        repeated_risk_minimization(pop, 3, theta0=[0.0, 1.0])
+    with pytest.raises(InvalidParameterError, match="did not settle within 500 rounds at epsilon=10"):
+        performatively_stable_point(pop)
+    with pytest.raises(StratlearnError, match="retraining diverged: the model became non-finite in round"):
+        repeated_risk_minimization(pop, 200)     # |θ| grows ~600x a round here
+    with pytest.raises(InvalidParameterError, match="period: expected the population time"):
+        repeated_risk_minimization(problem(), 3)
+    assert isinstance(pop, CreditPopulation)
