@@ -1,9 +1,9 @@
-"""Study ``distribution-shift``: a population PDE coupled to a learner, [5] (in progress: 1-D parts).
+"""Study ``distribution-shift``: a population PDE coupled to a learner, [5].
 
 [5] Conger, Hoffmann, Mazumdar, Ratliff. Strategic distribution shift of interacting agents via coupled gradient
 flows. NeurIPS 2023 (arXiv 2307.01166).
 
-Parts built so far, each on a 1-D grid with no-flux ends (:mod:`stratlearn.populations.distribution_shift`):
+Parts, on grids with no-flux boundaries (:mod:`stratlearn.populations.distribution_shift`):
 
 (a) timescale limits: from one initial condition, the population-fast limit, the learner-fast limit and the coupled
     flow (γ = 1) end at the same state ([5], Fig. 1), measured by W2 between the final densities relative to the
@@ -13,9 +13,15 @@ Parts built so far, each on a 1-D grid with no-flux ends (:mod:`stratlearn.popul
 (e) continuous-time retraining (the coupled flow) against repeated risk minimization (rounds of population time 5):
     both settle at the performatively stable point (which differs from the performatively optimal one), and the
     population time each needs to come within 1e-2 of it is compared. Repeated gradient descent (step 0.5) is run
-    and reported, not claimed: its distance after a fixed number of rounds is set by the chosen step.
-
-Not built yet: (c) disparate impact between subpopulations, (d) the 2-D example.
+    and reported, not claimed: its distance after a fixed number of rounds is set by the chosen step. The same
+    retraining runs on a synthetic credit-scoring population whose applicants best-respond to a logistic score
+    (Perdomo et al. 2020's strategic classification): RRM reaches the performatively stable point at a moderate
+    response (ε = 1) and diverges at a strong one (ε = 10), and the stable point is not the optimal one;
+(c) disparate impact: two subpopulations with the same natural distribution and different costs of change
+    (α = 0.1 and 1) end with different losses under the model they share; the measured losses are checked against
+    the closed form of the steady state (Gaussian groups, W = 0);
+(d) a 2-D example: the timescale limits and the coupled flow on a 32 × 32 grid with an attractive kernel end at the
+    same state, measured by the exact (POT) W2 between final densities.
 """
 
 from __future__ import annotations
@@ -25,8 +31,10 @@ import numpy as np
 from ..experiments.plots import _pyplot
 from .base import Claim, Study, StudyData, StudyResult
 
-SIZES = {"quick": {"cells": 160, "t_limits": 30.0, "t_polar": 20.0, "rounds": 12},
-         "full": {"cells": 400, "t_limits": 60.0, "t_polar": 40.0, "rounds": 24}}
+SIZES = {"quick": {"cells": 160, "t_limits": 30.0, "t_polar": 20.0, "rounds": 12, "t_groups": 40.0, "cells_2d": 32,
+                   "t_2d": 20.0, "applicants": 5000},
+         "full": {"cells": 400, "t_limits": 60.0, "t_polar": 40.0, "rounds": 24, "t_groups": 60.0, "cells_2d": 48,
+                  "t_2d": 30.0, "applicants": 20000}}
 
 
 def points(size: str) -> list:
@@ -41,6 +49,12 @@ def _bump(zi, x):
     import jax.numpy as jnp
 
     return 0.5 * jnp.exp(-(zi - x[0]) ** 2 / (2 * 0.5 ** 2))
+
+
+def _quadratic_2d(zi, x):
+    import jax.numpy as jnp
+
+    return 0.5 * jnp.sum((zi - x) ** 2)
 
 
 def _modes(rho, prominence=0.05):
@@ -122,12 +136,156 @@ def analyze(size: str, data: StudyData) -> StudyResult:
                         detail=f"continuous {t_flow:.2f}, RRM {t_rrm:.1f}"))
     for k, v in dist.items():
         rows.append({"part": "e", "run": k, "distance_to_stable": float(v)})
+    credit_rows = _credit(cfg, claims)
+    # (c) disparate impact between subpopulations with different costs of change
+    groups, closed = _groups(cfg)
+    losses = [float(groups.metrics[f"group_loss_{k}"][0, -1]) for k in range(2)]
+    claims.append(Claim("(c) two groups, same natural distribution, costs of change α = 0.1 and 1: loss of the "
+                        "costlier group / loss of the cheaper group", losses[1] / losses[0], ">", 1.0,
+                        detail=f"losses {losses[0]:.4f} and {losses[1]:.4f}; model x = "
+                        f"{groups.final_state['x'][-1, 0]:.4f}"))
+    err = max(abs(losses[0] - closed["loss"][0]), abs(losses[1] - closed["loss"][1]),
+              abs(groups.final_state["x"][-1, 0] - closed["x"]))
+    claims.append(Claim("(c) the simulated steady state matches its closed form (Gaussian groups, W = 0): largest "
+                        "error in x and the group losses", err, "<=", 1e-5,
+                        detail=f"closed form x = {closed['x']:.4f}, losses {closed['loss'][0]:.4f} and "
+                        f"{closed['loss'][1]:.4f}; the scheme's steady state is exactly the Gibbs weights at the "
+                        "cell centres, so what is left is the approach in time"))
+    for k, a in enumerate((0.1, 1.0)):
+        rows.append({"part": "c", "run": f"group {k} (α = {a})", "final_loss": losses[k],
+                     "closed_form_loss": float(closed["loss"][k])})
+    # (d) the 2-D example
+    grid2, runs2 = _two_dimensional(cfg)
+    final2 = {k: v.final_state["densities"][-1] for k, v in runs2.items()}
+    travelled2 = float(runs2["coupled (γ = 1)"].final_state["w2_to_reference"])
+    pairs2 = {(a, "coupled (γ = 1)"): wasserstein2(grid2, final2[a], final2["coupled (γ = 1)"])
+              for a in final2 if a != "coupled (γ = 1)"}
+    claims.append(Claim(f"(d) 2-D ({grid2.cells[0]} × {grid2.cells[1]}): both limits end where the coupled flow "
+                        "does: largest W2 to it / W2 travelled", max(pairs2.values()) / travelled2, "<=", 1e-2,
+                        detail=f"W2 travelled {travelled2:.3f}; " + ", ".join(f"{a}: {v:.1e}" for (a, _), v in
+                                                                               pairs2.items())
+                        + "; W2 between cell masses at cell centres, so near-equal densities differ by ~Δz·√(L1)"))
+    for name, tr in runs2.items():
+        rows.append({"part": "d", "run": name, "final_x": float(tr.final_state["x"][-1, 0]),
+                     "final_potential": float(tr.metrics["potential"][0, -1]), "steps": int(tr.steps[-1])})
+    rows.extend(credit_rows)
     tables = {"summary": pd.DataFrame(rows),
               "retraining": pd.DataFrame({"round": np.arange(len(rrm.x)), "rrm_x": rrm.x[:, 0],
                                           "rgd_x": rgd.x[:, 0]})}
     figures = {"densities": _densities_figure(grid, runs, polar), "x_and_energy": _x_energy_figure(runs, rrm, rgd,
-                                                                                                  x_ps, x_po)}
+                                                                                                  x_ps, x_po),
+               "groups": _groups_figure(groups), "densities_2d": _two_d_figure(grid2, runs2["coupled (γ = 1)"])}
     return StudyResult(name="distribution-shift", size=size, claims=claims, tables=tables, figures=figures)
+
+
+def _credit(cfg, claims):
+    from ..errors import StratlearnError
+    from ..populations import (credit_scoring, performative_risk, performatively_optimal_point,
+                               performatively_stable_point, repeated_gradient_descent, repeated_risk_minimization)
+
+    rows = []
+    pop = credit_scoring(cfg["applicants"], epsilon=1.0, seed=0)
+    theta_ps = performatively_stable_point(pop)
+    theta_po, risk_po = performatively_optimal_point(pop)
+    rrm = repeated_risk_minimization(pop, 15)
+    rgd = repeated_gradient_descent(pop, 100, step_size=1.0)
+    dist_rrm = float(np.max(np.abs(rrm.x[-1] - theta_ps)))
+    dist_rgd = float(np.max(np.abs(rgd.x[-1] - theta_ps)))
+    risk_ps = performative_risk(pop, theta_ps)
+    claims.append(Claim("(e) credit scoring, ε = 1: RRM after 15 rounds is at the performatively stable point: "
+                        "max |θ − θ_PS|", dist_rrm, "<=", 1e-8,
+                        detail=f"RGD (step 1) after 100 rounds: {dist_rgd:.1e}; performative risk at θ_PS "
+                        f"{risk_ps:.5f}, at θ_PO {risk_po:.5f} (max |θ_PO − θ_PS| = "
+                        f"{np.max(np.abs(theta_po - theta_ps)):.3f})"))
+    strong = credit_scoring(cfg["applicants"], epsilon=10.0, seed=0)
+    try:
+        far = repeated_risk_minimization(strong, 15)
+        size = float(np.max(np.abs(far.x[-1])))
+    except StratlearnError:
+        size = np.inf
+    claims.append(Claim("(e) credit scoring, ε = 10 (a response too strong to contract): RRM diverges, max |θ| after "
+                        "15 rounds", size, ">=", 1e3, detail="Perdomo et al. 2020: RRM need not converge once ε "
+                                                              "exceeds γ/β"))
+    rows.append({"part": "e", "run": "credit RRM, ε = 1", "distance_to_stable": dist_rrm,
+                 "performative_risk": float(performative_risk(pop, rrm.x[-1]))})
+    rows.append({"part": "e", "run": "credit RGD, ε = 1", "distance_to_stable": dist_rgd,
+                 "performative_risk": float(performative_risk(pop, rgd.x[-1]))})
+    rows.append({"part": "e", "run": "credit optimal, ε = 1", "performative_risk": risk_po})
+    rows.append({"part": "e", "run": "credit RRM, ε = 10", "final_norm": size})
+    return rows
+
+
+def _groups(cfg):
+    from ..populations import DistributionShift, Grid1D, solve
+
+    grid = Grid1D(-5.0, 5.0, cfg["cells"])
+    z = grid.centers
+    natural = np.exp(-(z - 1.5) ** 2 / 2)
+    alpha, w, beta = np.array([0.1, 1.0]), np.array([0.5, 0.5]), 0.5
+    problem = DistributionShift(grid, _quadratic, np.stack([natural, natural]), x0=[0.0], natural=natural,
+                                alpha=alpha, weights=w, beta=beta, rate=1.0)
+    trace = solve(problem, cfg["t_groups"], records=40)
+    # steady state: group k is N((1.5 α_k + x)/(α_k + 1), α_k/(α_k + 1)); the learner solves (1 + β) x = Σ w_k m_k
+    c = alpha / (alpha + 1)
+    x_star = float(np.sum(w * 1.5 * c) / (1 + beta - np.sum(w / (alpha + 1))))
+    mean = (1.5 * alpha + x_star) / (alpha + 1)
+    return trace, {"x": x_star, "loss": 0.5 * ((mean - x_star) ** 2 + c)}
+
+
+def _two_dimensional(cfg):
+    from ..populations import DistributionShift, Grid2D, solve
+
+    n = cfg["cells_2d"]
+    grid = Grid2D((-3.0, -3.0), (3.0, 3.0), (n, n))
+    pts = grid.points
+    problem = DistributionShift(grid, _quadratic_2d, np.exp(-np.sum((pts - np.array([1.2, 0.8])) ** 2, -1) / 0.5),
+                                x0=[-1.0, -1.0], natural=np.exp(-np.sum((pts - np.array([0.5, 0.0])) ** 2, -1) / 2),
+                                kernel=lambda d: -0.5 * np.exp(-np.sum(d ** 2, -1) / 0.5), alpha=0.2, beta=0.5,
+                                rate=1.0)
+    return grid, {name: solve(problem, cfg["t_2d"], records=30, limit=limit)
+                  for name, limit in (("coupled (γ = 1)", None), ("learner best-responds", "learner"),
+                                      ("population best-responds", "population"))}
+
+
+def _groups_figure(trace):
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    z = np.linspace(-5, 5, trace.final_state["groups"].shape[-1] + 1)
+    z = 0.5 * (z[1:] + z[:-1])
+    for k, (a, style) in enumerate(((0.1, "-"), (1.0, "--"))):
+        axes[0].plot(z, trace.final_state["groups"][0, k], style, alpha=0.4, label=f"group α = {a}, t = 0")
+        axes[0].plot(z, trace.final_state["groups"][-1, k], style, label=f"group α = {a}, final")
+        axes[1].plot(trace.final_state["times"], trace.metrics[f"group_loss_{k}"][0], style, label=f"α = {a}")
+    axes[0].axvline(trace.final_state["x"][-1, 0], color="k", linestyle=":", label="final model x")
+    axes[0].set_xlabel("feature z")
+    axes[0].set_ylabel("group density")
+    axes[0].legend(fontsize=7)
+    axes[1].set_xlabel("time")
+    axes[1].set_ylabel("loss of the shared model on the group")
+    axes[1].set_title("(c) disparate impact")
+    axes[1].legend(fontsize=8)
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def _two_d_figure(grid, trace):
+    plt = _pyplot()
+    times, dens, xs = trace.final_state["times"], trace.final_state["densities"], trace.final_state["x"]
+    picks = np.linspace(0, len(times) - 1, 4).astype(int)
+    fig, axes = plt.subplots(1, 4, figsize=(14, 3.6))
+    extent = (grid.low[0], grid.high[0], grid.low[1], grid.high[1])
+    for ax, k in zip(axes, picks):
+        ax.imshow(dens[k].T, origin="lower", extent=extent, cmap="viridis")
+        ax.plot(xs[:k + 1, 0], xs[:k + 1, 1], "w-", lw=1)
+        ax.plot(xs[k, 0], xs[k, 1], "r*", ms=10)
+        ax.set_title(f"(d) t = {times[k]:.1f}")
+        ax.set_xlabel("z₁")
+    axes[0].set_ylabel("z₂")
+    fig.suptitle("2-D population density; the model's path in white, its position as a red star", fontsize=9)
+    fig.tight_layout()
+    return fig
 
 
 def _densities_figure(grid, runs, polar):
@@ -176,5 +334,5 @@ def _x_energy_figure(runs, rrm, rgd, x_ps, x_po):
 
 
 STUDY = Study(name="distribution-shift",
-              title="Strategic distribution shift: a population PDE coupled to a learner (1-D parts)",
+              title="Strategic distribution shift: a population PDE coupled to a learner",
               paper="[5] Conger, Hoffmann, Mazumdar and Ratliff, NeurIPS 2023", points=points, analyze=analyze)
