@@ -1,4 +1,5 @@
-"""The ``stratlearn`` command line: ``run``, ``sweep``, ``results``, ``report``, ``reproduce`` and ``list``."""
+"""The ``stratlearn`` command line: ``run``, ``sweep``, ``population``, ``results``, ``report``, ``reproduce`` and
+``list``."""
 
 from __future__ import annotations
 
@@ -68,6 +69,22 @@ def _print_results(store) -> int:
             out[m] = f"{row[m + '_mean']:.4g} ± {row[m + '_std']:.2g}" if m + "_mean" in row else ""
         rows.append(out)
     print(format_table(rows, ["point", "game", "learner", "params", "seeds", "steps", *metric_cols]))
+    return 0
+
+
+def _cmd_population(args) -> int:
+    from .experiments.population_config import run_population
+    from .experiments.runner import format_table
+
+    output = Path(args.output) if args.output else Path("runs") / Path(args.config).stem
+    trace = run_population(args.config, output)
+    rows = [{"metric": name, "start": f"{values[0, 0]:.6g}", "final": f"{values[0, -1]:.6g}"}
+            for name, values in trace.metrics.items()]
+    if "w2_to_reference" in trace.final_state:
+        rows.append({"metric": "w2_to_reference (POT)", "start": "0", "final": f"{trace.final_state['w2_to_reference']:.6g}"})
+    print(format_table(rows, ["metric", "start", "final"]))
+    print(f"\n{int(trace.steps[-1])} steps to t = {trace.final_state['times'][-1]:g} in {trace.wall_time:.1f} s; wrote "
+          f"{output / 'trace.parquet'}, {output / 'densities.npy'}, {output / 'config.json'}, {output / 'figure.png'}")
     return 0
 
 
@@ -147,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("-o", "--output", help="result store folder (default: runs/<config name>)")
     _add_executor_options(sweep)
     sweep.set_defaults(func=_cmd_sweep)
+
+    population = sub.add_parser("population", help="run the coupled population-learner flow of [5] from a TOML config")
+    population.add_argument("config", help="path to a population config (see examples/distribution_shift.toml)")
+    population.add_argument("-o", "--output", help="output folder (default: runs/<config name>)")
+    population.set_defaults(func=_cmd_population)
 
     results = sub.add_parser("results", help="print the final metrics of every point in a result store")
     results.add_argument("dir", help="a result store folder")

@@ -1,0 +1,293 @@
+"""Population configs: a TOML file describing one run of the coupled population–learner flow of [5]
+(:mod:`stratlearn.populations.distribution_shift`), run by ``stratlearn population CONFIG``.
+
+```toml
+title = "..."
+[grid]
+low = -4.0                    # or [-3.0, -3.0] with high and cells pairs for a 2-D grid
+high = 4.0
+cells = 160
+
+[population]
+loss = "quadratic"            # f2(z, x) = ½|z − x|²; or {kind = "bump", height = 0.5, width = 0.5}
+setting = "cooperative"       # f1 = f2; "competitive": f1 = −f2
+alpha = 0.2                   # the cost of change (KL weight); a group's own alpha overrides it
+kernel = {kind = "gaussian", strength = -0.5, width = 0.5}    # W(d) = strength·exp(−|d|²/width); omit for W = 0
+initial = {kind = "gaussian", mean = 1.5, variance = 0.25}
+natural = {kind = "gaussian", mean = 1.0, variance = 1.0}     # omit for uniform
+
+# or, for subpopulations, one table per group instead of initial/natural:
+# [[population.groups]]
+# initial = {...}; natural = {...}; alpha = 0.1; weight = 0.5
+
+[learner]
+x0 = [-1.0]                   # the learner's start (for "quadratic": one entry per dimension of z)
+beta = 0.5
+rate = 1.0                    # γ, the learner's timescale relative to the population's
+
+[run]
+t_end = 30.0
+records = 60
+limit = "none"                # or "population" / "learner": that side best-responds
+```
+
+Densities are ``{kind = "gaussian", mean, variance}`` (mean a number or, in 2-D, a pair; isotropic variance) or
+``{kind = "uniform"}``. Every field is checked before anything runs; errors name the field, the value and what was
+expected.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ConfigError, StratlearnError, check_in_range, check_positive, check_positive_int
+from .config import read_config
+
+__all__ = ["build_population", "load_population", "run_population"]
+
+_TOP = {"title", "description", "grid", "population", "learner", "run"}
+_POPULATION = {"loss", "setting", "alpha", "kernel", "initial", "natural", "groups"}
+_LEARNER = {"x0", "beta", "rate"}
+_RUN = {"t_end", "records", "limit", "cfl", "precision"}
+
+
+def _keys(where, table, allowed):
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: expected a table, got {table!r}")
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; expected some of {', '.join(sorted(allowed))}")
+
+
+def _number(field, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{field}={value!r}: expected a finite number")
+    return float(value)
+
+
+def _vector(field, value, length):
+    values = value if isinstance(value, list) else [value]
+    if len(values) != length:
+        raise ConfigError(f"{field}={value!r}: expected {length} number(s), one per grid dimension")
+    return np.array([_number(f"{field}[{i}]", v) for i, v in enumerate(values)])
+
+
+def _grid(table):
+    from ..populations import Grid1D, Grid2D
+
+    _keys("grid", table, {"low", "high", "cells"})
+    for key in ("low", "high", "cells"):
+        if key not in table:
+            raise ConfigError(f"grid.{key}: missing; expected low, high and cells (numbers, or pairs for 2-D)")
+    two = isinstance(table["cells"], list)
+    try:
+        if two:
+            return Grid2D(tuple(_vector("grid.low", table["low"], 2)), tuple(_vector("grid.high", table["high"], 2)),
+                          tuple(table["cells"]))
+        return Grid1D(_number("grid.low", table["low"]), _number("grid.high", table["high"]), table["cells"])
+    except StratlearnError as exc:
+        raise ConfigError(f"grid: {exc}") from None
+
+
+def _density(field, spec, grid):
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or "kind" not in spec:
+        raise ConfigError(f"{field}={spec!r}: expected a table with kind = 'gaussian' or 'uniform'")
+    kind = spec["kind"]
+    if kind == "uniform":
+        _keys(field, spec, {"kind"})
+        return np.ones(grid.shape)
+    if kind != "gaussian":
+        raise ConfigError(f"{field}.kind={kind!r}: expected 'gaussian' or 'uniform'")
+    _keys(field, spec, {"kind", "mean", "variance"})
+    mean = _vector(f"{field}.mean", spec.get("mean", 0.0), grid.ndim)
+    variance = _number(f"{field}.variance", spec.get("variance", 1.0))
+    if not variance > 0:
+        raise ConfigError(f"{field}.variance={variance!r}: expected a number > 0")
+    pts = grid.points.reshape(grid.shape + (grid.ndim,))
+    values = np.exp(-np.sum((pts - mean) ** 2, axis=-1) / (2 * variance))
+    if not values.sum() > 0:
+        raise ConfigError(f"{field}: the gaussian has no mass on the grid (mean {mean.tolist()} is too far outside)")
+    return values
+
+
+def _loss(spec, ndim):
+    import jax.numpy as jnp
+
+    kind, params = (spec, {}) if isinstance(spec, str) else (spec.get("kind") if isinstance(spec, dict) else None,
+                                                             spec)
+    if kind == "quadratic":
+        if isinstance(spec, dict):
+            _keys("population.loss", spec, {"kind"})
+        return (lambda zi, x: 0.5 * jnp.sum((jnp.atleast_1d(zi) - x) ** 2)), ndim
+    if kind == "bump":
+        _keys("population.loss", params, {"kind", "height", "width"})
+        height = _number("population.loss.height", params.get("height", 1.0))
+        width = check_positive("population.loss.width", params.get("width", 1.0), error=ConfigError)
+        return (lambda zi, x: height * jnp.exp(-jnp.sum((jnp.atleast_1d(zi) - x) ** 2) / (2 * width ** 2))), ndim
+    raise ConfigError(f"population.loss={spec!r}: expected 'quadratic' (½|z − x|²) or a table with kind = 'bump'")
+
+
+def _kernel(spec):
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or spec.get("kind") != "gaussian":
+        raise ConfigError(f"population.kernel={spec!r}: expected a table with kind = 'gaussian', strength and width")
+    _keys("population.kernel", spec, {"kind", "strength", "width"})
+    strength = _number("population.kernel.strength", spec.get("strength", -1.0))
+    width = check_positive("population.kernel.width", spec.get("width", 1.0), error=ConfigError)
+
+    def kernel(d):
+        d = np.asarray(d)
+        sq = d ** 2 if d.ndim == 1 else np.sum(d ** 2, axis=-1)
+        return strength * np.exp(-sq / width)
+
+    return kernel
+
+
+def build_population(raw: dict, *, source: str = "<config>"):
+    """Validate a population config dict; returns ``(problem, run_options)`` for
+    :func:`stratlearn.populations.solve`."""
+    from ..populations import DistributionShift
+
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: expected a TOML document with [grid], [population], [learner] and [run]")
+    _keys(source, raw, _TOP)
+    for section in ("grid", "population", "learner", "run"):
+        if section not in raw:
+            raise ConfigError(f"{source}: missing [{section}]")
+    grid = _grid(raw["grid"])
+    pop = raw["population"]
+    _keys("population", pop, _POPULATION)
+    loss, dims = _loss(pop.get("loss", "quadratic"), grid.ndim)
+    learner = raw["learner"]
+    _keys("learner", learner, _LEARNER)
+    if "x0" not in learner:
+        raise ConfigError("learner.x0: missing; expected the learner's starting parameters (a list of numbers)")
+    x0 = _vector("learner.x0", learner["x0"], dims)
+    alpha = pop.get("alpha", 0.1)
+    if "groups" in pop:
+        if "initial" in pop or "natural" in pop:
+            raise ConfigError("population: give initial/natural either at the top or per group in "
+                              "[[population.groups]], not both")
+        groups = pop["groups"]
+        if not isinstance(groups, list) or not groups:
+            raise ConfigError("population.groups: expected one or more [[population.groups]] tables")
+        initial, natural, alphas, weights = [], [], [], []
+        for k, g in enumerate(groups):
+            where = f"population.groups[{k}]"
+            _keys(where, g, {"initial", "natural", "alpha", "weight"})
+            if "initial" not in g:
+                raise ConfigError(f"{where}.initial: missing; expected a density table")
+            initial.append(_density(f"{where}.initial", g["initial"], grid))
+            nat = _density(f"{where}.natural", g.get("natural"), grid)
+            natural.append(np.ones(grid.shape) if nat is None else nat)
+            alphas.append(_number(f"{where}.alpha", g.get("alpha", alpha)))
+            weights.append(_number(f"{where}.weight", g.get("weight", 1.0)))
+        initial, natural, alpha = np.stack(initial), np.stack(natural), alphas
+    else:
+        if "initial" not in pop:
+            raise ConfigError("population.initial: missing; expected a density table (or [[population.groups]])")
+        initial = _density("population.initial", pop["initial"], grid)
+        natural, weights = _density("population.natural", pop.get("natural"), grid), None
+    run = raw["run"]
+    _keys("run", run, _RUN)
+    if "t_end" not in run:
+        raise ConfigError("run.t_end: missing; expected the population time to integrate to (a number > 0)")
+    limit = run.get("limit", "none")
+    if limit not in ("none", "population", "learner"):
+        raise ConfigError(f"run.limit={limit!r}: expected 'none', 'population' or 'learner'")
+    options = {"t_end": check_positive("run.t_end", run["t_end"], error=ConfigError),
+               "records": check_positive_int("run.records", run.get("records", 50), error=ConfigError),
+               "cfl": check_in_range("run.cfl", run.get("cfl", 0.9), 0.0, 1.0, low_open=True, error=ConfigError),
+               "limit": None if limit == "none" else limit,
+               "precision": run.get("precision", "float64")}
+    try:
+        problem = DistributionShift(grid, loss, initial, x0=x0, natural=natural, kernel=_kernel(pop.get("kernel")),
+                                    alpha=alpha, beta=_number("learner.beta", learner.get("beta", 0.0)),
+                                    rate=_number("learner.rate", learner.get("rate", 1.0)),
+                                    setting=pop.get("setting", "cooperative"), weights=weights)
+    except ConfigError:
+        raise
+    except StratlearnError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    return problem, options
+
+
+def load_population(path: str | Path):
+    """Read and validate a population config file; returns ``(raw, problem, run_options)``."""
+    raw = read_config(path)
+    problem, options = build_population(raw, source=str(path))
+    return raw, problem, options
+
+
+def run_population(path: str | Path, output: str | Path):
+    """Run the config at ``path`` and write ``trace.parquet`` (the recorded metrics), ``densities.npy`` (the
+    population's snapshots, readable with ``numpy.load(..., allow_pickle=False)``), ``config.json`` and
+    ``figure.png`` into ``output`` (each atomically). Returns the :class:`~stratlearn.experiments.Trace`."""
+    from ..populations import solve
+    from .io import atomic_write, save_figure, write_json, write_parquet
+    from .runner import machine_info
+
+    raw, problem, options = load_population(path)
+    trace = solve(problem, **options)
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    write_parquet(output / "trace.parquet", trace.to_frame())
+
+    def save_array(p):
+        with open(p, "wb") as fh:
+            np.save(fh, trace.final_state["densities"], allow_pickle=False)
+
+    atomic_write(output / "densities.npy", save_array)
+    summary = {k: v for k, v in trace.final_state.items() if k == "w2_to_reference"}
+    write_json(output / "config.json", {"config": raw, "run": trace.config, "wall_time": trace.wall_time,
+                                        "times": trace.final_state["times"].tolist(), **summary,
+                                        "machine": machine_info()})
+    fig = _figure(problem, trace)
+    save_figure(output / "figure.png", fig)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return trace
+
+
+def _figure(problem, trace):
+    from .plots import _pyplot
+
+    plt = _pyplot()
+    grid = problem.grid
+    times, dens, xs = trace.final_state["times"], trace.final_state["densities"], trace.final_state["x"]
+    picks = np.linspace(0, len(times) - 1, 4).astype(int)
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    if grid.ndim == 1:
+        for k in picks:
+            axes[0].plot(grid.centers, dens[k], label=f"t = {times[k]:.2g}")
+        axes[0].set_xlabel("feature z")
+        axes[0].set_ylabel("density ρ(z, t)")
+        axes[0].legend(fontsize=8)
+    else:
+        extent = (grid.low[0], grid.high[0], grid.low[1], grid.high[1])
+        axes[0].imshow(dens[-1].T, origin="lower", extent=extent, cmap="viridis")
+        axes[0].set_title(f"density at t = {times[-1]:.2g}")
+        axes[0].set_xlabel("z₁")
+        axes[0].set_ylabel("z₂")
+    for i in range(xs.shape[1]):
+        axes[1].plot(times, xs[:, i], label=f"x_{i}")
+    axes[1].set_xlabel("time")
+    axes[1].set_ylabel("learner parameters")
+    axes[1].legend(fontsize=8)
+    pot = trace.metrics["potential"][0]
+    excess = pot - pot.min()
+    keep = excess > 0
+    axes[2].semilogy(times[keep], excess[keep])
+    axes[2].set_xlabel("time")
+    axes[2].set_ylabel("E₁ + (β/2)|x − x̄|² minus its final value")
+    for ax in axes[1:]:
+        ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return fig
