@@ -5,6 +5,8 @@ from .markov import (MarkovSolution, markov_nash_gap,
                      markov_regularized_nash_gap, policy_values, quantal_response_equilibrium,
                      shapley_value_iteration)
 from .strategic import MarkovEquilibrium, StrategicEquilibrium, pure_markov_equilibrium, strategic_equilibrium
+from .wardrop import (WardropResult, marginal_cost_tolls, relative_gap, system_optimum, total_system_travel_time,
+                      user_equilibrium)
 from .zero_sum import ZeroSumSolution, solve_zero_sum
 
 __all__ = [
@@ -25,4 +27,10 @@ __all__ = [
     "strategic_equilibrium",
     "MarkovEquilibrium",
     "pure_markov_equilibrium",
+    "WardropResult",
+    "user_equilibrium",
+    "system_optimum",
+    "relative_gap",
+    "marginal_cost_tolls",
+    "total_system_travel_time",
 ]

@@ -1,11 +1,13 @@
 """What is played: immutable, validated game objects (no learning code here)."""
 
-from . import catalog, interop, strategic, vi
+from . import catalog, interop, routing, strategic, vi
 from .catalog import GAMES
 from .markov import MarkovGame
 from .matrix import MatrixGame
+from .routing import Demand, Network
 from .strategic import ModelClass, NestedClasses, StrategicGame
 from .vi import VariationalInequality
 
 __all__ = ["MatrixGame", "MarkovGame", "VariationalInequality", "StrategicGame", "ModelClass", "NestedClasses",
-           "catalog", "interop", "strategic", "vi", "GAMES"]
+           "Network", "Demand",
+           "catalog", "interop", "routing", "strategic", "vi", "GAMES"]

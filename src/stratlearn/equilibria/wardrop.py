@@ -1,0 +1,273 @@
+"""Wardrop equilibria of congestion networks: user equilibrium and system optimum, for the road-toll setting of [4].
+
+[4] Maheshwari, Kulkarni, Wu, Sastry. Follower-agnostic learning in Stackelberg games (arXiv 2302.01421).
+
+A user equilibrium (UE) routes the demand so that every used path between an origin and a destination has the
+least generalized cost ``Σ_e (t_e(v_e) + τ_e)`` (latency plus toll); it minimizes Beckmann's potential
+``Σ_e ∫₀^{v_e} t_e + τ_e v_e`` over feasible link flows. The system optimum (SO) minimizes the total travel time
+``Σ_e v_e t_e(v_e)``; it is the UE under the marginal costs ``t_e + v_e t′_e``, so the marginal-cost (Pigouvian)
+tolls ``τ_e = v*_e t′_e(v*_e)`` make the SO a UE (:func:`marginal_cost_tolls`).
+
+Methods (link-based; one all-or-nothing assignment per iteration, by Dijkstra shortest-path trees from every
+origin through :func:`scipy.sparse.csgraph.dijkstra`, with the trees' flows loaded for all origins at once):
+
+* ``"fw"``: Frank-Wolfe with an exact line search on the potential;
+* ``"cfw"``: conjugate Frank-Wolfe (Mitradjieva and Lindberg, Transportation Science 47 (2013)): the target is a
+  convex combination of the new all-or-nothing flow and the previous target, chosen so that the direction is
+  conjugate, under the Hessian ``diag(c′(v))``, to the previous one;
+* ``"bfw"``: bi-conjugate Frank-Wolfe (same paper): conjugate to the previous two directions. We solve the 2 × 2
+  conjugacy system for the weights of the two previous targets directly and fall back to CFW, then to FW, when a
+  weight would be negative (the target must stay a convex combination of feasible flows).
+
+The convergence measure is the relative gap ``(Σ_e v_e c_e − Σ_od d_od π_od) / Σ_e v_e c_e`` with ``c`` the
+generalized (or, for the SO, marginal) costs and ``π`` the shortest-path costs under them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from ..errors import InvalidParameterError, StratlearnError, check_positive, check_positive_int
+from ..games.routing import Demand, Network
+
+__all__ = ["WardropResult", "ShortestPaths", "user_equilibrium", "system_optimum", "relative_gap",
+           "marginal_cost_tolls", "total_system_travel_time", "all_or_nothing"]
+
+_EPS = 1e-9     # added to every link weight so shortest-path trees have strictly increasing distances
+
+
+class ShortestPaths:
+    """The shortest-path structure of a network and a demand, built once: zones that are not thru nodes get a
+    separate source node (their out-links move to it), so paths may start and end at them but never pass
+    through them; parallel links are resolved to the cheapest at each call."""
+
+    def __init__(self, network: Network, demand: Demand):
+        if not isinstance(network, Network):
+            raise InvalidParameterError(f"network: expected a Network, got {type(network).__name__}")
+        if not isinstance(demand, Demand):
+            raise InvalidParameterError(f"demand: expected a Demand, got {type(demand).__name__}")
+        if demand.zones != network.zones:
+            raise InvalidParameterError(f"demand: {demand.zones} zones, but the network {network.name!r} has "
+                                        f"{network.zones}")
+        n, zones = network.num_nodes, network.zones
+        tail, head = network.tail - 1, network.head - 1
+        blocked = np.arange(n) < network.first_thru_node - 1          # may not be passed through
+        source = np.arange(zones)
+        extra = [z for z in range(zones) if blocked[z]]
+        for k, z in enumerate(extra):
+            source[z] = n + k
+        self.size = n + len(extra)
+        new_tail = tail.copy()
+        usable = np.ones(network.num_links, bool)
+        for z in extra:
+            new_tail[tail == z] = source[z]
+        # out-links of blocked nodes that are not zones can never be used
+        usable &= ~(blocked[tail] & (tail >= zones))
+        self.links = np.flatnonzero(usable)
+        self.tail, self.head = new_tail[self.links], head[self.links]
+        self.key = self.tail * self.size + self.head
+        self.origins = np.flatnonzero(demand.volume.sum(axis=1) > 0)
+        self.sources = source[self.origins]
+        self.demand = demand.volume[self.origins]                      # (origins, zones)
+        self.num_links, self.zones, self.network = network.num_links, zones, network
+        self.rows = np.arange(self.origins.size)
+
+    def assign(self, cost):
+        """All-or-nothing: every origin-destination volume on a least-cost path under link ``cost``. Returns the
+        link flows and the shortest-path cost ``Σ d_od π_od`` (under ``cost``, without the tie-breaking ε)."""
+        cost = np.asarray(cost, dtype=float)
+        c = cost[self.links]
+        order = np.lexsort((c, self.key))
+        first = np.ones(order.size, bool)
+        first[1:] = self.key[order][1:] != self.key[order][:-1]
+        chosen = order[first]                                          # the cheapest of parallel links, by key
+        keys = self.key[chosen]
+        graph = csr_matrix((np.maximum(c[chosen], 0.0) + _EPS, (self.tail[chosen], self.head[chosen])),
+                           shape=(self.size, self.size))
+        dist, pred = dijkstra(graph, directed=True, indices=self.sources, return_predecessors=True)
+        to_zone = dist[:, :self.zones]
+        missing = (self.demand > 0) & ~np.isfinite(to_zone)
+        if missing.any():
+            o, d = np.argwhere(missing)[0]
+            raise StratlearnError(f"demand from zone {self.origins[o] + 1} to zone {d + 1} "
+                                  f"({self.demand[o, d]:g}) has no path in the network {self.network.name!r}; "
+                                  "expected every origin-destination pair with demand to be connected")
+        node_flow = np.zeros((self.origins.size, self.size))
+        node_flow[:, :self.zones] = self.demand
+        ranks = np.argsort(np.where(np.isfinite(dist), dist, -1.0), axis=1)
+        for r in range(self.size - 1, 0, -1):                         # farthest first: push flow to the parent
+            node = ranks[:, r]
+            parent = pred[self.rows, node]
+            ok = parent >= 0
+            if ok.all():
+                node_flow[self.rows, parent] += node_flow[self.rows, node]
+            elif ok.any():
+                node_flow[self.rows[ok], parent[ok]] += node_flow[self.rows[ok], node[ok]]
+        o_idx, nodes = np.nonzero(pred >= 0)
+        flows = node_flow[o_idx, nodes]
+        keep = flows > 0
+        link_keys = pred[o_idx[keep], nodes[keep]] * self.size + nodes[keep]
+        link = self.links[chosen[np.searchsorted(keys, link_keys)]]
+        out = np.bincount(link, weights=flows[keep], minlength=self.num_links)
+        return out, float(out @ cost)
+
+
+def all_or_nothing(network: Network, demand: Demand, cost) -> np.ndarray:
+    """Link flows when every traveller takes a least-cost path under the fixed link ``cost``."""
+    return ShortestPaths(network, demand).assign(cost)[0]
+
+
+def total_system_travel_time(network: Network, flow) -> float:
+    """``Σ_e v_e t_e(v_e)``."""
+    return network.total_travel_time(flow)
+
+
+def marginal_cost_tolls(network: Network, flow) -> np.ndarray:
+    """The Pigouvian tolls ``τ_e = v_e t′_e(v_e)``: at the system-optimal flow they make it a user equilibrium."""
+    v = np.asarray(flow, dtype=float)
+    return v * network.latency_derivative(v)
+
+
+def _costs(network, objective, tolls):
+    fixed = network.toll + (0.0 if tolls is None else tolls)
+    if objective == "user":
+        return (lambda v: network.latency(v) + fixed), network.latency_derivative
+    return ((lambda v: network.latency(v) + v * network.latency_derivative(v) + fixed),
+            lambda v: 2 * network.latency_derivative(v) + v * network.latency_second_derivative(v))
+
+
+def relative_gap(network: Network, demand: Demand, flow, *, tolls=None, objective: str = "user") -> float:
+    """``(Σ v c(v) − Σ d π) / Σ v c(v)`` for the generalized costs (``objective="system"``: marginal costs)."""
+    cost_fn, _ = _costs(network, objective, _tolls(network, tolls))
+    c = cost_fn(np.asarray(flow, float))
+    total = float(np.asarray(flow, float) @ c)
+    _, shortest = ShortestPaths(network, demand).assign(c)
+    return (total - shortest) / total if total > 0 else 0.0
+
+
+def _tolls(network, tolls):
+    if tolls is None:
+        return None
+    tolls = np.asarray(tolls, dtype=float)
+    if tolls.shape != (network.num_links,) or not np.isfinite(tolls).all():
+        raise InvalidParameterError(f"tolls: expected {network.num_links} finite values (one per link), got shape "
+                                    f"{tolls.shape}")
+    return tolls
+
+
+@dataclass(frozen=True)
+class WardropResult:
+    """An equilibrium (or optimum): link ``flow``, generalized ``cost`` at it, the ``relative_gap`` reached, the
+    total system travel time ``tstt``, the ``iterations`` taken and the gap and wall time after each."""
+
+    flow: np.ndarray
+    cost: np.ndarray
+    relative_gap: float
+    tstt: float
+    iterations: int
+    gaps: np.ndarray
+    times: np.ndarray
+    method: str
+    objective: str
+
+
+def _line_search(cost_fn, x, d):
+    """The step ``τ ∈ [0, 1]`` minimizing the potential along ``x + τ d``: its derivative ``Σ c(x + τ d) d`` is
+    increasing, so bisection (with a secant refinement) finds its root."""
+    def slope(t):
+        return float(cost_fn(x + t * d) @ d)
+
+    if slope(1.0) <= 0:
+        return 1.0
+    if slope(0.0) >= 0:
+        return 0.0
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if slope(mid) > 0:
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo < 1e-15:
+            break
+    return 0.5 * (lo + hi)
+
+
+def _solve(network, demand, objective, method, gap, max_iterations, tolls, time_limit, start):
+    if method not in ("fw", "cfw", "bfw"):
+        raise InvalidParameterError(f"method={method!r}: expected 'fw', 'cfw' or 'bfw'")
+    gap = check_positive("gap", gap)
+    max_iterations = check_positive_int("max_iterations", max_iterations)
+    paths = ShortestPaths(network, demand)
+    tolls = _tolls(network, tolls)
+    cost_fn, slope_fn = _costs(network, objective, tolls)
+    started = time.perf_counter()
+    if start is None:
+        x, _ = paths.assign(cost_fn(np.zeros(network.num_links)))
+    else:
+        x = np.asarray(start, dtype=float)
+        if x.shape != (network.num_links,):
+            raise InvalidParameterError(f"start: expected {network.num_links} link flows, got shape {x.shape}")
+    gaps, times = [], []
+    prev1 = prev2 = None           # the previous two targets
+    step1 = None
+    rel = np.inf
+    for it in range(1, max_iterations + 1):
+        c = cost_fn(x)
+        y, shortest = paths.assign(c)
+        total = float(x @ c)
+        rel = (total - shortest) / total if total > 0 else 0.0
+        gaps.append(rel)
+        times.append(time.perf_counter() - started)
+        if rel <= gap or (time_limit is not None and times[-1] > time_limit):
+            break
+        target = y
+        if method != "fw" and prev1 is not None and step1 is not None and step1 < 1.0:
+            h = slope_fn(x)
+            a, b = y - x, prev1 - x
+            bhb, bha = float(b @ (h * b)), float(b @ (h * a))
+            nu, mu = 0.0, 0.0
+            if method == "bfw" and prev2 is not None:
+                cvec = prev2 - x
+                chc, chb, cha = float(cvec @ (h * cvec)), float(cvec @ (h * b)), float(cvec @ (h * a))
+                det = bhb * chc - chb * chb
+                if det > 1e-12 * max(bhb * chc, 1e-300):
+                    nu = (-bha * chc + cha * chb) / det
+                    mu = (-cha * bhb + bha * chb) / det
+                    if nu < 0 or mu < 0:
+                        nu = mu = 0.0
+                        mu = -1.0      # marker: fall back to the conjugate step
+            if method == "cfw" or prev2 is None or mu < 0 or (nu == 0 and mu == 0):
+                mu = 0.0
+                nu = -bha / bhb if bhb > 0 else 0.0
+                nu = min(max(nu, 0.0), 1e6)
+            target = (y + nu * prev1 + (mu * prev2 if mu > 0 else 0.0)) / (1.0 + nu + mu)
+        d = target - x
+        step = _line_search(cost_fn, x, d)
+        x = x + step * d
+        prev2, prev1, step1 = prev1, target, step
+        if step >= 1.0 - 1e-14:      # a full step: the conjugate history restarts
+            prev1 = prev2 = None
+    c = cost_fn(x)
+    return WardropResult(flow=x, cost=c, relative_gap=float(rel), tstt=network.total_travel_time(x),
+                         iterations=len(gaps), gaps=np.asarray(gaps), times=np.asarray(times), method=method,
+                         objective=objective)
+
+
+def user_equilibrium(network: Network, demand: Demand, *, method: str = "bfw", gap: float = 1e-5,
+                     max_iterations: int = 10_000, tolls=None, time_limit: float | None = None, start=None
+                     ) -> WardropResult:
+    """The user equilibrium under latency plus ``tolls`` (and the network's own tolls), to relative ``gap``.
+    Stops after ``max_iterations`` (or ``time_limit`` seconds) with the gap reached in the result."""
+    return _solve(network, demand, "user", method, gap, max_iterations, tolls, time_limit, start)
+
+
+def system_optimum(network: Network, demand: Demand, *, method: str = "bfw", gap: float = 1e-5,
+                   max_iterations: int = 10_000, time_limit: float | None = None, start=None) -> WardropResult:
+    """The flow minimizing total travel time: the user equilibrium under marginal costs ``t + v t′``."""
+    return _solve(network, demand, "system", method, gap, max_iterations, None, time_limit, start)
