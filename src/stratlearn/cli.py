@@ -88,6 +88,19 @@ def _cmd_population(args) -> int:
     return 0
 
 
+def _cmd_data(args) -> int:
+    from .experiments.data import fetch_tntp
+    from .games.routing import load_tntp
+
+    folder = fetch_tntp(args.name, mirror=args.mirror, cache=args.cache, force=args.force)
+    from .experiments.data import TNTP_NETWORKS
+
+    network, demand = load_tntp(folder, TNTP_NETWORKS.get(args.name, args.name))
+    print(f"{args.name}: {network.num_nodes} nodes, {network.num_links} links, {network.zones} zones, total demand "
+          f"{demand.total:g}; files in {folder}")
+    return 0
+
+
 def _cmd_results(args) -> int:
     from .experiments.store import ResultStore
 
@@ -169,6 +182,16 @@ def build_parser() -> argparse.ArgumentParser:
     population.add_argument("config", help="path to a population config (see examples/distribution_shift.toml)")
     population.add_argument("-o", "--output", help="output folder (default: runs/<config name>)")
     population.set_defaults(func=_cmd_population)
+
+    data = sub.add_parser("data", help="fetch data sets into the local cache")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    fetch = data_sub.add_parser("fetch", help="download a TNTP road network (e.g. SiouxFalls) into the cache")
+    fetch.add_argument("name", help="a network folder of the TNTP repository: SiouxFalls, Anaheim, Chicago-Sketch, ...")
+    fetch.add_argument("--mirror", help="a local folder or URL laid out like the TNTP repository (default: "
+                       "$STRATLEARN_TNTP_MIRROR, else GitHub)")
+    fetch.add_argument("--cache", help="cache folder (default: $STRATLEARN_DATA, else ~/.cache/stratlearn)")
+    fetch.add_argument("--force", action="store_true", help="download again even when cached")
+    fetch.set_defaults(func=_cmd_data)
 
     results = sub.add_parser("results", help="print the final metrics of every point in a result store")
     results.add_argument("dir", help="a result store folder")
