@@ -4,6 +4,7 @@ from .gaps import best_response, best_response_values, nash_gap, player_gaps, re
 from .markov import (MarkovSolution, markov_nash_gap,
                      markov_regularized_nash_gap, policy_values, quantal_response_equilibrium,
                      shapley_value_iteration)
+from .stackelberg import StackelbergSolution, stackelberg_commitment
 from .strategic import MarkovEquilibrium, StrategicEquilibrium, pure_markov_equilibrium, strategic_equilibrium
 from .wardrop import (WardropResult, marginal_cost_tolls, relative_gap, system_optimum, total_system_travel_time,
                       user_equilibrium)
@@ -27,6 +28,8 @@ __all__ = [
     "strategic_equilibrium",
     "MarkovEquilibrium",
     "pure_markov_equilibrium",
+    "StackelbergSolution",
+    "stackelberg_commitment",
     "WardropResult",
     "user_equilibrium",
     "system_optimum",
