@@ -18,6 +18,12 @@ origin through :func:`scipy.sparse.csgraph.dijkstra`, with the trees' flows load
 * ``"bfw"``: bi-conjugate Frank-Wolfe (same paper): conjugate to the previous two directions. We solve the 2 × 2
   conjugacy system for the weights of the two previous targets directly and fall back to CFW, then to FW, when a
   weight would be negative (the target must stay a convex combination of feasible flows).
+* ``"gp"``: path-based gradient projection (Jayakrishnan, Tsai, Prashker and Rajadhyaksha, Transportation
+  Research Record 1443 (1994)), for high accuracy: each origin-destination pair keeps the paths it has used; every
+  iteration adds the current shortest path and moves flow from each other path ``p`` to the cheapest one ``s`` by
+  the Newton step ``(c_p − c_s) / Σ_{e ∈ p ⊕ s} c′_e`` (capped at the path's flow), one pair after another with
+  the link flows updated at once (Gauss-Seidel). Its loops run in Python per pair, so it suits networks of up to a
+  few thousand pairs (Sioux Falls: 528) and gaps far below what the link-based methods reach in the same time.
 
 The convergence measure is the relative gap ``(Σ_e v_e c_e − Σ_od d_od π_od) / Σ_e v_e c_e`` with ``c`` the
 generalized (or, for the SO, marginal) costs and ``π`` the shortest-path costs under them.
@@ -77,9 +83,9 @@ class ShortestPaths:
         self.num_links, self.zones, self.network = network.num_links, zones, network
         self.rows = np.arange(self.origins.size)
 
-    def assign(self, cost):
-        """All-or-nothing: every origin-destination volume on a least-cost path under link ``cost``. Returns the
-        link flows and the shortest-path cost ``Σ d_od π_od`` (under ``cost``, without the tie-breaking ε)."""
+    def trees(self, cost):
+        """Shortest-path trees from every origin under link ``cost``: distances and predecessors (origins × nodes,
+        on the split graph) and a function mapping (parent, node) pairs to link indices."""
         cost = np.asarray(cost, dtype=float)
         c = cost[self.links]
         order = np.lexsort((c, self.key))
@@ -90,13 +96,23 @@ class ShortestPaths:
         graph = csr_matrix((np.maximum(c[chosen], 0.0) + _EPS, (self.tail[chosen], self.head[chosen])),
                            shape=(self.size, self.size))
         dist, pred = dijkstra(graph, directed=True, indices=self.sources, return_predecessors=True)
-        to_zone = dist[:, :self.zones]
-        missing = (self.demand > 0) & ~np.isfinite(to_zone)
+        missing = (self.demand > 0) & ~np.isfinite(dist[:, :self.zones])
         if missing.any():
             o, d = np.argwhere(missing)[0]
             raise StratlearnError(f"demand from zone {self.origins[o] + 1} to zone {d + 1} "
                                   f"({self.demand[o, d]:g}) has no path in the network {self.network.name!r}; "
                                   "expected every origin-destination pair with demand to be connected")
+
+        def link_of(parent, node):
+            return self.links[chosen[np.searchsorted(keys, parent * self.size + node)]]
+
+        return dist, pred, link_of
+
+    def assign(self, cost):
+        """All-or-nothing: every origin-destination volume on a least-cost path under link ``cost``. Returns the
+        link flows and the shortest-path cost ``Σ d_od π_od`` (under ``cost``, without the tie-breaking ε)."""
+        cost = np.asarray(cost, dtype=float)
+        dist, pred, link_of = self.trees(cost)
         node_flow = np.zeros((self.origins.size, self.size))
         node_flow[:, :self.zones] = self.demand
         ranks = np.argsort(np.where(np.isfinite(dist), dist, -1.0), axis=1)
@@ -111,10 +127,19 @@ class ShortestPaths:
         o_idx, nodes = np.nonzero(pred >= 0)
         flows = node_flow[o_idx, nodes]
         keep = flows > 0
-        link_keys = pred[o_idx[keep], nodes[keep]] * self.size + nodes[keep]
-        link = self.links[chosen[np.searchsorted(keys, link_keys)]]
+        link = link_of(pred[o_idx[keep], nodes[keep]], nodes[keep])
         out = np.bincount(link, weights=flows[keep], minlength=self.num_links)
         return out, float(out @ cost)
+
+    def path(self, pred, link_of, o: int, d: int) -> tuple:
+        """The links of the tree path from origin row ``o`` to zone ``d`` (0-based)."""
+        links, node = [], d
+        source = self.sources[o]
+        while node != source:
+            parent = pred[o, node]
+            links.append(int(link_of(np.array([parent]), np.array([node]))[0]))
+            node = parent
+        return tuple(reversed(links))
 
 
 def all_or_nothing(network: Network, demand: Demand, cost) -> np.ndarray:
@@ -198,15 +223,76 @@ def _line_search(cost_fn, x, d):
     return 0.5 * (lo + hi)
 
 
+def _gradient_projection(network, paths, cost_fn, slope_fn, gap, max_iterations, time_limit, started):
+    """Path-based gradient projection (see the module docstring); returns flows, the gap and the history."""
+    x = np.zeros(network.num_links)
+    sets = {}                                   # (origin row, zone) -> [list of link tuples, array of flows]
+    gaps, times = [], []
+    rel = np.inf
+    pairs = [(o, d) for o in range(paths.origins.size) for d in np.flatnonzero(paths.demand[o] > 0)]
+    for _ in range(max_iterations):
+        c = cost_fn(x)
+        dist, pred, link_of = paths.trees(c)
+        shortest = {(o, d): paths.path(pred, link_of, o, d) for o, d in pairs}
+        if sets:
+            total = float(x @ c)
+            spt = sum(paths.demand[o, d] * float(c[list(shortest[(o, d)])].sum()) for o, d in pairs)
+            rel = (total - spt) / total if total > 0 else 0.0
+            gaps.append(rel)
+            times.append(time.perf_counter() - started)
+            if rel <= gap or (time_limit is not None and times[-1] > time_limit):
+                break
+        for o, d in pairs:
+            new = shortest[(o, d)]
+            if (o, d) not in sets:
+                sets[(o, d)] = [[new], np.array([paths.demand[o, d]])]
+                np.add.at(x, list(new), paths.demand[o, d])
+                continue
+            routes, flows = sets[(o, d)]
+            if new not in routes:
+                routes.append(new)
+                flows = np.append(flows, 0.0)
+            costs = cost_fn(x)
+            path_costs = np.array([costs[list(r)].sum() for r in routes])
+            s = int(np.argmin(path_costs))
+            slopes = slope_fn(x)
+            target = set(routes[s])
+            for p in range(len(routes)):
+                if p == s or flows[p] <= 0:
+                    continue
+                differ = list(target.symmetric_difference(routes[p]))
+                curvature = slopes[differ].sum()
+                shift = flows[p] if curvature <= 0 else min(flows[p], (path_costs[p] - path_costs[s]) / curvature)
+                if shift <= 0:
+                    continue
+                flows[p] -= shift
+                flows[s] += shift
+                np.add.at(x, list(routes[p]), -shift)
+                np.add.at(x, list(routes[s]), shift)
+            keep = flows > 0
+            keep[s] = True
+            sets[(o, d)] = [[r for r, k in zip(routes, keep) if k], flows[keep]]
+        x = np.maximum(x, 0.0)
+    return x, rel, gaps, times
+
+
 def _solve(network, demand, objective, method, gap, max_iterations, tolls, time_limit, start):
-    if method not in ("fw", "cfw", "bfw"):
-        raise InvalidParameterError(f"method={method!r}: expected 'fw', 'cfw' or 'bfw'")
+    if method not in ("fw", "cfw", "bfw", "gp"):
+        raise InvalidParameterError(f"method={method!r}: expected 'fw', 'cfw', 'bfw' or 'gp'")
     gap = check_positive("gap", gap)
     max_iterations = check_positive_int("max_iterations", max_iterations)
     paths = ShortestPaths(network, demand)
     tolls = _tolls(network, tolls)
     cost_fn, slope_fn = _costs(network, objective, tolls)
     started = time.perf_counter()
+    if method == "gp":
+        if start is not None:
+            raise InvalidParameterError("start: gradient projection builds its own path flows; expected start=None")
+        x, rel, gaps, times = _gradient_projection(network, paths, cost_fn, slope_fn, gap, max_iterations,
+                                                   time_limit, started)
+        return WardropResult(flow=x, cost=cost_fn(x), relative_gap=float(rel), tstt=network.total_travel_time(x),
+                             iterations=len(gaps), gaps=np.asarray(gaps), times=np.asarray(times), method=method,
+                             objective=objective)
     if start is None:
         x, _ = paths.assign(cost_fn(np.zeros(network.num_links)))
     else:
