@@ -103,8 +103,17 @@ class ShortestPaths:
                                   f"({self.demand[o, d]:g}) has no path in the network {self.network.name!r}; "
                                   "expected every origin-destination pair with demand to be connected")
 
-        def link_of(parent, node):
-            return self.links[chosen[np.searchsorted(keys, parent * self.size + node)]]
+        if self.size * self.size <= 20_000_000:          # a dense (parent, node) -> link table: one gather
+            if not hasattr(self, "_table"):
+                self._table = np.full((self.size, self.size), -1, np.int64)
+            self._table[self.tail[chosen], self.head[chosen]] = self.links[chosen]
+            table = self._table
+
+            def link_of(parent, node):
+                return table[parent, node]
+        else:
+            def link_of(parent, node):
+                return self.links[chosen[np.searchsorted(keys, parent * self.size + node)]]
 
         return dist, pred, link_of
 
@@ -113,22 +122,26 @@ class ShortestPaths:
         link flows and the shortest-path cost ``Σ d_od π_od`` (under ``cost``, without the tie-breaking ε)."""
         cost = np.asarray(cost, dtype=float)
         dist, pred, link_of = self.trees(cost)
-        node_flow = np.zeros((self.origins.size, self.size))
-        node_flow[:, :self.zones] = self.demand
-        ranks = np.argsort(np.where(np.isfinite(dist), dist, -1.0), axis=1)
-        for r in range(self.size - 1, 0, -1):                         # farthest first: push flow to the parent
-            node = ranks[:, r]
-            parent = pred[self.rows, node]
-            ok = parent >= 0
-            if ok.all():
-                node_flow[self.rows, parent] += node_flow[self.rows, node]
-            elif ok.any():
-                node_flow[self.rows[ok], parent[ok]] += node_flow[self.rows[ok], node[ok]]
-        o_idx, nodes = np.nonzero(pred >= 0)
-        flows = node_flow[o_idx, nodes]
-        keep = flows > 0
-        link = link_of(pred[o_idx[keep], nodes[keep]], nodes[keep])
-        out = np.bincount(link, weights=flows[keep], minlength=self.num_links)
+        # accumulate flows up the trees, farthest node first (distances increase strictly along tree links): at each
+        # rank every origin's node passes its subtree's flow to its parent. Flat indices, one slot past the end
+        # for "no parent", so each rank is one gather and one scatter over the origins
+        size, count = self.size, self.origins.size
+        flat = count * size
+        offset = (np.arange(count) * size)[:, None]
+        parent = np.where(pred >= 0, pred + offset, flat).ravel()
+        ranks = np.argsort(np.where(np.isfinite(dist), dist, -1.0), axis=1) + offset
+        parents = parent[ranks]
+        flow = np.zeros(flat + 1)
+        flow[:flat].reshape(count, size)[:, :self.zones] = self.demand
+        parents, ranks = np.ascontiguousarray(parents.T), np.ascontiguousarray(ranks.T)
+        for r in range(size - 1, 0, -1):
+            flow[parents[r]] += flow[ranks[r]]
+        flow = flow[:flat]
+        parent = np.where(parent < flat, parent, -1)
+        has = (parent >= 0) & (flow > 0)
+        idx = np.flatnonzero(has)
+        link = link_of(parent[idx] % size, idx % size)
+        out = np.bincount(link, weights=flow[idx], minlength=self.num_links)
         return out, float(out @ cost)
 
     def path(self, pred, link_of, o: int, d: int) -> tuple:
@@ -223,10 +236,15 @@ def _line_search(cost_fn, x, d):
     return 0.5 * (lo + hi)
 
 
-def _gradient_projection(network, paths, cost_fn, slope_fn, gap, max_iterations, time_limit, started):
-    """Path-based gradient projection (see the module docstring); returns flows, the gap and the history."""
+def _gradient_projection(network, paths, cost_fn, slope_fn, gap, max_iterations, time_limit, started, sets=None,
+                         gap_check=True):
+    """Path-based gradient projection (see the module docstring); returns flows, the gap, the history and the
+    path sets (``(origin row, zone) -> [paths as link tuples, their flows]``), from which it can be resumed."""
     x = np.zeros(network.num_links)
-    sets = {}                                   # (origin row, zone) -> [list of link tuples, array of flows]
+    sets = {} if sets is None else sets
+    for routes, flows in sets.values():
+        for r, f in zip(routes, flows):
+            np.add.at(x, list(r), f)
     gaps, times = [], []
     rel = np.inf
     pairs = [(o, d) for o in range(paths.origins.size) for d in np.flatnonzero(paths.demand[o] > 0)]
@@ -234,7 +252,7 @@ def _gradient_projection(network, paths, cost_fn, slope_fn, gap, max_iterations,
         c = cost_fn(x)
         dist, pred, link_of = paths.trees(c)
         shortest = {(o, d): paths.path(pred, link_of, o, d) for o, d in pairs}
-        if sets:
+        if sets and gap_check:
             total = float(x @ c)
             spt = sum(paths.demand[o, d] * float(c[list(shortest[(o, d)])].sum()) for o, d in pairs)
             rel = (total - spt) / total if total > 0 else 0.0
@@ -273,23 +291,23 @@ def _gradient_projection(network, paths, cost_fn, slope_fn, gap, max_iterations,
             keep[s] = True
             sets[(o, d)] = [[r for r, k in zip(routes, keep) if k], flows[keep]]
         x = np.maximum(x, 0.0)
-    return x, rel, gaps, times
+    return x, rel, gaps, times, sets
 
 
-def _solve(network, demand, objective, method, gap, max_iterations, tolls, time_limit, start):
+def _solve(network, demand, objective, method, gap, max_iterations, tolls, time_limit, start, paths=None):
     if method not in ("fw", "cfw", "bfw", "gp"):
         raise InvalidParameterError(f"method={method!r}: expected 'fw', 'cfw', 'bfw' or 'gp'")
     gap = check_positive("gap", gap)
     max_iterations = check_positive_int("max_iterations", max_iterations)
-    paths = ShortestPaths(network, demand)
+    paths = ShortestPaths(network, demand) if paths is None else paths
     tolls = _tolls(network, tolls)
     cost_fn, slope_fn = _costs(network, objective, tolls)
     started = time.perf_counter()
     if method == "gp":
         if start is not None:
             raise InvalidParameterError("start: gradient projection builds its own path flows; expected start=None")
-        x, rel, gaps, times = _gradient_projection(network, paths, cost_fn, slope_fn, gap, max_iterations,
-                                                   time_limit, started)
+        x, rel, gaps, times, _ = _gradient_projection(network, paths, cost_fn, slope_fn, gap, max_iterations,
+                                                      time_limit, started)
         return WardropResult(flow=x, cost=cost_fn(x), relative_gap=float(rel), tstt=network.total_travel_time(x),
                              iterations=len(gaps), gaps=np.asarray(gaps), times=np.asarray(times), method=method,
                              objective=objective)
@@ -345,12 +363,13 @@ def _solve(network, demand, objective, method, gap, max_iterations, tolls, time_
                          objective=objective)
 
 
-def user_equilibrium(network: Network, demand: Demand, *, method: str = "bfw", gap: float = 1e-5,
-                     max_iterations: int = 10_000, tolls=None, time_limit: float | None = None, start=None
-                     ) -> WardropResult:
+def user_equilibrium(network: Network, demand: Demand | None, *, method: str = "bfw", gap: float = 1e-5,
+                     max_iterations: int = 10_000, tolls=None, time_limit: float | None = None, start=None,
+                     paths: ShortestPaths | None = None) -> WardropResult:
     """The user equilibrium under latency plus ``tolls`` (and the network's own tolls), to relative ``gap``.
-    Stops after ``max_iterations`` (or ``time_limit`` seconds) with the gap reached in the result."""
-    return _solve(network, demand, "user", method, gap, max_iterations, tolls, time_limit, start)
+    Stops after ``max_iterations`` (or ``time_limit`` seconds) with the gap reached in the result. ``paths``: a
+    prebuilt :class:`ShortestPaths` (which holds the demand; then ``demand`` may be ``None``)."""
+    return _solve(network, demand, "user", method, gap, max_iterations, tolls, time_limit, start, paths)
 
 
 def system_optimum(network: Network, demand: Demand, *, method: str = "bfw", gap: float = 1e-5,
