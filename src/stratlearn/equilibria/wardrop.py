@@ -144,6 +144,28 @@ class ShortestPaths:
         out = np.bincount(link, weights=flow[idx], minlength=self.num_links)
         return out, float(out @ cost)
 
+    def all_paths(self, pred, link_of, pairs) -> list:
+        """The tree paths (tuples of link indices, origin first) for every (origin row, zone) in ``pairs``,
+        walked up the predecessor arrays for all pairs at once."""
+        if not pairs:
+            return []
+        rows = np.array([o for o, _ in pairs])
+        node = np.array([d for _, d in pairs])
+        source = self.sources[rows]
+        hops = []
+        active = node != source
+        while active.any():
+            parent = pred[rows, node]
+            step = np.full(node.size, -1)
+            step[active] = link_of(parent[active], node[active])
+            hops.append(step)
+            node = np.where(active, parent, node)
+            active = node != source
+        if not hops:
+            return [()] * len(pairs)
+        table = np.stack(hops, axis=1)[:, ::-1]                      # origin first; -1 pads short paths
+        return [tuple(int(e) for e in row[row >= 0]) for row in table]
+
     def path(self, pred, link_of, o: int, d: int) -> tuple:
         """The links of the tree path from origin row ``o`` to zone ``d`` (0-based)."""
         links, node = [], d
@@ -251,7 +273,7 @@ def _gradient_projection(network, paths, cost_fn, slope_fn, gap, max_iterations,
     for _ in range(max_iterations):
         c = cost_fn(x)
         dist, pred, link_of = paths.trees(c)
-        shortest = {(o, d): paths.path(pred, link_of, o, d) for o, d in pairs}
+        shortest = dict(zip(pairs, paths.all_paths(pred, link_of, pairs)))
         if sets and gap_check:
             total = float(x @ c)
             spt = sum(paths.demand[o, d] * float(c[list(shortest[(o, d)])].sum()) for o, d in pairs)

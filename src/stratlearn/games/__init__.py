@@ -5,10 +5,11 @@ from .catalog import GAMES
 from .markov import MarkovGame
 from .matrix import MatrixGame
 from .routing import Demand, Network
-from .stackelberg import FiniteStackelbergGame
+from .stackelberg import Box, FiniteStackelbergGame, Followers, GradientPlayFollowers, RoutingFollowers
 from .strategic import ModelClass, NestedClasses, StrategicGame
 from .vi import VariationalInequality
 
 __all__ = ["MatrixGame", "MarkovGame", "VariationalInequality", "StrategicGame", "ModelClass", "NestedClasses",
-           "Network", "Demand", "FiniteStackelbergGame",
+           "Network", "Demand", "FiniteStackelbergGame", "Box", "Followers",
+           "GradientPlayFollowers", "RoutingFollowers",
            "catalog", "interop", "routing", "stackelberg", "strategic", "vi", "GAMES"]

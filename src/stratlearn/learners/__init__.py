@@ -11,6 +11,8 @@ from .dsbr_vi import DSBRValueIteration
 from .markov_baselines import DecentralizedQLearning, IndependentQLearning, MinimaxQ
 from .baselines import Extragradient, OptimisticMultiplicativeWeights, RegretMatchingPlus
 from .fictitious_play import FictitiousPlay, SmoothedFictitiousPlay
+from .follower_agnostic import (FollowersDidNotSettle, LeaderResult, follower_agnostic, oracle_hypergradient_descent,
+                                zeroth_order_descent)
 from .frank_wolfe import (GeneralizedFrankWolfe, OptimisticGradient, ProjectedGradient, VIExtragradient,
                           VILearner)
 from .features import ArrayFeatures, FeatureMap, GridFeatures, OneHotFeatures, RandomFeatures
@@ -36,6 +38,11 @@ __all__ = [
     "selection_trials",
     "SGPResult",
     "SelectionResult",
+    "follower_agnostic",
+    "zeroth_order_descent",
+    "oracle_hypergradient_descent",
+    "LeaderResult",
+    "FollowersDidNotSettle",
     "FeatureMap",
     "OneHotFeatures",
     "RandomFeatures",

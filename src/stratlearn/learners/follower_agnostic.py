@@ -1,0 +1,182 @@
+"""The leader's methods of [4]: learning a Stackelberg decision (e.g. road tolls) without knowing the followers'
+utilities, demand or learning rule, from their observed responses alone.
+
+[4] Maheshwari, Kulkarni, Wu, Sastry. Follower-agnostic learning in Stackelberg games (arXiv 2302.01421).
+
+The leader chooses ``x`` in a convex set ``X`` to minimize ``f(x, y*(x))``, where ``y*(x)`` is where the followers'
+adaptation settles. It knows ``f`` (so ``∇_x f`` and ``∇_y f``) and may call ``followers.respond(x, y0, steps, key)``
+(:class:`stratlearn.games.stackelberg.Followers`), nothing else. The hypergradient ``∇_x f + Jᵀ ∇_y f`` needs the
+response Jacobian ``J = ∂y*/∂x``, which the leader estimates from probes:
+
+* two-loop (:func:`follower_agnostic`): at each leader iteration deploy ``x_k`` and let the followers settle
+  (``follower_steps`` steps; whether they did is checked by one more step, and a response still moving by more
+  than ``tolerance`` is reported, never used); deploy ``probes`` perturbed decisions ``x_k + δ u`` (``u`` with
+  independent ±1 entries), let the followers adapt from there and record ``(δu, y(x_k + δu) − y(x_k))``; estimate
+  ``Ĵ`` by ridge least squares over the last ``memory`` probes, ``Ĵ = ΔY Uᵀ (U Uᵀ + λI)⁻¹``; step
+  ``x_{k+1} = Π_X(x_k − η (∇_x f + Ĵᵀ ∇_y f))``;
+* single-loop, two-timescale (``follower_steps=1, probes=1``): the same updates with the followers taking one
+  adaptation step per leader step, so the followers run on the fast timescale and the leader on the slow one.
+
+Baselines: :func:`zeroth_order_descent` (two-point estimates of the gradient of the observed leader cost
+``x ↦ f(x, y(x))``, which uses the responses only through ``f``) and, where the followers' game is known,
+:func:`oracle_hypergradient_descent` (implicit differentiation of the followers' equilibrium).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..errors import InvalidParameterError, StratlearnError, check_positive, check_positive_int, check_seed
+from ..games.stackelberg import Followers, leader_set
+
+__all__ = ["LeaderResult", "follower_agnostic", "zeroth_order_descent", "oracle_hypergradient_descent",
+           "FollowersDidNotSettle"]
+
+
+class FollowersDidNotSettle(StratlearnError):
+    """The followers' response was still moving after the allowed adaptation steps."""
+
+
+@dataclass(frozen=True)
+class LeaderResult:
+    """The leader's decisions ``x`` (iterations + 1, d), the leader cost ``f(x_k, y_k)`` at each settled response,
+    the final response ``y``, the number of follower adaptation steps used in all, and the wall time."""
+
+    x: np.ndarray
+    cost: np.ndarray
+    y: np.ndarray
+    follower_steps: int
+    wall_time: float
+
+
+def _check(followers, x0, iterations, step_size, lower_upper):
+    if not hasattr(followers, "respond") or not callable(followers.respond):
+        raise InvalidParameterError(f"followers: expected an object with respond(x, y0, steps, key), got "
+                                    f"{type(followers).__name__}")
+    box = leader_set(lower_upper)
+    x0 = np.atleast_1d(np.asarray(x0, dtype=float))
+    if x0.shape != (box.dim,) or not np.isfinite(x0).all():
+        raise InvalidParameterError(f"x0: expected {box.dim} finite numbers (the leader set's dimension), got shape "
+                                    f"{x0.shape}")
+    return box, box.project(x0), check_positive_int("iterations", iterations), check_positive("step_size",
+                                                                                              step_size)
+
+
+def _settle(followers, x, y, steps, tolerance, where):
+    y = np.asarray(followers.respond(x, y, steps, None), dtype=float)
+    again = np.asarray(followers.respond(x, y, 1, None), dtype=float)
+    if not (np.isfinite(y).all() and np.isfinite(again).all()):
+        raise FollowersDidNotSettle(f"{where}: the followers' response is not finite")
+    moved = np.linalg.norm(again - y) / max(np.linalg.norm(y), 1e-300)
+    if moved > tolerance:
+        raise FollowersDidNotSettle(f"{where}: the followers' response still moved by {moved:.2g} (relative) after "
+                                    f"{steps} adaptation steps; expected at most tolerance={tolerance:g} (allow more "
+                                    "follower_steps, or a looser tolerance)")
+    return again
+
+
+def follower_agnostic(followers: Followers, cost: Callable, grad_x: Callable, grad_y: Callable, x0, *,
+                      bounds, iterations: int = 50, step_size: float = 0.1, probes: int = 4, radius: float = 0.1,
+                      follower_steps: int = 20, first_steps: int | None = None, memory: int | None = None,
+                      ridge: float = 1e-6, tolerance: float = 1e-3, seed: int = 0) -> LeaderResult:
+    """The follower-agnostic leader of [4] (two-loop; ``follower_steps=1, probes=1`` is the single-loop,
+    two-timescale variant). ``cost(x, y)``, ``grad_x(x, y)``, ``grad_y(x, y)`` are the leader's cost and its
+    partial gradients; ``bounds`` the convex decision set (a ``Box`` or ``(lower, upper)``). Probes use radius
+    ``radius``; ``memory`` (default ``4·dim``) is how many recent probes estimate the Jacobian."""
+    box, x, iterations, eta = _check(followers, x0, iterations, step_size, bounds)
+    probes = check_positive_int("probes", probes)
+    radius = check_positive("radius", radius)
+    follower_steps = check_positive_int("follower_steps", follower_steps)
+    first_steps = follower_steps if first_steps is None else check_positive_int("first_steps", first_steps)
+    memory = 4 * box.dim if memory is None else check_positive_int("memory", memory)
+    rng = np.random.default_rng(check_seed(seed))
+    started = time.perf_counter()
+    single_loop = follower_steps == 1
+    y = None
+    us, dys = [], []
+    xs, costs, used = [x.copy()], [], 0
+    for k in range(iterations):
+        if single_loop:
+            y = np.asarray(followers.respond(x, y, 1, None), dtype=float)
+            used += 1
+        else:
+            steps = first_steps if k == 0 else follower_steps
+            y = _settle(followers, x, y, steps, tolerance, f"leader iteration {k}")
+            used += steps + 1
+        costs.append(float(cost(x, y)))
+        for _ in range(probes):
+            u = rng.choice([-1.0, 1.0], size=box.dim)
+            probe = np.asarray(followers.respond(x + radius * u, y, follower_steps, None), dtype=float)
+            used += follower_steps
+            us.append(radius * u)
+            dys.append(probe - y)
+        us, dys = us[-memory:], dys[-memory:]
+        U, dY = np.stack(us, axis=1), np.stack(dys, axis=1)            # (d, n), (m, n)
+        jac = dY @ U.T @ np.linalg.inv(U @ U.T + ridge * radius ** 2 * np.eye(box.dim))
+        g = np.asarray(grad_x(x, y), dtype=float) + jac.T @ np.asarray(grad_y(x, y), dtype=float)
+        x = box.project(x - eta * g)
+        xs.append(x.copy())
+    y = _settle(followers, x, y, follower_steps, np.inf if single_loop else tolerance, "final decision")
+    costs.append(float(cost(x, y)))
+    return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=used,
+                        wall_time=time.perf_counter() - started)
+
+
+def zeroth_order_descent(followers: Followers, cost: Callable, x0, *, bounds, iterations: int = 50,
+                         step_size: float = 0.1, radius: float = 0.1, follower_steps: int = 20,
+                         tolerance: float = 1e-3, seed: int = 0) -> LeaderResult:
+    """Baseline: projected descent on the observed leader cost ``h(x) = f(x, y(x))`` with the two-point estimate
+    ``d (h(x + δu) − h(x)) u / δ`` (``u`` uniform on the unit sphere), using the followers only through ``h``."""
+    box, x, iterations, eta = _check(followers, x0, iterations, step_size, bounds)
+    radius = check_positive("radius", radius)
+    follower_steps = check_positive_int("follower_steps", follower_steps)
+    rng = np.random.default_rng(check_seed(seed))
+    started = time.perf_counter()
+    y = None
+    xs, costs, used = [x.copy()], [], 0
+    for k in range(iterations):
+        y = _settle(followers, x, y, follower_steps, tolerance, f"leader iteration {k}")
+        base = float(cost(x, y))
+        costs.append(base)
+        u = rng.standard_normal(box.dim)
+        u /= np.linalg.norm(u)
+        probe = np.asarray(followers.respond(x + radius * u, y, follower_steps, None), dtype=float)
+        used += 2 * follower_steps + 1
+        g = box.dim * (float(cost(x + radius * u, probe)) - base) / radius * u
+        x = box.project(x - eta * g)
+        xs.append(x.copy())
+    y = _settle(followers, x, y, follower_steps, tolerance, "final decision")
+    costs.append(float(cost(x, y)))
+    return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=used,
+                        wall_time=time.perf_counter() - started)
+
+
+def oracle_hypergradient_descent(equilibrium: Callable, cost: Callable, x0, *, bounds, iterations: int = 50,
+                                 step_size: float = 0.1) -> LeaderResult:
+    """Baseline that knows the followers' game: ``equilibrium(x)`` is a JAX function returning ``y*(x)``
+    (differentiable, e.g. by implicit differentiation); the leader steps along the exact hypergradient of
+    ``x ↦ cost(x, y*(x))`` computed with ``jax.grad``."""
+    import jax
+    import jax.numpy as jnp
+
+    box = leader_set(bounds)
+    x = box.project(np.atleast_1d(np.asarray(x0, dtype=float)))
+    iterations = check_positive_int("iterations", iterations)
+    eta = check_positive("step_size", step_size)
+    started = time.perf_counter()
+    with jax.enable_x64(True):
+        total = jax.jit(jax.value_and_grad(lambda z: cost(z, equilibrium(z))))
+        xs, costs = [x.copy()], []
+        for _ in range(iterations):
+            value, g = total(jnp.asarray(x))
+            costs.append(float(value))
+            x = box.project(x - eta * np.asarray(g))
+            xs.append(x.copy())
+        costs.append(float(total(jnp.asarray(x))[0]))
+        y = np.asarray(equilibrium(jnp.asarray(x)))
+    return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=0,
+                        wall_time=time.perf_counter() - started)

@@ -1,0 +1,116 @@
+"""The follower-agnostic leader of [4]: road tolls on Pigou and Braess without the demand, an affine followers'
+game against the oracle hypergradient and the closed form, and bad input."""
+
+import numpy as np
+import pytest
+
+from stratlearn.games.routing import braess, pigou
+from stratlearn.games.stackelberg import Box, GradientPlayFollowers, RoutingFollowers, leader_set
+from stratlearn.learners.follower_agnostic import (FollowersDidNotSettle, follower_agnostic,
+                                                   oracle_hypergradient_descent, zeroth_order_descent)
+from stratlearn.errors import InvalidParameterError
+
+
+class Sealed:
+    """Followers as the leader sees them: ``respond`` and nothing else (any other attribute access fails)."""
+
+    def __init__(self, inner):
+        object.__setattr__(self, "_inner", inner)
+        object.__setattr__(self, "calls", 0)
+
+    def respond(self, x, y0, steps, key=None):
+        object.__setattr__(self, "calls", self.calls + 1)
+        return self._inner.respond(x, y0, steps, key)
+
+    def __getattr__(self, name):
+        raise AssertionError(f"the leader read followers.{name}")
+
+
+def _tstt(net):
+    return (lambda x, y: net.total_travel_time(y),
+            lambda x, y: np.zeros_like(x),
+            lambda x, y: net.latency(y) + y * net.latency_derivative(y))
+
+
+def test_pigou_toll_approaches_one_half_and_the_price_of_anarchy_disappears():
+    net, dem = pigou()
+    followers = Sealed(RoutingFollowers(net, dem))
+    cost, gx, gy = _tstt(net)
+    res = follower_agnostic(followers, cost, gx, gy, [0.0, 0.0], bounds=([0.0, 0.0], [2.0, 2.0]), iterations=40,
+                            step_size=0.5, probes=2, radius=0.05, follower_steps=20)
+    assert res.x[-1, 1] - res.x[-1, 0] == pytest.approx(0.5, abs=1e-3)     # only the difference acts
+    assert res.cost[0] == pytest.approx(1.0) and res.cost[-1] == pytest.approx(0.75, abs=1e-6)
+    assert followers.calls > 0
+
+
+def test_braess_reaches_the_system_optimum_without_the_demand():
+    net, dem = braess()
+    followers = Sealed(RoutingFollowers(net, dem))
+    cost, gx, gy = _tstt(net)
+    res = follower_agnostic(followers, cost, gx, gy, np.zeros(5), bounds=(np.zeros(5), np.full(5, 50.0)),
+                            iterations=60, step_size=0.05, probes=3, radius=0.1, follower_steps=30)
+    assert res.cost[0] == pytest.approx(552.0, rel=1e-6)
+    assert res.cost[-1] == pytest.approx(498.0, rel=1e-4)              # the system optimum's travel time
+
+
+def _affine():
+    rng = np.random.default_rng(4)
+    n, d = 4, 3
+    A = rng.standard_normal((n, n))
+    M = A @ A.T / n + np.eye(n)
+    q = rng.standard_normal(n)
+    C = rng.standard_normal((n, d))
+    target = rng.standard_normal(n)
+    rho = 0.1
+    return M, q, C, target, rho
+
+
+def test_affine_followers_reach_the_closed_form_leader_optimum_like_the_oracle():
+    """Followers: projected gradient play in F(y; x) = My + q + Cx on a box wide enough to stay inactive, so
+    y*(x) = −M⁻¹(q + Cx). Leader: ½‖y − t‖² + (ρ/2)‖x‖², minimized at x* = (GᵀG + ρI)⁻¹ Gᵀ(t − h) with
+    G = −M⁻¹C, h = −M⁻¹q. The follower-agnostic leader and the oracle both reach x* to 1e-3 (responses settle to
+    1e-8, so the probe differences are exact to about that over the radius 0.1)."""
+    import jax.numpy as jnp
+
+    M, q, C, target, rho = _affine()
+    G, h = -np.linalg.solve(M, C), -np.linalg.solve(M, q)
+    x_star = np.linalg.solve(G.T @ G + rho * np.eye(3), G.T @ (target - h))
+    cost = lambda x, y: 0.5 * np.sum((y - target) ** 2) + 0.5 * rho * np.sum(x ** 2)
+    followers = Sealed(GradientPlayFollowers(M, q, C, -100.0, 100.0))
+    res = follower_agnostic(followers, cost, lambda x, y: rho * x, lambda x, y: y - target, np.zeros(3),
+                            bounds=(np.full(3, -10.0), np.full(3, 10.0)), iterations=300, step_size=0.3, probes=2,
+                            radius=0.1, follower_steps=400, tolerance=1e-8)
+    np.testing.assert_allclose(res.x[-1], x_star, atol=1e-3)
+    oracle = oracle_hypergradient_descent(
+        lambda x: -jnp.linalg.solve(jnp.asarray(M), jnp.asarray(q) + jnp.asarray(C) @ x),
+        lambda x, y: 0.5 * jnp.sum((y - target) ** 2) + 0.5 * rho * jnp.sum(x ** 2), np.zeros(3),
+        bounds=(np.full(3, -10.0), np.full(3, 10.0)), iterations=300, step_size=0.3)
+    np.testing.assert_allclose(oracle.x[-1], x_star, atol=1e-3)
+
+
+def test_zeroth_order_baseline_descends_on_pigou():
+    net, dem = pigou()
+    cost, _, _ = _tstt(net)
+    res = zeroth_order_descent(RoutingFollowers(net, dem), cost, [0.0, 0.0], bounds=([0.0, 0.0], [2.0, 2.0]),
+                               iterations=40, step_size=0.2, radius=0.05, seed=1)
+    assert res.cost[-1] < 0.76 < res.cost[0]
+
+
+def test_bad_input():
+    net, dem = pigou()
+    cost, gx, gy = _tstt(net)
+    with pytest.raises(InvalidParameterError, match="expected a convex set"):
+        follower_agnostic(RoutingFollowers(net, dem), cost, gx, gy, [0.0, 0.0], bounds=[0.0, 0.5, 1.0])
+    with pytest.raises(InvalidParameterError, match="lower\\[1\\]=3.0 > upper\\[1\\]=2.0"):
+        leader_set(([0.0, 3.0], [1.0, 2.0]))
+    with pytest.raises(InvalidParameterError, match="x0: expected 2 finite numbers"):
+        follower_agnostic(RoutingFollowers(net, dem), cost, gx, gy, [0.0], bounds=([0.0, 0.0], [2.0, 2.0]))
+    with pytest.raises(InvalidParameterError, match="followers: expected an object with respond"):
+        follower_agnostic(object(), cost, gx, gy, [0.0, 0.0], bounds=([0.0, 0.0], [2.0, 2.0]))
+    with pytest.raises(InvalidParameterError, match="strongly monotone"):
+        GradientPlayFollowers(np.array([[0.0, 1.0], [-1.0, 0.0]]), np.zeros(2), np.eye(2), -1.0, 1.0)
+    M, q, C, target, rho = _affine()
+    slow = GradientPlayFollowers(M, q, C, -100.0, 100.0, step=1e-3)
+    with pytest.raises(FollowersDidNotSettle, match="still moved by .* after 2 adaptation steps"):
+        follower_agnostic(slow, lambda x, y: 0.0, lambda x, y: 0 * x, lambda x, y: 0 * y, np.zeros(3),
+                          bounds=Box(np.full(3, -1.0), np.full(3, 1.0)), follower_steps=2, tolerance=1e-6)
