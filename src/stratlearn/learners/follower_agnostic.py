@@ -128,18 +128,19 @@ def follower_agnostic(followers: Followers, cost: Callable, grad_x: Callable, gr
 
 def zeroth_order_descent(followers: Followers, cost: Callable, x0, *, bounds, iterations: int = 50,
                          step_size: float = 0.1, radius: float = 0.1, follower_steps: int = 20,
-                         tolerance: float = 1e-3, seed: int = 0) -> LeaderResult:
+                         first_steps: int | None = None, tolerance: float = 1e-3, seed: int = 0) -> LeaderResult:
     """Baseline: projected descent on the observed leader cost ``h(x) = f(x, y(x))`` with the two-point estimate
     ``d (h(x + δu) − h(x)) u / δ`` (``u`` uniform on the unit sphere), using the followers only through ``h``."""
     box, x, iterations, eta = _check(followers, x0, iterations, step_size, bounds)
     radius = check_positive("radius", radius)
     follower_steps = check_positive_int("follower_steps", follower_steps)
+    first_steps = follower_steps if first_steps is None else check_positive_int("first_steps", first_steps)
     rng = np.random.default_rng(check_seed(seed))
     started = time.perf_counter()
     y = None
     xs, costs, used = [x.copy()], [], 0
     for k in range(iterations):
-        y = _settle(followers, x, y, follower_steps, tolerance, f"leader iteration {k}")
+        y = _settle(followers, x, y, first_steps if k == 0 else follower_steps, tolerance, f"leader iteration {k}")
         base = float(cost(x, y))
         costs.append(base)
         u = rng.standard_normal(box.dim)

@@ -18,11 +18,13 @@ from .function_approximation import STUDY as _FUNCTION_APPROXIMATION
 from .markov_games import STUDY as _MARKOV_GAMES
 from .matrix_games import STUDY as _MATRIX_GAMES
 from .model_selection import STUDY as _MODEL_SELECTION
+from .tolls import STUDY as _TOLLS
 
 __all__ = ["Claim", "Study", "StudyData", "StudyResult", "STUDIES", "run_study", "run_studies", "format_claims"]
 
 STUDIES: dict[str, Study] = {s.name: s for s in (_MATRIX_GAMES, _MARKOV_GAMES, _FRANK_WOLFE,
-                                                    _FUNCTION_APPROXIMATION, _MODEL_SELECTION, _DISTRIBUTION_SHIFT)}
+                                                    _FUNCTION_APPROXIMATION, _MODEL_SELECTION, _DISTRIBUTION_SHIFT,
+                                                    _TOLLS)}
 SIZES = ("quick", "full")
 
 

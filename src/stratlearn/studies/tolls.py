@@ -1,0 +1,210 @@
+"""Study ``tolls``: a planner learns road tolls without knowing the travellers' demand or learning rule, [4].
+
+[4] Maheshwari, Kulkarni, Wu, Sastry. Follower-agnostic learning in Stackelberg games (arXiv 2302.01421).
+
+The leader (the planner) minimizes the total travel time ``Σ_e v_e t_e(v_e)`` over link tolls in a box; the
+followers are travellers who adapt to the tolls by moving flow from costlier to cheaper paths
+(:class:`~stratlearn.games.stackelberg.RoutingFollowers`). The leader sees them only through ``respond``: in every
+run here they are wrapped so that any other access fails, so the demand is never read. References: the system
+optimum and the marginal-cost tolls (both computed with the demand, which the leader does not have), and the
+zero-th order baseline that uses the responses only through the observed travel time.
+
+* Pigou: the learned toll approaches 1/2 and the price of anarchy 4/3 disappears;
+* Braess: the learned tolls reach the system optimum's travel time;
+* Sioux Falls (76 tolls, demand hidden): travel time against leader iterations, within 1% of the system optimum,
+  against the zeroth-order baseline at the same number of leader iterations. A map of the network coloured by the
+  learned toll and by the flow.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..experiments.plots import _pyplot
+from .base import Claim, Study, StudyData, StudyResult
+
+SIZES = {"quick": {"iterations": 20, "zeroth_order": 20}, "full": {"iterations": 60, "zeroth_order": 60}}
+
+
+def points(size: str) -> list:
+    return []   # each run is a sequence of follower responses, computed in analyze
+
+
+class _Sealed:
+    """The followers as the leader sees them: ``respond`` only; reading anything else fails."""
+
+    def __init__(self, inner):
+        object.__setattr__(self, "_inner", inner)
+
+    def respond(self, x, y0, steps, key=None):
+        return self._inner.respond(x, y0, steps, key)
+
+    def __getattr__(self, name):
+        raise AttributeError(f"the leader may only call respond, not read followers.{name}")
+
+
+def _travel_time(net):
+    return (lambda x, y: net.total_travel_time(y), lambda x, y: np.zeros_like(x),
+            lambda x, y: net.latency(y) + y * net.latency_derivative(y))
+
+
+def _sioux_folder():
+    """Sioux Falls' TNTP files: ``$STRATLEARN_TNTP_DIR``, the shared data beside the repository, the cache, or a
+    download (``stratlearn data fetch``); ``None`` when none is available."""
+    from ..experiments.data import default_cache, fetch_tntp
+
+    candidates = [Path(os.environ["STRATLEARN_TNTP_DIR"]) / "SiouxFalls"] if os.environ.get("STRATLEARN_TNTP_DIR") \
+        else []
+    candidates += [Path(__file__).resolve().parents[3].parent / "shared" / "data" / "tntp" / "SiouxFalls",
+                   Path.cwd().parent / "shared" / "data" / "tntp" / "SiouxFalls",
+                   default_cache() / "tntp" / "SiouxFalls"]
+    for folder in candidates:
+        if (folder / "SiouxFalls_net.tntp").is_file():
+            return folder
+    try:
+        return fetch_tntp("SiouxFalls")
+    except Exception:
+        return None
+
+
+def analyze(size: str, data: StudyData) -> StudyResult:
+    import pandas as pd
+
+    from ..equilibria.wardrop import marginal_cost_tolls, system_optimum, user_equilibrium
+    from ..games.routing import braess, load_tntp, pigou
+    from ..games.stackelberg import RoutingFollowers
+    from ..learners.follower_agnostic import follower_agnostic, zeroth_order_descent
+
+    cfg = SIZES[size]
+    claims, rows, curves = [], [], {}
+    # Pigou
+    net, dem = pigou()
+    cost, gx, gy = _travel_time(net)
+    res = follower_agnostic(_Sealed(RoutingFollowers(net, dem)), cost, gx, gy, [0.0, 0.0],
+                            bounds=([0.0, 0.0], [2.0, 2.0]), iterations=40, step_size=0.5, probes=2, radius=0.05,
+                            follower_steps=20)
+    so = system_optimum(net, dem, gap=1e-12).tstt
+    toll = float(res.x[-1, 1] - res.x[-1, 0])
+    claims.append(Claim("Pigou: the learned toll (on the congestible link, relative to the other) approaches 1/2: "
+                        "|toll − 1/2|", abs(toll - 0.5), "<=", 1e-3, detail=f"toll {toll:.6f}"))
+    claims.append(Claim("Pigou: the price of anarchy 4/3 disappears: travel time at the learned toll / system "
+                        "optimum", res.cost[-1] / so, "<=", 1 + 1e-6,
+                        detail=f"at zero toll {res.cost[0] / so:.4f}"))
+    rows.append({"network": "Pigou", "method": "follower-agnostic", "iterations": 40,
+                 "tstt_over_so": res.cost[-1] / so, "follower_steps": res.follower_steps})
+    # Braess
+    net, dem = braess()
+    cost, gx, gy = _travel_time(net)
+    res = follower_agnostic(_Sealed(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(5),
+                            bounds=(np.zeros(5), np.full(5, 50.0)), iterations=60, step_size=0.05, probes=3,
+                            radius=0.1, follower_steps=30)
+    so = system_optimum(net, dem, gap=1e-12).tstt
+    claims.append(Claim("Braess: learned tolls reach the system optimum: travel time / system optimum",
+                        res.cost[-1] / so, "<=", 1 + 1e-4,
+                        detail=f"552 at zero tolls, {res.cost[-1]:.4f} learned, optimum {so:.1f}; tolls "
+                        + ", ".join(f"{t:.2f}" for t in res.x[-1])))
+    rows.append({"network": "Braess", "method": "follower-agnostic", "iterations": 60,
+                 "tstt_over_so": res.cost[-1] / so, "follower_steps": res.follower_steps})
+    # Sioux Falls, demand hidden
+    folder = _sioux_folder()
+    figures = {}
+    if folder is None:
+        claims.append(Claim("Sioux Falls: within 1% of the system optimum (network files unavailable: set "
+                            "STRATLEARN_TNTP_DIR or run `stratlearn data fetch SiouxFalls`)", float("nan"), "<=",
+                            1.01))
+    else:
+        net, dem = load_tntp(folder)
+        cost, gx, gy = _travel_time(net)
+        optimum = system_optimum(net, dem, gap=1e-6)           # travel times to ~2e-5: ample for 1% claims
+        ue = user_equilibrium(net, dem, gap=1e-6)
+        tolled = user_equilibrium(net, dem, tolls=marginal_cost_tolls(net, optimum.flow), gap=1e-6)
+        box = (np.zeros(net.num_links), np.full(net.num_links, 100.0))
+        fa = follower_agnostic(_Sealed(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(net.num_links),
+                               bounds=box, iterations=cfg["iterations"], step_size=1e-4, probes=8, radius=0.5,
+                               follower_steps=5, first_steps=80, tolerance=1e-2, seed=0)
+        zo = zeroth_order_descent(_Sealed(RoutingFollowers(net, dem)), cost, np.zeros(net.num_links), bounds=box,
+                                  iterations=cfg["zeroth_order"], step_size=ZO_STEP, radius=0.5,
+                                  follower_steps=5, tolerance=1e-2, seed=0, first_steps=80)
+        so = optimum.tstt
+        claims.append(Claim(f"Sioux Falls, demand hidden: travel time after {cfg['iterations']} leader iterations "
+                            "/ system optimum", fa.cost[-1] / so, "<=", 1.01,
+                            detail=f"user equilibrium (no tolls) {ue.tstt / so:.4f}; marginal-cost tolls "
+                            f"{tolled.tstt / so:.6f}; {fa.follower_steps} follower steps, {fa.wall_time:.0f} s"))
+        claims.append(Claim("Sioux Falls: follower-agnostic excess travel time / zeroth-order baseline's, same "
+                            "leader iterations", (fa.cost[-1] / so - 1) / max(zo.cost[-1] / so - 1, 1e-12), "<",
+                            1.0, detail=f"zeroth-order {zo.cost[-1] / so:.4f} of the optimum"))
+        for name, r in (("follower-agnostic", fa), ("zeroth-order", zo)):
+            rows.append({"network": "Sioux Falls", "method": name, "iterations": len(r.cost) - 1,
+                         "tstt_over_so": r.cost[-1] / so, "follower_steps": r.follower_steps})
+        rows.append({"network": "Sioux Falls", "method": "marginal-cost tolls (knows the demand)",
+                     "tstt_over_so": tolled.tstt / so})
+        rows.append({"network": "Sioux Falls", "method": "no tolls (user equilibrium)", "tstt_over_so": ue.tstt / so})
+        curves = {"follower-agnostic": fa.cost / so, "zeroth-order": zo.cost / so}
+        figures["travel_time"] = _curves_figure(curves, ue.tstt / so)
+        figures["map"] = _map_figure(folder, net, fa.x[-1], fa.y, marginal_cost_tolls(net, optimum.flow))
+    tables = {"summary": pd.DataFrame(rows)}
+    if curves:
+        tables["curves"] = pd.DataFrame({"iteration": np.arange(len(curves["follower-agnostic"])),
+                                         **{k: v for k, v in curves.items() if len(v) == len(
+                                             curves["follower-agnostic"])}})
+    return StudyResult(name="tolls", size=size, claims=claims, tables=tables, figures=figures)
+
+
+ZO_STEP = 1e-6     # the best of 1e-7, 1e-6 and 1e-5 on Sioux Falls after 20 iterations (1.0395, 1.0381, 1.0466)
+
+
+def _curves_figure(curves, ue):
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for name, values in curves.items():
+        ax.plot(np.arange(len(values)), values, marker="o", ms=3, label=name)
+    ax.axhline(1.0, color="k", linestyle=":", label="system optimum (= marginal-cost tolls)")
+    ax.axhline(ue, color="gray", linestyle="--", label="no tolls (user equilibrium)")
+    ax.axhline(1.01, color="tab:red", linestyle="-.", lw=0.8, label="1% above the optimum")
+    ax.set_xlabel("leader iteration")
+    ax.set_ylabel("total travel time / system optimum")
+    ax.set_title("Sioux Falls: tolls learned without the demand")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def _map_figure(folder, net, tolls, flow, pigouvian):
+    from matplotlib.collections import LineCollection
+
+    plt = _pyplot()
+    xy = {}
+    for line in (folder / "SiouxFalls_node.tntp").read_text().splitlines()[1:]:
+        parts = line.replace(";", " ").split()
+        if len(parts) >= 3:
+            xy[int(parts[0])] = (float(parts[1]), float(parts[2]))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 5))
+    segments = []
+    for a, b in zip(net.tail, net.head):
+        (x1, y1), (x2, y2) = xy[int(a)], xy[int(b)]
+        dx, dy = x2 - x1, y2 - y1
+        norm = np.hypot(dx, dy) or 1.0
+        off = 0.004 * np.array([-dy, dx]) / norm          # draw the two directions side by side
+        segments.append([(x1 + off[0], y1 + off[1]), (x2 + off[0], y2 + off[1])])
+    for ax, values, title in ((axes[0], tolls, "learned toll (min)"), (axes[1], pigouvian, "marginal-cost toll (min)"),
+                              (axes[2], flow, "flow at the learned tolls (veh/h)")):
+        lc = LineCollection(segments, array=np.asarray(values), cmap="viridis", linewidths=2.5)
+        ax.add_collection(lc)
+        ax.scatter(*zip(*xy.values()), s=8, color="k", zorder=3)
+        ax.autoscale()
+        ax.set_aspect("equal")
+        ax.set_title(title)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        fig.colorbar(lc, ax=ax, shrink=0.8)
+    fig.suptitle("Sioux Falls: links coloured by toll and by flow (the two directions side by side)", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    return fig
+
+
+STUDY = Study(name="tolls", title="Learning road tolls without knowing the travellers' utilities",
+              paper="[4] Maheshwari, Kulkarni, Wu and Sastry, arXiv 2302.01421", points=points, analyze=analyze)

@@ -1,0 +1,25 @@
+"""The `tolls` study at the quick size: Pigou, Braess and Sioux Falls (the shared TNTP data beside the repository),
+claims, tables and figures."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stratlearn.studies import STUDIES, run_study
+
+TNTP = Path(__file__).resolve().parents[3] / "shared" / "data" / "tntp"
+
+
+@pytest.mark.skipif(not (TNTP / "SiouxFalls").is_dir(), reason=f"the shared TNTP data is not at {TNTP}")
+def test_tolls_quick(tmp_path, monkeypatch):
+    monkeypatch.setenv("STRATLEARN_TNTP_DIR", str(TNTP))
+    assert "tolls" in STUDIES
+    result = run_study("tolls", size="quick", output=tmp_path)
+    # measured: Pigou toll exact to 1e-9, PoA 1.0, Braess 1.0, Sioux Falls 1.008 of the optimum after 20 leader
+    # iterations (from 1.040 without tolls), excess 0.20 of the zeroth-order baseline's
+    assert len(result.claims) == 5 and all(np.isfinite(c.measured) for c in result.claims)
+    assert all(c.passed for c in result.claims)
+    assert set(result.figures) == {"travel_time", "map"}
+    summary = result.tables["summary"]
+    assert set(summary.network) == {"Pigou", "Braess", "Sioux Falls"}
