@@ -68,3 +68,23 @@ def test_executor_names():
     assert isinstance(make_executor("local"), LocalExecutor)
     with pytest.raises(ConfigError, match="--address"):
         make_executor("local", address="127.0.0.1:6379")
+
+
+def test_shared_compilations_reuse_within_the_block_and_leave_nothing_behind():
+    """Two jitted functions with the same program compile once inside the block (the second is read back from
+    the block's own folder); afterwards the folder is gone and JAX's settings are as before."""
+    from pathlib import Path
+
+    import jax
+    import jax.numpy as jnp
+
+    from stratlearn.experiments.executors import shared_compilations
+
+    before = (jax.config.jax_compilation_cache_dir, jax.config.jax_persistent_cache_min_compile_time_secs)
+    with shared_compilations():
+        folder = Path(jax.config.jax_compilation_cache_dir)
+        assert folder.is_dir() and folder.name.startswith("stratlearn-xla-")
+        jax.jit(lambda x: jnp.sin(x) * 3.25 + 1.0)(jnp.arange(7.0)).block_until_ready()
+        assert any(folder.iterdir())                    # the compilation was written
+    assert not folder.exists()
+    assert (jax.config.jax_compilation_cache_dir, jax.config.jax_persistent_cache_min_compile_time_secs) == before

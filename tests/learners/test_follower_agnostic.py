@@ -135,3 +135,4 @@ def test_sioux_falls_within_one_percent_of_the_optimum_without_reading_the_deman
     so = system_optimum(net, dem, gap=1e-6).tstt
     assert res.cost[0] / so > 1.03
     assert res.cost[-1] / so <= 1.01
+

@@ -10,13 +10,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from typing import Callable, Iterable
 
 from ..errors import ConfigError, StratlearnError
 from .points import Point, run_point
 
-__all__ = ["LocalExecutor", "RayExecutor", "PointFailed", "make_executor", "EXECUTORS"]
+__all__ = ["LocalExecutor", "RayExecutor", "PointFailed", "make_executor", "EXECUTORS", "shared_compilations"]
 
 OnStart = Callable[[Point], None]
 OnResult = Callable[[Point, object, dict], None]
@@ -139,3 +140,36 @@ def make_executor(name: str = "local", address: str | None = None, num_cpus: int
             raise ConfigError("--address: only used with --executor ray")
         return LocalExecutor()
     return RayExecutor(address=address, num_cpus=num_cpus)
+
+
+@contextlib.contextmanager
+def shared_compilations():
+    """Within the block, XLA compilations are kept in a fresh temporary folder and reused: points whose programs
+    differ only in traced values (a temperature, a seed) compile once instead of once each (measured: the
+    ``frank-wolfe`` study's quick size 71 s → 51 s). Every compilation of any size is kept, the folder is created
+    for this block and removed after it, so nothing written by another run or user is ever loaded. A cache folder
+    the user has configured for JAX is left in charge."""
+    import shutil
+    import tempfile
+
+    import jax
+    from jax.experimental.compilation_cache import compilation_cache
+
+    if jax.config.jax_compilation_cache_dir:
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="stratlearn-xla-")
+    saved = (jax.config.jax_persistent_cache_min_compile_time_secs,
+             jax.config.jax_persistent_cache_min_entry_size_bytes)
+    try:
+        compilation_cache.reset_cache()
+        jax.config.update("jax_compilation_cache_dir", folder)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+        yield
+    finally:
+        jax.config.update("jax_compilation_cache_dir", None)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", saved[0])
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", saved[1])
+        compilation_cache.reset_cache()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -8,14 +8,16 @@ adaptation settles. It knows ``f`` (so ``∇_x f`` and ``∇_y f``) and may call
 (:class:`stratlearn.games.stackelberg.Followers`), nothing else. The hypergradient ``∇_x f + Jᵀ ∇_y f`` needs the
 response Jacobian ``J = ∂y*/∂x``, which the leader estimates from probes:
 
-* two-loop (:func:`follower_agnostic`): at each leader iteration deploy ``x_k`` and let the followers settle
+* two-loop (:func:`follower_agnostic`), the method built here: at each leader iteration deploy ``x_k`` and let the followers settle
   (``follower_steps`` steps; whether they did is checked by one more step, and a response still moving by more
   than ``tolerance`` is reported, never used); deploy ``probes`` perturbed decisions ``x_k + δ u`` (``u`` with
   independent ±1 entries), let the followers adapt from there and record ``(δu, y(x_k + δu) − y(x_k))``; estimate
   ``Ĵ`` by ridge least squares over the last ``memory`` probes, ``Ĵ = ΔY Uᵀ (U Uᵀ + λI)⁻¹``; step
-  ``x_{k+1} = Π_X(x_k − η (∇_x f + Ĵᵀ ∇_y f))``;
-* single-loop, two-timescale (``follower_steps=1, probes=1``): the same updates with the followers taking one
-  adaptation step per leader step, so the followers run on the fast timescale and the leader on the slow one.
+  ``x_{k+1} = Π_X(x_k − η (∇_x f + Ĵᵀ ∇_y f))``.
+
+The single-loop, two-timescale variant of [4] is not built: with one follower step per probe the differences
+measure the one-step sensitivity of the followers' update, not the response Jacobian (tried: on an affine game it
+stopped far from the optimum), and tracking ``J`` through the followers' recursion needs more than the issue gives.
 
 Baselines: :func:`zeroth_order_descent` (two-point estimates of the gradient of the observed leader cost
 ``x ↦ f(x, y(x))``, which uses the responses only through ``f``) and, where the followers' game is known,
@@ -83,8 +85,7 @@ def follower_agnostic(followers: Followers, cost: Callable, grad_x: Callable, gr
                       bounds, iterations: int = 50, step_size: float = 0.1, probes: int = 4, radius: float = 0.1,
                       follower_steps: int = 20, first_steps: int | None = None, memory: int | None = None,
                       ridge: float = 1e-6, tolerance: float = 1e-3, seed: int = 0) -> LeaderResult:
-    """The follower-agnostic leader of [4] (two-loop; ``follower_steps=1, probes=1`` is the single-loop,
-    two-timescale variant). ``cost(x, y)``, ``grad_x(x, y)``, ``grad_y(x, y)`` are the leader's cost and its
+    """The follower-agnostic leader of [4] (two-loop). ``cost(x, y)``, ``grad_x(x, y)``, ``grad_y(x, y)`` are the leader's cost and its
     partial gradients; ``bounds`` the convex decision set (a ``Box`` or ``(lower, upper)``). Probes use radius
     ``radius``; ``memory`` (default ``4·dim``) is how many recent probes estimate the Jacobian."""
     box, x, iterations, eta = _check(followers, x0, iterations, step_size, bounds)
@@ -95,18 +96,13 @@ def follower_agnostic(followers: Followers, cost: Callable, grad_x: Callable, gr
     memory = 4 * box.dim if memory is None else check_positive_int("memory", memory)
     rng = np.random.default_rng(check_seed(seed))
     started = time.perf_counter()
-    single_loop = follower_steps == 1
     y = None
     us, dys = [], []
     xs, costs, used = [x.copy()], [], 0
     for k in range(iterations):
-        if single_loop:
-            y = np.asarray(followers.respond(x, y, 1, None), dtype=float)
-            used += 1
-        else:
-            steps = first_steps if k == 0 else follower_steps
-            y = _settle(followers, x, y, steps, tolerance, f"leader iteration {k}")
-            used += steps + 1
+        steps = first_steps if k == 0 else follower_steps
+        y = _settle(followers, x, y, steps, tolerance, f"leader iteration {k}")
+        used += steps + 1
         costs.append(float(cost(x, y)))
         for _ in range(probes):
             u = rng.choice([-1.0, 1.0], size=box.dim)
@@ -120,7 +116,7 @@ def follower_agnostic(followers: Followers, cost: Callable, grad_x: Callable, gr
         g = np.asarray(grad_x(x, y), dtype=float) + jac.T @ np.asarray(grad_y(x, y), dtype=float)
         x = box.project(x - eta * g)
         xs.append(x.copy())
-    y = _settle(followers, x, y, follower_steps, np.inf if single_loop else tolerance, "final decision")
+    y = _settle(followers, x, y, follower_steps, tolerance, "final decision")
     costs.append(float(cost(x, y)))
     return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=used,
                         wall_time=time.perf_counter() - started)

@@ -85,7 +85,7 @@ def run_studies(which: str, *, size: str = "quick", output: str | Path = "runs/r
     claims table. Returns whether every claim passed."""
     import matplotlib.pyplot as plt
 
-    from ..experiments.executors import LocalExecutor
+    from ..experiments.executors import LocalExecutor, shared_compilations
     from ..experiments.report import write_report
 
     names = list(STUDIES) if which == "all" else [which]
@@ -93,7 +93,7 @@ def run_studies(which: str, *, size: str = "quick", output: str | Path = "runs/r
         _check(name, size)
     executor = executor or LocalExecutor()
     ok = True
-    with executor:
+    with executor, shared_compilations():
         for name in names:
             study = STUDIES[name]
             print(f"== {name} ({size}): {study.title} [{study.paper}]", flush=True)
