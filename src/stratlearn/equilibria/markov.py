@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import weakref
+
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
@@ -163,14 +165,34 @@ def _check_policy(field, policy, states, actions) -> np.ndarray:
     return p
 
 
+_PATTERNS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _pattern(game: MarkovGame):
+    """The CSR sparsity pattern of ``P_π`` (fixed by the game's successor lists, whatever the policy): the unique
+    (state, successor) pairs in row-major order, and for every (s, a, b, k) entry the position it sums into.
+    Computed once per game; rebuilding a CSR matrix from coordinates at every policy evaluation was most of the
+    cost of exact Nash gaps on 10^4-state games."""
+    cached = _PATTERNS.get(game)
+    if cached is None:
+        S = game.num_states
+        succ = np.asarray(game.next_states)
+        rows = np.broadcast_to(np.arange(S)[:, None, None, None], succ.shape).reshape(-1)
+        keys, position = np.unique(rows.astype(np.int64) * S + succ.reshape(-1), return_inverse=True)
+        indptr = np.searchsorted(keys // S, np.arange(S + 1)).astype(np.int32)
+        cached = (position.reshape(-1), (keys % S).astype(np.int32), indptr, keys.size)
+        _PATTERNS[game] = cached
+    return cached
+
+
 def _transition_matrix(game: MarkovGame, joint: np.ndarray) -> sp.csr_matrix:
     """``P_π(s, s') = Σ_{a,b} joint(s,a,b) P(s'|s,a,b)`` as a sparse matrix; terminal states' self-loops dropped so
     that ``I − γ P_π`` stays invertible at ``γ = 1``."""
     S = game.num_states
-    succ, probs = np.asarray(game.next_states), np.asarray(game.next_probs)
-    weights = joint[..., None] * probs
-    rows = np.broadcast_to(np.arange(S)[:, None, None, None], succ.shape).reshape(-1)
-    matrix = sp.csr_matrix((weights.reshape(-1), (rows, succ.reshape(-1))), shape=(S, S))
+    position, indices, indptr, nnz = _pattern(game)
+    weights = (joint[..., None] * np.asarray(game.next_probs)).reshape(-1)
+    data = np.bincount(position, weights=weights, minlength=nnz)
+    matrix = sp.csr_matrix((data, indices, indptr), shape=(S, S))
     if game.finite_horizon:
         keep = sp.diags((~game.terminal_states()).astype(float))
         matrix = keep @ matrix
@@ -179,15 +201,15 @@ def _transition_matrix(game: MarkovGame, joint: np.ndarray) -> sp.csr_matrix:
 
 def _solve(game: MarkovGame, matrix: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray:
     S = game.num_states
-    system = sp.identity(S, format="csc") - float(game.discount) * matrix.tocsc()
+    system = sp.identity(S, format="csr") - float(game.discount) * matrix
     if S <= _DENSE_LIMIT:
         return np.linalg.solve(system.toarray(), rhs)
     # Large games: BiCGSTAB. ``I − γP`` (P row-stochastic) has condition number at most (1 + γ)/(1 − γ), so a
     # relative residual of 1e-13 bounds the relative error by 2e-11 at γ = 0.9 (2e-10 at 0.99). A direct sparse LU
     # fills in on grid games: 4.5 s against 0.02 s on the 10^4-state pursuit-evasion game. Direct solve as fallback.
-    values, info = spla.bicgstab(system.tocsr(), rhs, rtol=1e-13, atol=0.0, maxiter=10 * S)
+    values, info = spla.bicgstab(system, rhs, rtol=1e-13, atol=0.0, maxiter=10 * S)
     if info != 0:
-        return spla.spsolve(system, rhs)
+        return spla.spsolve(system.tocsc(), rhs)
     return values
 
 
