@@ -124,14 +124,20 @@ def test_sweep_errors_name_the_field():
 
 
 def test_every_example_config_loads_and_builds():
-    """The configs under examples/ stay valid: each expands and each point builds its game and learner."""
+    """The configs under examples/ stay valid: each expands and each point builds its game and learner (population
+    configs, run by `stratlearn population`, build their problem instead)."""
     from pathlib import Path
 
-    from stratlearn.experiments.config import load_points
+    from stratlearn.experiments.config import load_points, read_config
+    from stratlearn.experiments.population_config import load_population
 
     paths = sorted((Path(__file__).parents[2] / "examples").glob("*.toml"))
-    assert len(paths) >= 6
+    assert len(paths) >= 7
     for path in paths:
+        if "population" in read_config(path):
+            _, problem, options = load_population(path)
+            assert options["t_end"] > 0
+            continue
         _, points = load_points(path)
         assert points, path
         for point in points:
