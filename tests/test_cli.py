@@ -79,11 +79,15 @@ def test_errors_are_one_clear_line(tmp_path):
 
 
 def test_example_configs_parse():
-    from stratlearn.experiments.config import load_points
+    from stratlearn.experiments.config import load_points, read_config
+    from stratlearn.experiments.population_config import load_population
 
     examples = sorted((ROOT / "examples").glob("*.toml"))
     assert len(examples) >= 3
     for path in examples:
+        if "population" in read_config(path):        # run by `stratlearn population`, not `run`/`sweep`
+            load_population(path)
+            continue
         raw, points = load_points(path, sweep=True)
         assert points
 
