@@ -136,13 +136,14 @@ def zeroth_order_descent(followers: Followers, cost: Callable, x0, *, bounds, it
     y = None
     xs, costs, used = [x.copy()], [], 0
     for k in range(iterations):
-        y = _settle(followers, x, y, first_steps if k == 0 else follower_steps, tolerance, f"leader iteration {k}")
+        steps = first_steps if k == 0 else follower_steps
+        y = _settle(followers, x, y, steps, tolerance, f"leader iteration {k}")
         base = float(cost(x, y))
         costs.append(base)
         u = rng.standard_normal(box.dim)
         u /= np.linalg.norm(u)
         probe = np.asarray(followers.respond(x + radius * u, y, follower_steps, None), dtype=float)
-        used += 2 * follower_steps + 1
+        used += steps + 1 + follower_steps
         g = box.dim * (float(cost(x + radius * u, probe)) - base) / radius * u
         x = box.project(x - eta * g)
         xs.append(x.copy())
