@@ -126,7 +126,11 @@ def leader_set(spec) -> Box:
 class Followers:
     """What the leader may do with the followers: deploy ``x`` and let them adapt for ``steps`` steps from ``y0``
     (``None``: wherever they are), observing the joint action they end at, ``respond(x, y0, steps, key) -> y``.
-    Subclasses hold the followers' utilities and rule; the leader's algorithms call ``respond`` only."""
+    Subclasses hold the followers' utilities and rule; the leader's algorithms call ``respond`` only, and read
+    ``restartable``: whether ``respond`` starts from a given ``y0`` exactly (true for followers whose whole state is
+    their joint action; false for followers with a memory of their own, who treat ``y0`` as a hint or ignore it)."""
+
+    restartable: bool = False
 
     def respond(self, x, y0, steps: int, key=None) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
@@ -152,6 +156,8 @@ class GradientPlayFollowers(Followers):
         self._step = mu / np.linalg.norm(M, 2) ** 2 if step is None else float(step)
         self._state = np.clip(np.zeros(n), self._lower, self._upper)
 
+    restartable = True
+
     def respond(self, x, y0, steps: int, key=None) -> np.ndarray:
         y = self._state if y0 is None else np.asarray(y0, dtype=float)
         drive = self._q + self._C @ np.asarray(x, dtype=float)
@@ -176,6 +182,11 @@ class RoutingFollowers(Followers):
         self._network, self._rule = network, rule
         self._sets: dict = {}
         self._flow = None
+
+    @property
+    def restartable(self) -> bool:
+        """Frank-Wolfe travellers start from the link flows they are given; path-remembering ones do not."""
+        return self._rule == "frank_wolfe"
 
     @property
     def network(self):

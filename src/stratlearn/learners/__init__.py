@@ -11,7 +11,8 @@ from .dsbr_vi import DSBRValueIteration
 from .markov_baselines import DecentralizedQLearning, IndependentQLearning, MinimaxQ
 from .baselines import Extragradient, OptimisticMultiplicativeWeights, RegretMatchingPlus
 from .fictitious_play import FictitiousPlay, SmoothedFictitiousPlay
-from .follower_agnostic import (FollowersDidNotSettle, LeaderResult, follower_agnostic, oracle_hypergradient_descent,
+from .follower_agnostic import (FollowersDidNotSettle, LeaderResult, follower_agnostic,
+                                follower_agnostic_two_timescale, oracle_hypergradient_descent,
                                 zeroth_order_descent)
 from .frank_wolfe import (GeneralizedFrankWolfe, OptimisticGradient, ProjectedGradient, VIExtragradient,
                           VILearner)
@@ -39,6 +40,7 @@ __all__ = [
     "SGPResult",
     "SelectionResult",
     "follower_agnostic",
+    "follower_agnostic_two_timescale",
     "zeroth_order_descent",
     "oracle_hypergradient_descent",
     "LeaderResult",

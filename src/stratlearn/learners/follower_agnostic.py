@@ -1,7 +1,8 @@
 """The leader's methods of [4]: learning a Stackelberg decision (e.g. road tolls) without knowing the followers'
 utilities, demand or learning rule, from their observed responses alone.
 
-[4] Maheshwari, Kulkarni, Wu, Sastry. Follower-agnostic learning in Stackelberg games (arXiv 2302.01421).
+[4] Maheshwari, Cheng, Sastry, Ratliff, Mazumdar. Follower agnostic methods for Stackelberg games (arXiv 2302.01421;
+v1: Convergent first-order methods for bi-level optimization and Stackelberg games).
 
 The leader chooses ``x`` in a convex set ``X`` to minimize ``f(x, y*(x))``, where ``y*(x)`` is where the followers'
 adaptation settles. It knows ``f`` (so ``∇_x f`` and ``∇_y f``) and may call ``followers.respond(x, y0, steps, key)``
@@ -15,9 +16,23 @@ response Jacobian ``J = ∂y*/∂x``, which the leader estimates from probes:
   ``Ĵ`` by ridge least squares over the last ``memory`` probes, ``Ĵ = ΔY Uᵀ (U Uᵀ + λI)⁻¹``; step
   ``x_{k+1} = Π_X(x_k − η (∇_x f + Ĵᵀ ∇_y f))``.
 
-The single-loop, two-timescale variant of [4] is not built: with one follower step per probe the differences
-measure the one-step sensitivity of the followers' update, not the response Jacobian (tried: on an affine game it
-stopped far from the optimum), and tracking ``J`` through the followers' recursion needs more than the issue gives.
+* single-loop, two-timescale (:func:`follower_agnostic_two_timescale`), after [4] v1 ("alternate between
+  descending on the inner problem using naive methods and descending on the upper-level objective using specially
+  constructed gradient estimators"): the followers never settle; each leader iteration lets them take
+  ``follower_steps`` steps (a few, typically one) and the leader takes a small step. A probe cannot measure ``J``
+  directly here: ``(y(x + δu) − y(x))/δ`` after one step from the same ``y`` is the one-step sensitivity
+  ``B u`` of the followers' update map ``Φ`` (``B = ∂Φ/∂x``), not the response Jacobian. (Tried: used as if it were
+  ``J``, the leader stopped far from the optimum on an affine game.) Instead the leader tracks ``J`` through the
+  followers' own recursion. The response Jacobian is the fixed point ``J = A J + B`` of the update's derivatives
+  (``A = ∂Φ/∂y``; a contraction when the followers' rule converges), and one probe started from the perturbed
+  joint action ``y + δ Ĵ u`` measures exactly the right-hand side applied to ``u``,
+  ``s = (Φ(x + δu, y + δĴu) − Φ(x, y))/δ ≈ (AĴ + B) u``. The estimate moves toward it on the fast timescale,
+  ``Ĵ ← Ĵ + β (s − Ĵu) uᵀ`` (a randomized fixed-point step; with ±1 entries ``E[u uᵀ] = I`` and the residual
+  vanishes at the fixed point), while ``x`` moves with ``η ≪ β``. This needs followers that can be started from a
+  given joint action (``respond(x, y0, ...)`` honours ``y0``), as in bi-level optimization where the leader runs
+  the inner solver: :class:`~stratlearn.games.stackelberg.GradientPlayFollowers` and the ``"frank_wolfe"`` rule of
+  :class:`~stratlearn.games.stackelberg.RoutingFollowers` do; travellers who remember their paths do not, so
+  ``restartable`` is checked.
 
 Baselines: :func:`zeroth_order_descent` (two-point estimates of the gradient of the observed leader cost
 ``x ↦ f(x, y(x))``, which uses the responses only through ``f``) and, where the followers' game is known,
@@ -35,7 +50,7 @@ import numpy as np
 from ..errors import InvalidParameterError, StratlearnError, check_positive, check_positive_int, check_seed
 from ..games.stackelberg import Followers, leader_set
 
-__all__ = ["LeaderResult", "follower_agnostic", "zeroth_order_descent", "oracle_hypergradient_descent",
+__all__ = ["LeaderResult", "follower_agnostic", "follower_agnostic_two_timescale", "zeroth_order_descent", "oracle_hypergradient_descent",
            "FollowersDidNotSettle"]
 
 
@@ -45,14 +60,17 @@ class FollowersDidNotSettle(StratlearnError):
 
 @dataclass(frozen=True)
 class LeaderResult:
-    """The leader's decisions ``x`` (iterations + 1, d), the leader cost ``f(x_k, y_k)`` at each settled response,
-    the final response ``y``, the number of follower adaptation steps used in all, and the wall time."""
+    """The leader's decisions ``x`` (iterations + 1, d), the leader cost ``f(x_k, y_k)`` at each response (settled
+    for the two-loop methods, current for the two-timescale one; the last entry always at a settled response), the
+    final response ``y``, the number of follower adaptation steps used in all, the wall time, and the leader's last
+    estimate of the response Jacobian ``∂y/∂x`` (None where it keeps none)."""
 
     x: np.ndarray
     cost: np.ndarray
     y: np.ndarray
     follower_steps: int
     wall_time: float
+    jacobian: np.ndarray | None = None
 
 
 def _check(followers, x0, iterations, step_size, lower_upper):
@@ -119,7 +137,67 @@ def follower_agnostic(followers: Followers, cost: Callable, grad_x: Callable, gr
     y = _settle(followers, x, y, follower_steps, tolerance, "final decision")
     costs.append(float(cost(x, y)))
     return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=used,
-                        wall_time=time.perf_counter() - started)
+                        wall_time=time.perf_counter() - started, jacobian=jac)
+
+
+def follower_agnostic_two_timescale(followers: Followers, cost: Callable, grad_x: Callable, grad_y: Callable, x0, *,
+                                    bounds, iterations: int = 500, step_size: float = 0.01, tracking: float = 0.5,
+                                    probes: int = 1, radius: float = 1e-3, follower_steps: int = 1,
+                                    first_steps: int | None = None, final_steps: int = 200, tolerance: float = 1e-3,
+                                    seed: int = 0) -> LeaderResult:
+    """The single-loop, two-timescale follower-agnostic leader (after [4] v1; see the module docstring). Each
+    iteration: the followers take ``follower_steps`` steps at ``x`` from where they are; ``probes`` probes started at
+    ``(x + δu, y + δĴu)`` take the same steps and move the Jacobian estimate by ``tracking`` (β) toward what they
+    measure; the leader steps ``x ← Π_X(x − η(∇_x f + Ĵᵀ∇_y f))`` with ``η = step_size``, which must be small
+    against β times the followers' rate (the two timescales). ``first_steps`` (default ``follower_steps``) are
+    taken at ``x0`` before the first iteration; at the end the followers get ``final_steps`` steps at the last
+    decision and must have settled (``FollowersDidNotSettle`` otherwise). ``followers`` must be restartable from a
+    given joint action: ``followers.restartable`` must be true."""
+    box, x, iterations, eta = _check(followers, x0, iterations, step_size, bounds)
+    if not getattr(followers, "restartable", False):
+        raise InvalidParameterError(
+            f"followers: the two-timescale leader starts probes from a chosen joint action, so respond(x, y0, ...) "
+            f"must honour y0 (followers.restartable true); {type(followers).__name__} does not say it does (use "
+            "follower_agnostic, the two-loop leader, for followers with memory of their own)")
+    beta = check_positive("tracking", tracking)
+    if beta > 1:
+        raise InvalidParameterError(f"tracking={tracking!r}: expected a fixed-point step in (0, 1]")
+    probes = check_positive_int("probes", probes)
+    radius = check_positive("radius", radius)
+    follower_steps = check_positive_int("follower_steps", follower_steps)
+    first_steps = follower_steps if first_steps is None else check_positive_int("first_steps", first_steps)
+    final_steps = check_positive_int("final_steps", final_steps)
+    rng = np.random.default_rng(check_seed(seed))
+    started = time.perf_counter()
+    y = np.asarray(followers.respond(x, None, first_steps, None), dtype=float)
+    used = first_steps
+    jac = np.zeros((y.size, box.dim))
+    xs, costs = [x.copy()], []
+    for k in range(iterations):
+        costs.append(float(cost(x, y)))
+        nominal = np.asarray(followers.respond(x, y, follower_steps, None), dtype=float)
+        used += follower_steps
+        for _ in range(probes):
+            u = rng.choice([-1.0, 1.0], size=box.dim)
+            probe = np.asarray(followers.respond(x + radius * u, y + radius * (jac @ u), follower_steps, None),
+                               dtype=float)
+            used += follower_steps
+            if not (np.isfinite(nominal).all() and np.isfinite(probe).all()):
+                raise FollowersDidNotSettle(f"leader iteration {k}: the followers' response is not finite (their "
+                                            "rule does not converge from here)")
+            jac += (beta / probes) * np.outer((probe - nominal) / radius - jac @ u, u)
+        if not np.isfinite(jac).all():
+            raise FollowersDidNotSettle(f"leader iteration {k}: the tracked Jacobian is not finite (the followers' "
+                                        "rule is not a contraction, or tracking is too large)")
+        y = nominal
+        g = np.asarray(grad_x(x, y), dtype=float) + jac.T @ np.asarray(grad_y(x, y), dtype=float)
+        x = box.project(x - eta * g)
+        xs.append(x.copy())
+    y = _settle(followers, x, y, final_steps, tolerance, "final decision")
+    used += final_steps + 1
+    costs.append(float(cost(x, y)))
+    return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=used,
+                        wall_time=time.perf_counter() - started, jacobian=jac)
 
 
 def zeroth_order_descent(followers: Followers, cost: Callable, x0, *, bounds, iterations: int = 50,
