@@ -8,8 +8,8 @@ least generalized cost ``Σ_e (t_e(v_e) + τ_e)`` (latency plus toll); it minimi
 ``Σ_e v_e t_e(v_e)``; it is the UE under the marginal costs ``t_e + v_e t′_e``, so the marginal-cost (Pigouvian)
 tolls ``τ_e = v*_e t′_e(v*_e)`` make the SO a UE (:func:`marginal_cost_tolls`).
 
-Methods (link-based; one all-or-nothing assignment per iteration, by Dijkstra shortest-path trees from every
-origin through :func:`scipy.sparse.csgraph.dijkstra`, with the trees' flows loaded for all origins at once):
+Methods (link-based; one all-or-nothing assignment per iteration: Dijkstra shortest-path trees from every origin,
+compiled with numba and run in parallel over the origins, with each tree's flows loaded in the same pass):
 
 * ``"fw"``: Frank-Wolfe with an exact line search on the potential;
 * ``"cfw"``: conjugate Frank-Wolfe (Mitradjieva and Lindberg, Transportation Science 47 (2013)): the target is a
@@ -35,8 +35,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from ..errors import InvalidParameterError, StratlearnError, check_positive, check_positive_int
 from ..games.routing import Demand, Network
@@ -50,7 +48,8 @@ _EPS = 1e-9     # added to every link weight so shortest-path trees have strictl
 class ShortestPaths:
     """The shortest-path structure of a network and a demand, built once: zones that are not thru nodes get a
     separate source node (their out-links move to it), so paths may start and end at them but never pass
-    through them; parallel links are resolved to the cheapest at each call."""
+    through them; parallel links are resolved to the cheapest at each call. The trees are grown by a compiled
+    Dijkstra (``_paths``), in parallel over the origins."""
 
     def __init__(self, network: Network, demand: Demand):
         if not isinstance(network, Network):
@@ -75,27 +74,28 @@ class ShortestPaths:
         # out-links of blocked nodes that are not zones can never be used
         usable &= ~(blocked[tail] & (tail >= zones))
         self.links = np.flatnonzero(usable)
-        self.tail, self.head = new_tail[self.links], head[self.links]
+        self.tail, self.head = new_tail[self.links].astype(np.int64), head[self.links].astype(np.int64)
         self.key = self.tail * self.size + self.head
         self.origins = np.flatnonzero(demand.volume.sum(axis=1) > 0)
-        self.sources = source[self.origins]
-        self.demand = demand.volume[self.origins]                      # (origins, zones)
+        self.sources = source[self.origins].astype(np.int64)
+        self.demand = np.ascontiguousarray(demand.volume[self.origins], dtype=float)     # (origins, zones)
         self.num_links, self.zones, self.network = network.num_links, zones, network
         self.rows = np.arange(self.origins.size)
+        # the graph the trees are grown on has one link per (tail, head) pair, the cheapest of the parallel ones at
+        # each call; its pairs, sorted by key, are fixed, so are its compressed rows (the links leaving node u
+        # are positions indptr[u]:indptr[u + 1])
+        keys, self._starts = np.unique(np.sort(self.key), return_index=True)
+        self._pair_tail, self._pair_head = keys // self.size, keys % self.size
+        self._indptr = np.searchsorted(self._pair_tail, np.arange(self.size + 1)).astype(np.int64)
 
-    def trees(self, cost):
-        """Shortest-path trees from every origin under link ``cost``: distances and predecessors (origins × nodes,
-        on the split graph) and a function mapping (parent, node) pairs to link indices."""
-        cost = np.asarray(cost, dtype=float)
+    def _graph(self, cost):
+        """The links chosen under ``cost`` (the cheapest of each parallel set, the first by index on a tie; one per
+        (tail, head) pair, in the order of the pairs) and their weights ``max(cost, 0) + ε``."""
         c = cost[self.links]
-        order = np.lexsort((c, self.key))
-        first = np.ones(order.size, bool)
-        first[1:] = self.key[order][1:] != self.key[order][:-1]
-        chosen = order[first]                                          # the cheapest of parallel links, by key
-        keys = self.key[chosen]
-        graph = csr_matrix((np.maximum(c[chosen], 0.0) + _EPS, (self.tail[chosen], self.head[chosen])),
-                           shape=(self.size, self.size))
-        dist, pred = dijkstra(graph, directed=True, indices=self.sources, return_predecessors=True)
+        chosen = np.lexsort((c, self.key))[self._starts]
+        return chosen, np.maximum(c[chosen], 0.0) + _EPS
+
+    def _check_reached(self, dist):
         missing = (self.demand > 0) & ~np.isfinite(dist[:, :self.zones])
         if missing.any():
             o, d = np.argwhere(missing)[0]
@@ -103,45 +103,45 @@ class ShortestPaths:
                                   f"({self.demand[o, d]:g}) has no path in the network {self.network.name!r}; "
                                   "expected every origin-destination pair with demand to be connected")
 
+    def trees(self, cost):
+        """Shortest-path trees from every origin under link ``cost``: distances and predecessors (origins × nodes,
+        on the split graph; ``-9999`` at the origin and where unreached) and a function mapping (parent, node)
+        pairs to link indices."""
+        from ._paths import shortest_path_trees      # here, so that importing stratlearn does not load numba
+
+        cost = np.asarray(cost, dtype=float)
+        chosen, weight = self._graph(cost)
+        dist, pred = shortest_path_trees(self._indptr, self._pair_tail, self._pair_head, weight, self.sources)
+        self._check_reached(dist)
+
         if self.size * self.size <= 20_000_000:          # a dense (parent, node) -> link table: one gather
             if not hasattr(self, "_table"):
                 self._table = np.full((self.size, self.size), -1, np.int64)
-            self._table[self.tail[chosen], self.head[chosen]] = self.links[chosen]
+            self._table[self._pair_tail, self._pair_head] = self.links[chosen]
             table = self._table
 
             def link_of(parent, node):
                 return table[parent, node]
         else:
+            keys, links = self.key[chosen], self.links[chosen]
+
             def link_of(parent, node):
-                return self.links[chosen[np.searchsorted(keys, parent * self.size + node)]]
+                return links[np.searchsorted(keys, parent * self.size + node)]
 
         return dist, pred, link_of
 
     def assign(self, cost):
         """All-or-nothing: every origin-destination volume on a least-cost path under link ``cost``. Returns the
         link flows and the shortest-path cost ``Σ d_od π_od`` (under ``cost``, without the tie-breaking ε)."""
+        from ._paths import all_or_nothing
+
         cost = np.asarray(cost, dtype=float)
-        dist, pred, link_of = self.trees(cost)
-        # accumulate flows up the trees, farthest node first (distances increase strictly along tree links): at each
-        # rank every origin's node passes its subtree's flow to its parent. Flat indices, one slot past the end
-        # for "no parent", so each rank is one gather and one scatter over the origins
-        size, count = self.size, self.origins.size
-        flat = count * size
-        offset = (np.arange(count) * size)[:, None]
-        parent = np.where(pred >= 0, pred + offset, flat).ravel()
-        ranks = np.argsort(np.where(np.isfinite(dist), dist, -1.0), axis=1) + offset
-        parents = parent[ranks]
-        flow = np.zeros(flat + 1)
-        flow[:flat].reshape(count, size)[:, :self.zones] = self.demand
-        parents, ranks = np.ascontiguousarray(parents.T), np.ascontiguousarray(ranks.T)
-        for r in range(size - 1, 0, -1):
-            flow[parents[r]] += flow[ranks[r]]
-        flow = flow[:flat]
-        parent = np.where(parent < flat, parent, -1)
-        has = (parent >= 0) & (flow > 0)
-        idx = np.flatnonzero(has)
-        link = link_of(parent[idx] % size, idx % size)
-        out = np.bincount(link, weights=flow[idx], minlength=self.num_links)
+        chosen, weight = self._graph(cost)
+        # the trees and their flows in one compiled pass: each node's subtree volume goes to its parent, in the
+        # reverse of the order in which Dijkstra settled the nodes
+        out, dist = all_or_nothing(self._indptr, self._pair_tail, self._pair_head, weight, self.links[chosen],
+                                   self.sources, self.demand, self.num_links)
+        self._check_reached(dist)
         return out, float(out @ cost)
 
     def all_paths(self, pred, link_of, pairs) -> list:
