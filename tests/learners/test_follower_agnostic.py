@@ -5,29 +5,34 @@ import numpy as np
 import pytest
 
 from stratlearn.games.routing import braess, pigou
-from stratlearn.games.stackelberg import Box, GradientPlayFollowers, RoutingFollowers, leader_set
+from stratlearn.games.stackelberg import Box, GradientPlayFollowers, RoutingFollowers, SealedFollowers, leader_set
 from hypothesis import given, settings, strategies as st
 
 from stratlearn.learners.follower_agnostic import (FollowersDidNotSettle, follower_agnostic,
                                                    follower_agnostic_two_timescale, oracle_hypergradient_descent,
-                                                   zeroth_order_descent)
+                                                   oracle_toll_descent, zeroth_order_descent)
 from stratlearn.errors import InvalidParameterError
 
 
-class Sealed:
-    """Followers as the leader sees them: ``respond`` and nothing else (any other attribute access fails)."""
+def Sealed(inner):
+    """Followers as the leader sees them: respond (counted) and the declared restartable; reading anything else
+    fails, so a run that finishes never read the demand."""
+    return SealedFollowers(inner)
 
-    def __init__(self, inner):
-        object.__setattr__(self, "_inner", inner)
-        object.__setattr__(self, "calls", 0)
-        object.__setattr__(self, "restartable", inner.restartable)     # a declared capability, not a utility
 
-    def respond(self, x, y0, steps, key=None):
-        object.__setattr__(self, "calls", self.calls + 1)
-        return self._inner.respond(x, y0, steps, key)
-
-    def __getattr__(self, name):
-        raise AssertionError(f"the leader read followers.{name}")
+def test_sealed_followers_refuse_every_read_but_respond():
+    net, dem = pigou()
+    sealed = SealedFollowers(RoutingFollowers(net, dem))
+    for name in ("_demand", "demand", "_paths", "network", "_rule"):
+        with pytest.raises(AttributeError, match=f"may only call respond, not read followers.{name}"):
+            getattr(sealed, name)
+    with pytest.raises(AttributeError, match="cannot be changed"):
+        sealed.calls = 0
+    sealed.respond([0.0, 0.0], None, 3)
+    assert sealed.calls == 1 and sealed.restartable is False
+    assert SealedFollowers(RoutingFollowers(net, dem, rule="frank_wolfe")).restartable is True
+    with pytest.raises(InvalidParameterError, match="inner: expected followers with respond"):
+        SealedFollowers(object())
 
 
 def _tstt(net):
@@ -153,6 +158,20 @@ def test_two_timescale_pigou_toll_with_frank_wolfe_travellers():
                                           step_size=0.05, first_steps=20, final_steps=500, tolerance=1e-4)
     assert res.x[-1, 1] - res.x[-1, 0] == pytest.approx(0.5, abs=1e-3)
     assert res.cost[-1] == pytest.approx(0.75, abs=1e-6)
+
+
+def test_oracle_toll_descent_reaches_the_pigou_toll():
+    """The oracle knows the demand: its exact hypergradient on Pigou is (2v₂ − 1)(1, −1), so the toll difference
+    grows until v₂ = 1/2, i.e. τ₂ − τ₁ = 1/2, and the travel time is 3/4."""
+    from stratlearn.equilibria.wardrop import TollSensitivity
+
+    net, dem = pigou()
+    res = oracle_toll_descent(TollSensitivity(net, dem), [0.0, 0.0], bounds=([0.0, 0.0], [2.0, 2.0]),
+                              iterations=60, step_size=0.5)
+    assert res.x[-1, 1] - res.x[-1, 0] == pytest.approx(0.5, abs=1e-6)
+    assert res.cost[0] == pytest.approx(1.0) and res.cost[-1] == pytest.approx(0.75, abs=1e-9)
+    with pytest.raises(InvalidParameterError, match="sensitivity: expected a TollSensitivity"):
+        oracle_toll_descent(RoutingFollowers(net, dem), [0.0, 0.0], bounds=([0.0, 0.0], [2.0, 2.0]))
 
 
 def test_zeroth_order_baseline_descends_on_pigou():

@@ -6,7 +6,7 @@ from .markov import (MarkovSolution, markov_nash_gap,
                      shapley_value_iteration)
 from .stackelberg import StackelbergSolution, stackelberg_commitment
 from .strategic import MarkovEquilibrium, StrategicEquilibrium, pure_markov_equilibrium, strategic_equilibrium
-from .wardrop import (WardropResult, marginal_cost_tolls, relative_gap, system_optimum, total_system_travel_time,
+from .wardrop import (TollGradient, TollSensitivity, WardropResult, marginal_cost_tolls, relative_gap, system_optimum, total_system_travel_time,
                       user_equilibrium)
 from .zero_sum import ZeroSumSolution, solve_zero_sum
 
@@ -31,6 +31,8 @@ __all__ = [
     "StackelbergSolution",
     "stackelberg_commitment",
     "WardropResult",
+    "TollSensitivity",
+    "TollGradient",
     "user_equilibrium",
     "system_optimum",
     "relative_gap",

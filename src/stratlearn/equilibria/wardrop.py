@@ -1,6 +1,6 @@
 """Wardrop equilibria of congestion networks: user equilibrium and system optimum, for the road-toll setting of [4].
 
-[4] Maheshwari, Kulkarni, Wu, Sastry. Follower-agnostic learning in Stackelberg games (arXiv 2302.01421).
+[4] Maheshwari, Cheng, Sastry, Ratliff, Mazumdar. Follower agnostic methods for Stackelberg games (arXiv 2302.01421).
 
 A user equilibrium (UE) routes the demand so that every used path between an origin and a destination has the
 least generalized cost ``Σ_e (t_e(v_e) + τ_e)`` (latency plus toll); it minimizes Beckmann's potential
@@ -39,8 +39,8 @@ import numpy as np
 from ..errors import InvalidParameterError, StratlearnError, check_positive, check_positive_int
 from ..games.routing import Demand, Network
 
-__all__ = ["WardropResult", "ShortestPaths", "user_equilibrium", "system_optimum", "relative_gap",
-           "marginal_cost_tolls", "total_system_travel_time", "all_or_nothing"]
+__all__ = ["WardropResult", "ShortestPaths", "TollSensitivity", "TollGradient", "user_equilibrium", "system_optimum",
+           "relative_gap", "marginal_cost_tolls", "total_system_travel_time", "all_or_nothing"]
 
 _EPS = 1e-9     # added to every link weight so shortest-path trees have strictly increasing distances
 
@@ -398,3 +398,116 @@ def system_optimum(network: Network, demand: Demand, *, method: str = "bfw", gap
                    max_iterations: int = 10_000, time_limit: float | None = None, start=None) -> WardropResult:
     """The flow minimizing total travel time: the user equilibrium under marginal costs ``t + v t′``."""
     return _solve(network, demand, "system", method, gap, max_iterations, None, time_limit, start)
+
+
+@dataclass(frozen=True)
+class TollGradient:
+    """The user equilibrium under ``tolls`` and the derivative there of a leader cost ``F(v)`` of the link flows
+    with respect to the tolls: ``value = F(v*)``, ``gradient = ∂F(v*(τ))/∂τ``; ``active_paths`` counts the used paths
+    that define the equilibrium's local structure and ``relative_gap`` is the gap the equilibrium was solved to."""
+
+    flow: np.ndarray
+    value: float
+    gradient: np.ndarray
+    relative_gap: float
+    active_paths: int
+
+
+class TollSensitivity:
+    """Implicit differentiation of the user equilibrium with respect to link tolls, through its path structure:
+    the oracle baseline of [4]'s road-toll experiment, which knows what the follower-agnostic leader is never told
+    (the demand and the travellers' rule).
+
+    At a user equilibrium every used path of an origin-destination pair has the same generalized cost. Let ``S`` be
+    the span of ``Δ_p − Δ_q`` over pairs of used paths ``p, q`` of the same origin-destination pair (``Δ_p`` the
+    path's link-incidence vector) and ``N`` an orthonormal basis of ``S``. Moving flow between used paths keeps
+    every demand met, so nearby equilibria (with the same used paths) are ``v = v* + N a`` with ``Nᵀ(t(v) + τ) = 0``
+    (equal path costs). Differentiating, ``NᵀDN da + Nᵀ dτ = 0`` with ``D = diag(t′(v*))``, so
+
+        ``dv/dτ = −N (NᵀDN)⁻¹ Nᵀ``  and  ``∂F/∂τ = −N (NᵀDN)⁻¹ Nᵀ ∇_v F``  (a symmetric operator).
+
+    Assumptions, as in any implicit differentiation of an equilibrium: strict complementarity (an unused path is
+    strictly costlier than the used ones; where one ties, it counts as used, see :meth:`_used`, and the result is
+    the one-sided derivative toward it) and ``NᵀDN`` invertible
+    (where a link with constant latency makes it singular, the link flows are not unique and the pseudo-inverse
+    gives the minimum-norm derivative). A path counts as used when it carries more than ``active`` (relative to its
+    pair's demand) or ties with the cheapest. Equilibria are solved by path-based gradient projection to ``gap``, warm-started from the
+    previous call's path flows.
+    """
+
+    def __init__(self, network: Network, demand: Demand, *, gap: float = 1e-10, max_iterations: int = 2000,
+                 active: float = 1e-8):
+        self._paths = ShortestPaths(network, demand)
+        self._network = network
+        self._gap = check_positive("gap", gap)
+        self._max_iterations = check_positive_int("max_iterations", max_iterations)
+        self._active = check_positive("active", active)
+        self._sets: dict = {}
+
+    def _equilibrium(self, tolls):
+        cost_fn, slope_fn = _costs(self._network, "user", _tolls(self._network, tolls))
+        flow, rel, _, _, self._sets = _gradient_projection(self._network, self._paths, cost_fn, slope_fn, self._gap,
+                                                           self._max_iterations, None, time.perf_counter(),
+                                                           sets=self._sets)
+        if not rel <= self._gap:
+            # the first call measures no gap before its first sweep: one more call confirms it
+            flow, rel, _, _, self._sets = _gradient_projection(self._network, self._paths, cost_fn, slope_fn,
+                                                               self._gap, self._max_iterations, None,
+                                                               time.perf_counter(), sets=self._sets)
+        if not rel <= self._gap:
+            raise StratlearnError(f"the user equilibrium reached relative gap {rel:.3g} in {self._max_iterations} "
+                                  f"gradient-projection iterations; expected at most gap={self._gap:g} (allow more "
+                                  "max_iterations)")
+        return flow, float(rel)
+
+    def _used(self, cost):
+        """Per origin-destination pair, the used paths: those carrying more than ``active`` of the pair's demand,
+        and those tied with the cheapest (cost within ``active`` relative; the current shortest path is always a
+        candidate), which count as used so that at a tie (untolled Pigou: the idle link costs what the busy one
+        does) the derivative is the one that moves flow onto the tied path, the one-sided derivative a descent
+        needs, instead of zero."""
+        pairs = list(self._sets)
+        _, pred, link_of = self._paths.trees(cost)
+        shortest = dict(zip(pairs, self._paths.all_paths(pred, link_of, pairs)))
+        used = {}
+        for (o, d), (routes, flows) in self._sets.items():
+            candidates = list(routes) + ([shortest[(o, d)]] if shortest[(o, d)] not in routes else [])
+            carried = list(flows) + [0.0] * (len(candidates) - len(routes))
+            costs = np.array([cost[list(r)].sum() for r in candidates])
+            least = costs.min()
+            used[(o, d)] = [r for r, f, c in zip(candidates, carried, costs)
+                            if f > self._active * self._paths.demand[o, d] or c <= least * (1 + self._active)]
+        return used
+
+    def basis(self, used) -> np.ndarray:
+        """An orthonormal basis ``N`` (links × k) of the flow directions that move flow between used paths of the
+        same pair (``used`` from :meth:`_used`)."""
+        columns = []
+        for routes in used.values():
+            for r in routes[1:]:
+                col = np.zeros(self._network.num_links)
+                np.add.at(col, list(r), 1.0)
+                np.add.at(col, list(routes[0]), -1.0)
+                columns.append(col)
+        if not columns:
+            return np.zeros((self._network.num_links, 0))
+        cols = np.stack(columns, axis=1)
+        w, v = np.linalg.eigh(cols @ cols.T)                 # range(cols) = range(cols colsᵀ), links × links
+        return v[:, w > 1e-12 * w[-1]]
+
+    def __call__(self, tolls=None, grad_flow=None) -> TollGradient:
+        """The equilibrium under ``tolls`` and the toll gradient of ``F``; ``grad_flow(v) -> (F(v), ∇F(v))``
+        defaults to the total travel time ``Σ v t(v)`` (tolls are transfers, not costs)."""
+        net = self._network
+        tolls = np.zeros(net.num_links) if tolls is None else tolls
+        flow, rel = self._equilibrium(tolls)
+        if grad_flow is None:
+            value, g = net.total_travel_time(flow), net.latency(flow) + flow * net.latency_derivative(flow)
+        else:
+            value, g = grad_flow(flow)
+        used = self._used(net.latency(flow) + net.toll + np.asarray(tolls, dtype=float))
+        N = self.basis(used)
+        H = N.T @ (net.latency_derivative(flow)[:, None] * N)
+        gradient = -N @ (np.linalg.pinv(H, hermitian=True) @ (N.T @ np.asarray(g, dtype=float)))
+        return TollGradient(flow=flow, value=float(value), gradient=gradient, relative_gap=rel,
+                            active_paths=sum(len(r) for r in used.values()))

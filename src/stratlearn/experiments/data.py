@@ -20,7 +20,7 @@ from pathlib import Path
 from ..errors import StratlearnError
 from .io import atomic_write
 
-__all__ = ["TNTP_URL", "TNTP_NETWORKS", "fetch_tntp", "default_cache"]
+__all__ = ["TNTP_URL", "TNTP_NETWORKS", "fetch_tntp", "find_tntp", "default_cache"]
 
 TNTP_URL = "https://raw.githubusercontent.com/bstabler/TransportationNetworks/master"
 
@@ -37,6 +37,25 @@ _OPTIONAL = ("flow", "node")
 
 def default_cache() -> Path:
     return Path(os.environ.get("STRATLEARN_DATA") or Path.home() / ".cache" / "stratlearn")
+
+
+def find_tntp(name: str, *, download: bool = True) -> Path | None:
+    """The folder of TNTP network ``name``: ``$STRATLEARN_TNTP_DIR/name``, the shared data beside the repository
+    (``../shared/data/tntp``), the cache of :func:`fetch_tntp`, or (``download``) a fresh download; ``None`` when
+    none has it."""
+    stem = TNTP_NETWORKS.get(name, name)
+    roots = [Path(os.environ["STRATLEARN_TNTP_DIR"])] if os.environ.get("STRATLEARN_TNTP_DIR") else []
+    roots += [Path(__file__).resolve().parents[3].parent / "shared" / "data" / "tntp",
+              Path.cwd().parent / "shared" / "data" / "tntp", default_cache() / "tntp"]
+    for root in roots:
+        if (root / name / f"{stem}_net.tntp").is_file():
+            return root / name
+    if not download:
+        return None
+    try:
+        return fetch_tntp(name)
+    except Exception:
+        return None
 
 
 def _fetch_one(source: str, name: str, filename: str, target: Path) -> bool:

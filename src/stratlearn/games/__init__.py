@@ -5,11 +5,12 @@ from .catalog import GAMES
 from .markov import MarkovGame
 from .matrix import MatrixGame
 from .routing import Demand, Network
-from .stackelberg import Box, FiniteStackelbergGame, Followers, GradientPlayFollowers, RoutingFollowers
+from .stackelberg import (Box, FiniteStackelbergGame, Followers, GradientPlayFollowers, RoutingFollowers,
+                          SealedFollowers)
 from .strategic import ModelClass, NestedClasses, StrategicGame
 from .vi import VariationalInequality
 
 __all__ = ["MatrixGame", "MarkovGame", "VariationalInequality", "StrategicGame", "ModelClass", "NestedClasses",
            "Network", "Demand", "FiniteStackelbergGame", "Box", "Followers",
-           "GradientPlayFollowers", "RoutingFollowers",
+           "GradientPlayFollowers", "RoutingFollowers", "SealedFollowers",
            "catalog", "interop", "routing", "stackelberg", "strategic", "vi", "GAMES"]

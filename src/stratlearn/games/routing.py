@@ -1,6 +1,6 @@
 """Congestion networks for routing games and road tolls, [4].
 
-[4] Maheshwari, Kulkarni, Wu, Sastry. Follower-agnostic methods for Stackelberg games / learning incentives
+[4] Maheshwari, Cheng, Sastry, Ratliff, Mazumdar. Follower agnostic methods for Stackelberg games / learning incentives
 without knowing the followers' utilities (arXiv 2302.01421).
 
 A :class:`Network` is a directed graph whose links have BPR latencies ``t_e(v) = t0_e (1 + B_e (v/c_e)^p_e)``

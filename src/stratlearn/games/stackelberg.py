@@ -1,7 +1,7 @@
 """Leader-follower (Stackelberg) problems, [4]: finite two-player games with commitment, and the Stackelberg security
 game generator.
 
-[4] Maheshwari, Kulkarni, Wu, Sastry. Follower-agnostic learning in Stackelberg games (arXiv 2302.01421).
+[4] Maheshwari, Cheng, Sastry, Ratliff, Mazumdar. Follower agnostic methods for Stackelberg games (arXiv 2302.01421).
 
 The leader's algorithms (:mod:`stratlearn.learners.follower_agnostic`) see the followers only through
 :class:`Followers`: deploy a decision, let them adapt, observe where they end. :class:`GradientPlayFollowers` play
@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import InvalidGameError, InvalidParameterError, check_positive_int, check_seed
 
 __all__ = ["FiniteStackelbergGame", "security_game", "Box", "leader_set", "Followers", "GradientPlayFollowers",
-           "RoutingFollowers"]
+           "RoutingFollowers", "SealedFollowers"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,6 +134,30 @@ class Followers:
 
     def respond(self, x, y0, steps: int, key=None) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
+
+
+class SealedFollowers(Followers):
+    """Followers exactly as a follower-agnostic leader may see them: ``respond`` (counted in ``calls``) and the
+    declared ``restartable``; reading anything else (the demand, the utilities, the rule) raises. Wrap followers in
+    it to make "the leader never reads the demand" a property of the run rather than a promise."""
+
+    def __init__(self, inner: Followers):
+        if not callable(getattr(inner, "respond", None)):
+            raise InvalidParameterError(f"inner: expected followers with respond(x, y0, steps, key), got "
+                                        f"{type(inner).__name__}")
+        object.__setattr__(self, "_inner", inner)
+        object.__setattr__(self, "calls", 0)
+        object.__setattr__(self, "restartable", bool(getattr(inner, "restartable", False)))
+
+    def respond(self, x, y0, steps: int, key=None) -> np.ndarray:
+        object.__setattr__(self, "calls", self.calls + 1)
+        return self._inner.respond(x, y0, steps, key)
+
+    def __getattr__(self, name):
+        raise AttributeError(f"the leader may only call respond, not read followers.{name}")
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"sealed followers cannot be changed (tried to set {name})")
 
 
 class GradientPlayFollowers(Followers):

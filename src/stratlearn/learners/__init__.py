@@ -13,6 +13,7 @@ from .baselines import Extragradient, OptimisticMultiplicativeWeights, RegretMat
 from .fictitious_play import FictitiousPlay, SmoothedFictitiousPlay
 from .follower_agnostic import (FollowersDidNotSettle, LeaderResult, follower_agnostic,
                                 follower_agnostic_two_timescale, oracle_hypergradient_descent,
+                                oracle_toll_descent,
                                 zeroth_order_descent)
 from .frank_wolfe import (GeneralizedFrankWolfe, OptimisticGradient, ProjectedGradient, VIExtragradient,
                           VILearner)
@@ -43,6 +44,7 @@ __all__ = [
     "follower_agnostic_two_timescale",
     "zeroth_order_descent",
     "oracle_hypergradient_descent",
+    "oracle_toll_descent",
     "LeaderResult",
     "FollowersDidNotSettle",
     "FeatureMap",

@@ -36,7 +36,8 @@ response Jacobian ``J = ∂y*/∂x``, which the leader estimates from probes:
 
 Baselines: :func:`zeroth_order_descent` (two-point estimates of the gradient of the observed leader cost
 ``x ↦ f(x, y(x))``, which uses the responses only through ``f``) and, where the followers' game is known,
-:func:`oracle_hypergradient_descent` (implicit differentiation of the followers' equilibrium).
+:func:`oracle_hypergradient_descent` (implicit differentiation of the followers' equilibrium, with JAX) and, for
+road tolls, :func:`oracle_toll_descent` (implicit differentiation of the user equilibrium through its used paths).
 """
 
 from __future__ import annotations
@@ -255,4 +256,36 @@ def oracle_hypergradient_descent(equilibrium: Callable, cost: Callable, x0, *, b
         costs.append(float(total(jnp.asarray(x))[0]))
         y = np.asarray(equilibrium(jnp.asarray(x)))
     return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=0,
+                        wall_time=time.perf_counter() - started)
+
+
+def oracle_toll_descent(sensitivity, x0, *, bounds, iterations: int = 20, step_size: float = 1e-4,
+                        grad_flow: Callable | None = None) -> LeaderResult:
+    """Baseline for road tolls that knows the travellers' game: projected descent along the exact hypergradient
+    ``∂F(v*(τ))/∂τ`` from :class:`stratlearn.equilibria.wardrop.TollSensitivity` (implicit differentiation of the
+    user equilibrium through its used paths). ``F`` is the total travel time unless ``grad_flow(v) -> (F, ∇F)``
+    is given. ``cost`` holds ``F`` at the equilibrium of each decision."""
+    from ..equilibria.wardrop import TollSensitivity
+
+    if not isinstance(sensitivity, TollSensitivity):
+        raise InvalidParameterError(f"sensitivity: expected a TollSensitivity (the oracle knows the network and "
+                                    f"the demand), got {type(sensitivity).__name__}")
+    box = leader_set(bounds)
+    x = np.atleast_1d(np.asarray(x0, dtype=float))
+    if x.shape != (box.dim,) or not np.isfinite(x).all():
+        raise InvalidParameterError(f"x0: expected {box.dim} finite numbers (the leader set's dimension), got shape "
+                                    f"{x.shape}")
+    x = box.project(x)
+    iterations = check_positive_int("iterations", iterations)
+    eta = check_positive("step_size", step_size)
+    started = time.perf_counter()
+    xs, costs = [x.copy()], []
+    for _ in range(iterations):
+        res = sensitivity(x, grad_flow)
+        costs.append(res.value)
+        x = box.project(x - eta * res.gradient)
+        xs.append(x.copy())
+    res = sensitivity(x, grad_flow)
+    costs.append(res.value)
+    return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=res.flow, follower_steps=0,
                         wall_time=time.perf_counter() - started)

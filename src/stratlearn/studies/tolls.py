@@ -1,25 +1,25 @@
 """Study ``tolls``: a planner learns road tolls without knowing the travellers' demand or learning rule, [4].
 
-[4] Maheshwari, Kulkarni, Wu, Sastry. Follower-agnostic learning in Stackelberg games (arXiv 2302.01421).
+[4] Maheshwari, Cheng, Sastry, Ratliff, Mazumdar. Follower agnostic methods for Stackelberg games (arXiv 2302.01421).
 
 The leader (the planner) minimizes the total travel time ``Σ_e v_e t_e(v_e)`` over link tolls in a box; the
 followers are travellers who adapt to the tolls by moving flow from costlier to cheaper paths
 (:class:`~stratlearn.games.stackelberg.RoutingFollowers`). The leader sees them only through ``respond``: in every
 run here they are wrapped so that any other access fails, so the demand is never read. References: the system
-optimum and the marginal-cost tolls (both computed with the demand, which the leader does not have), and the
-zero-th order baseline that uses the responses only through the observed travel time.
+optimum and the marginal-cost tolls (both computed with the demand, which the leader does not have), the oracle
+that descends along the exact hypergradient (implicit differentiation of the user equilibrium, knowing the demand;
+:func:`~stratlearn.learners.follower_agnostic.oracle_toll_descent`), and the zeroth-order baseline that uses the
+responses only through the observed travel time.
 
-* Pigou: the learned toll approaches 1/2 and the price of anarchy 4/3 disappears;
+* Pigou: the learned toll approaches 1/2 and the price of anarchy 4/3 disappears, with the two-loop leader and with
+  the single-loop two-timescale one (Frank-Wolfe travellers, who can be restarted from given flows);
 * Braess: the learned tolls reach the system optimum's travel time;
 * Sioux Falls (76 tolls, demand hidden): travel time against leader iterations, within 1% of the system optimum,
-  against the zeroth-order baseline at the same number of leader iterations. A map of the network coloured by the
+  against the oracle and the zeroth-order baseline at the same number of leader iterations. A map of the network coloured by the
   learned toll and by the flow.
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import numpy as np
 
@@ -33,57 +33,26 @@ def points(size: str) -> list:
     return []   # each run is a sequence of follower responses, computed in analyze
 
 
-class _Sealed:
-    """The followers as the leader sees them: ``respond`` only; reading anything else fails."""
-
-    def __init__(self, inner):
-        object.__setattr__(self, "_inner", inner)
-
-    def respond(self, x, y0, steps, key=None):
-        return self._inner.respond(x, y0, steps, key)
-
-    def __getattr__(self, name):
-        raise AttributeError(f"the leader may only call respond, not read followers.{name}")
-
-
 def _travel_time(net):
     return (lambda x, y: net.total_travel_time(y), lambda x, y: np.zeros_like(x),
             lambda x, y: net.latency(y) + y * net.latency_derivative(y))
 
 
-def _sioux_folder():
-    """Sioux Falls' TNTP files: ``$STRATLEARN_TNTP_DIR``, the shared data beside the repository, the cache, or a
-    download (``stratlearn data fetch``); ``None`` when none is available."""
-    from ..experiments.data import default_cache, fetch_tntp
-
-    candidates = [Path(os.environ["STRATLEARN_TNTP_DIR"]) / "SiouxFalls"] if os.environ.get("STRATLEARN_TNTP_DIR") \
-        else []
-    candidates += [Path(__file__).resolve().parents[3].parent / "shared" / "data" / "tntp" / "SiouxFalls",
-                   Path.cwd().parent / "shared" / "data" / "tntp" / "SiouxFalls",
-                   default_cache() / "tntp" / "SiouxFalls"]
-    for folder in candidates:
-        if (folder / "SiouxFalls_net.tntp").is_file():
-            return folder
-    try:
-        return fetch_tntp("SiouxFalls")
-    except Exception:
-        return None
-
-
 def analyze(size: str, data: StudyData) -> StudyResult:
     import pandas as pd
 
-    from ..equilibria.wardrop import marginal_cost_tolls, system_optimum, user_equilibrium
+    from ..equilibria.wardrop import TollSensitivity, marginal_cost_tolls, system_optimum, user_equilibrium
     from ..games.routing import braess, load_tntp, pigou
-    from ..games.stackelberg import RoutingFollowers
-    from ..learners.follower_agnostic import follower_agnostic, zeroth_order_descent
+    from ..games.stackelberg import RoutingFollowers, SealedFollowers
+    from ..learners.follower_agnostic import (follower_agnostic, follower_agnostic_two_timescale,
+                                              oracle_toll_descent, zeroth_order_descent)
 
     cfg = SIZES[size]
     claims, rows, curves = [], [], {}
     # Pigou
     net, dem = pigou()
     cost, gx, gy = _travel_time(net)
-    res = follower_agnostic(_Sealed(RoutingFollowers(net, dem)), cost, gx, gy, [0.0, 0.0],
+    res = follower_agnostic(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, [0.0, 0.0],
                             bounds=([0.0, 0.0], [2.0, 2.0]), iterations=40, step_size=0.5, probes=2, radius=0.05,
                             follower_steps=20)
     so = system_optimum(net, dem, gap=1e-12).tstt
@@ -95,10 +64,20 @@ def analyze(size: str, data: StudyData) -> StudyResult:
                         detail=f"at zero toll {res.cost[0] / so:.4f}"))
     rows.append({"network": "Pigou", "method": "follower-agnostic", "iterations": 40,
                  "tstt_over_so": res.cost[-1] / so, "follower_steps": res.follower_steps})
+    single = follower_agnostic_two_timescale(SealedFollowers(RoutingFollowers(net, dem, rule="frank_wolfe")), cost, gx, gy,
+                                             [0.0, 0.0], bounds=([0.0, 0.0], [2.0, 2.0]), iterations=400,
+                                             step_size=0.05, first_steps=20, final_steps=500, tolerance=1e-4)
+    toll = float(single.x[-1, 1] - single.x[-1, 0])
+    claims.append(Claim("Pigou, single-loop two-timescale leader (one follower step per iteration): |toll − 1/2|",
+                        abs(toll - 0.5), "<=", 1e-3,
+                        detail=f"toll {toll:.6f}, travel time / optimum {single.cost[-1] / so:.6f}, "
+                        f"{single.follower_steps} follower steps (two-loop: {res.follower_steps})"))
+    rows.append({"network": "Pigou", "method": "follower-agnostic, two-timescale", "iterations": 400,
+                 "tstt_over_so": single.cost[-1] / so, "follower_steps": single.follower_steps})
     # Braess
     net, dem = braess()
     cost, gx, gy = _travel_time(net)
-    res = follower_agnostic(_Sealed(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(5),
+    res = follower_agnostic(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(5),
                             bounds=(np.zeros(5), np.full(5, 50.0)), iterations=60, step_size=0.05, probes=3,
                             radius=0.1, follower_steps=30)
     so = system_optimum(net, dem, gap=1e-12).tstt
@@ -109,7 +88,9 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     rows.append({"network": "Braess", "method": "follower-agnostic", "iterations": 60,
                  "tstt_over_so": res.cost[-1] / so, "follower_steps": res.follower_steps})
     # Sioux Falls, demand hidden
-    folder = _sioux_folder()
+    from ..experiments.data import find_tntp
+
+    folder = find_tntp("SiouxFalls")
     figures = {}
     if folder is None:
         claims.append(Claim("Sioux Falls: within 1% of the system optimum (network files unavailable: set "
@@ -122,12 +103,14 @@ def analyze(size: str, data: StudyData) -> StudyResult:
         ue = user_equilibrium(net, dem, gap=1e-6)
         tolled = user_equilibrium(net, dem, tolls=marginal_cost_tolls(net, optimum.flow), gap=1e-6)
         box = (np.zeros(net.num_links), np.full(net.num_links, 100.0))
-        fa = follower_agnostic(_Sealed(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(net.num_links),
+        fa = follower_agnostic(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(net.num_links),
                                bounds=box, iterations=cfg["iterations"], step_size=1e-4, probes=8, radius=0.5,
                                follower_steps=5, first_steps=80, tolerance=1e-2, seed=0)
-        zo = zeroth_order_descent(_Sealed(RoutingFollowers(net, dem)), cost, np.zeros(net.num_links), bounds=box,
+        zo = zeroth_order_descent(SealedFollowers(RoutingFollowers(net, dem)), cost, np.zeros(net.num_links), bounds=box,
                                   iterations=cfg["zeroth_order"], step_size=ZO_STEP, radius=0.5,
                                   follower_steps=5, tolerance=1e-2, seed=0, first_steps=80)
+        oracle = oracle_toll_descent(TollSensitivity(net, dem, gap=1e-6), np.zeros(net.num_links), bounds=box,
+                                     iterations=cfg["iterations"], step_size=1e-4)
         so = optimum.tstt
         claims.append(Claim(f"Sioux Falls, demand hidden: travel time after {cfg['iterations']} leader iterations "
                             "/ system optimum", fa.cost[-1] / so, "<=", 1.01,
@@ -136,13 +119,18 @@ def analyze(size: str, data: StudyData) -> StudyResult:
         claims.append(Claim("Sioux Falls: follower-agnostic excess travel time / zeroth-order baseline's, same "
                             "leader iterations", (fa.cost[-1] / so - 1) / max(zo.cost[-1] / so - 1, 1e-12), "<",
                             1.0, detail=f"zeroth-order {zo.cost[-1] / so:.4f} of the optimum"))
-        for name, r in (("follower-agnostic", fa), ("zeroth-order", zo)):
+        claims.append(Claim("Sioux Falls: follower-agnostic excess travel time / the oracle's (exact hypergradient, "
+                            "knows the demand), same leader iterations and step",
+                            (fa.cost[-1] / so - 1) / max(oracle.cost[-1] / so - 1, 1e-12), "<=", 1.25,
+                            detail=f"oracle {oracle.cost[-1] / so:.4f} of the optimum in {oracle.wall_time:.0f} s"))
+        for name, r in (("follower-agnostic", fa), ("oracle hypergradient", oracle), ("zeroth-order", zo)):
             rows.append({"network": "Sioux Falls", "method": name, "iterations": len(r.cost) - 1,
                          "tstt_over_so": r.cost[-1] / so, "follower_steps": r.follower_steps})
         rows.append({"network": "Sioux Falls", "method": "marginal-cost tolls (knows the demand)",
                      "tstt_over_so": tolled.tstt / so})
         rows.append({"network": "Sioux Falls", "method": "no tolls (user equilibrium)", "tstt_over_so": ue.tstt / so})
-        curves = {"follower-agnostic": fa.cost / so, "zeroth-order": zo.cost / so}
+        curves = {"follower-agnostic": fa.cost / so, "oracle hypergradient (knows the demand)": oracle.cost / so,
+                  "zeroth-order": zo.cost / so}
         figures["travel_time"] = _curves_figure(curves, ue.tstt / so)
         figures["map"] = _map_figure(folder, net, fa.x[-1], fa.y, marginal_cost_tolls(net, optimum.flow))
     tables = {"summary": pd.DataFrame(rows)}
@@ -207,4 +195,4 @@ def _map_figure(folder, net, tolls, flow, pigouvian):
 
 
 STUDY = Study(name="tolls", title="Learning road tolls without knowing the travellers' utilities",
-              paper="[4] Maheshwari, Kulkarni, Wu and Sastry, arXiv 2302.01421", points=points, analyze=analyze)
+              paper="[4] Maheshwari, Cheng, Sastry, Ratliff and Mazumdar, arXiv 2302.01421", points=points, analyze=analyze)
