@@ -88,6 +88,13 @@ def test_example_configs_parse():
         if "population" in read_config(path):        # run by `stratlearn population`, not `run`/`sweep`
             load_population(path)
             continue
+        if "leader" in read_config(path):            # run by `stratlearn tolls`; needs its network's files
+            from stratlearn.experiments.data import find_tntp
+            from stratlearn.experiments.tolls_config import load_tolls
+
+            if find_tntp(read_config(path)["network"].get("name", ""), download=False) is not None:
+                load_tolls(path)
+            continue
         raw, points = load_points(path, sweep=True)
         assert points
 

@@ -1,5 +1,5 @@
-"""The ``stratlearn`` command line: ``run``, ``sweep``, ``population``, ``results``, ``report``, ``reproduce`` and
-``list``."""
+"""The ``stratlearn`` command line: ``run``, ``sweep``, ``population``, ``tolls``, ``results``, ``report``,
+``reproduce`` and ``list``."""
 
 from __future__ import annotations
 
@@ -85,6 +85,22 @@ def _cmd_population(args) -> int:
     print(format_table(rows, ["metric", "start", "final"]))
     print(f"\n{int(trace.steps[-1])} steps to t = {trace.final_state['times'][-1]:g} in {trace.wall_time:.1f} s; wrote "
           f"{output / 'trace.parquet'}, {output / 'densities.npy'}, {output / 'config.json'}, {output / 'figure.png'}")
+    return 0
+
+
+def _cmd_tolls(args) -> int:
+    from .experiments.runner import format_table
+    from .experiments.tolls_config import run_tolls
+
+    output = Path(args.output) if args.output else Path("runs") / Path(args.config).stem
+    s = run_tolls(args.config, output)
+    print(format_table([{"network": s["network"], "method": s["method"], "iterations": s["iterations"],
+                         "start / optimum": f"{s['ratio_start']:.4f}", "final / optimum": f"{s['ratio_final']:.4f}",
+                         "follower steps": s["follower_steps"], "time": f"{s['wall_time']:.1f} s"}],
+                       ["network", "method", "iterations", "start / optimum", "final / optimum", "follower steps",
+                        "time"]))
+    print(f"\nwrote {output / 'trace.parquet'}, {output / 'links.parquet'}, {output / 'config.json'}, "
+          f"{output / 'figure.png'}")
     return 0
 
 
@@ -182,6 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
     population.add_argument("config", help="path to a population config (see examples/distribution_shift.toml)")
     population.add_argument("-o", "--output", help="output folder (default: runs/<config name>)")
     population.set_defaults(func=_cmd_population)
+
+    tolls = sub.add_parser("tolls", help="learn road tolls without the travellers' demand ([4]) from a TOML config")
+    tolls.add_argument("config", help="path to a tolls config (see examples/tolls.toml)")
+    tolls.add_argument("-o", "--output", help="output folder (default: runs/<config name>)")
+    tolls.set_defaults(func=_cmd_tolls)
 
     data = sub.add_parser("data", help="fetch data sets into the local cache")
     data_sub = data.add_subparsers(dest="data_command", required=True)

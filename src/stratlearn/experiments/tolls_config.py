@@ -1,0 +1,206 @@
+"""Toll configs: a TOML file describing one run of a planner learning road tolls ([4]; see
+:mod:`stratlearn.learners.follower_agnostic`), run by ``stratlearn tolls CONFIG``.
+
+```toml
+title = "..."
+[network]
+name = "SiouxFalls"           # "pigou", "braess", or a TNTP network name: $STRATLEARN_TNTP_DIR, ../shared/data/tntp,
+                              # the cache of `stratlearn data fetch`, or a download
+# folder = "path/to/folder"   # instead of name: a folder with one *_net.tntp and one *_trips.tntp
+
+[followers]
+rule = "paths"                # gradient projection over remembered paths; or "frank_wolfe"
+
+[leader]
+method = "follower_agnostic"  # two-loop; "two_timescale" (needs rule = "frank_wolfe"), "zeroth_order", "oracle"
+lower = 0.0                   # toll bounds: one number for every link, or one per link
+upper = 100.0
+iterations = 20
+step_size = 1e-4
+# any other keyword of the method: probes, radius, follower_steps, first_steps, tolerance, seed, memory, ridge,
+# tracking, final_steps (see each method's docstring)
+```
+
+The planner's cost is the total travel time ``Σ v t(v)``. The travellers are wrapped in
+:class:`~stratlearn.games.stackelberg.SealedFollowers`, so the leader never reads the demand (the ``oracle`` method
+is the exception by design: it is the baseline that knows it). Every field is checked before anything runs; errors
+name the field, the value and what was expected.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ConfigError, StratlearnError
+from .config import read_config
+
+__all__ = ["load_tolls", "run_tolls"]
+
+_TOP = {"title", "description", "network", "followers", "leader"}
+_METHODS = ("follower_agnostic", "two_timescale", "zeroth_order", "oracle")
+
+
+def _table(raw, key, allowed, where):
+    table = raw.get(key, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [{key}] must be a table, got {table!r}")
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: unknown field(s) {', '.join(f'{key}.{u}' for u in unknown)}; expected "
+                          f"{', '.join(sorted(allowed))}")
+    return table
+
+
+def _method(name):
+    from ..learners.follower_agnostic import (follower_agnostic, follower_agnostic_two_timescale,
+                                              oracle_toll_descent, zeroth_order_descent)
+
+    return {"follower_agnostic": follower_agnostic, "two_timescale": follower_agnostic_two_timescale,
+            "zeroth_order": zeroth_order_descent, "oracle": oracle_toll_descent}[name]
+
+
+def _network(table, where):
+    from ..games.routing import braess, load_tntp, pigou
+    from .data import TNTP_NETWORKS, find_tntp
+
+    if ("name" in table) == ("folder" in table):
+        raise ConfigError(f"{where}: [network] needs exactly one of name (pigou, braess or a TNTP network) and "
+                          f"folder, got {sorted(table) or 'neither'}")
+    if "folder" in table:
+        folder = table["folder"]
+        if not isinstance(folder, str) or not Path(folder).is_dir():
+            raise ConfigError(f"{where}: network.folder={folder!r}: expected a folder of TNTP files")
+        return load_tntp(folder), Path(folder)
+    name = table["name"]
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{where}: network.name={name!r}: expected a network name")
+    if name.lower() in ("pigou", "braess"):
+        return (pigou() if name.lower() == "pigou" else braess()), None
+    folder = find_tntp(name)
+    if folder is None:
+        raise ConfigError(f"{where}: network.name={name!r}: no TNTP files found in $STRATLEARN_TNTP_DIR, "
+                          "../shared/data/tntp or the cache, and the download failed (run `stratlearn data fetch "
+                          f"{name}` or give network.folder); built in: pigou, braess")
+    return load_tntp(folder, TNTP_NETWORKS.get(name, name)), folder
+
+
+def _bound(field, value, links, where):
+    arr = np.asarray(value, dtype=float) if isinstance(value, (int, float, list)) and not isinstance(value, bool) \
+        else None
+    if arr is None or arr.ndim > 1 or (arr.ndim == 1 and arr.size != links) or not np.isfinite(arr).all():
+        raise ConfigError(f"{where}: leader.{field}={value!r}: expected a finite number or {links} numbers (one "
+                          "per link)")
+    return np.broadcast_to(arr, (links,)).astype(float)
+
+
+def load_tolls(path: str | Path):
+    """Read and check a toll config; returns ``(raw, network, demand, folder, method name, leader keywords)``."""
+    where = f"config {str(path)!r}"
+    raw = read_config(path)
+    unknown = sorted(set(raw) - _TOP)
+    if unknown:
+        raise ConfigError(f"{where}: unknown section(s) {', '.join(unknown)}; expected {', '.join(sorted(_TOP))}")
+    try:
+        (network, demand), folder = _network(_table(raw, "network", {"name", "folder"}, where), where)
+    except StratlearnError as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"{where}: [network] {exc}") from None
+    followers = _table(raw, "followers", {"rule"}, where)
+    rule = followers.get("rule", "paths")
+    if rule not in ("paths", "frank_wolfe"):
+        raise ConfigError(f"{where}: followers.rule={rule!r}: expected 'paths' or 'frank_wolfe'")
+    leader = dict(raw.get("leader", {})) if isinstance(raw.get("leader", {}), dict) else None
+    if leader is None:
+        raise ConfigError(f"{where}: [leader] must be a table")
+    method = leader.pop("method", "follower_agnostic")
+    if method not in _METHODS:
+        raise ConfigError(f"{where}: leader.method={method!r}: expected one of {', '.join(_METHODS)}")
+    if method == "two_timescale" and rule != "frank_wolfe":
+        raise ConfigError(f"{where}: leader.method='two_timescale' starts probes from chosen flows, which "
+                          "followers.rule='paths' travellers (who remember their paths) cannot do; expected "
+                          "followers.rule = 'frank_wolfe'")
+    params = set(inspect.signature(_method(method)).parameters) - {"followers", "cost", "grad_x", "grad_y", "x0",
+                                                                    "bounds", "sensitivity", "grad_flow"}
+    params |= {"lower", "upper"} | ({"gap"} if method == "oracle" else set())
+    unknown = sorted(set(leader) - params)
+    if unknown:
+        raise ConfigError(f"{where}: unknown field(s) {', '.join('leader.' + u for u in unknown)} for method "
+                          f"{method!r}; expected {', '.join(sorted(params))}")
+    for key, value in leader.items():
+        if key not in ("lower", "upper") and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ConfigError(f"{where}: leader.{key}={value!r}: expected a number")
+    lower = _bound("lower", leader.pop("lower", 0.0), network.num_links, where)
+    upper = _bound("upper", leader.pop("upper", 100.0), network.num_links, where)
+    if (lower > upper).any():
+        i = int(np.argmax(lower > upper))
+        raise ConfigError(f"{where}: leader.lower > leader.upper on link {i + 1} ({lower[i]:g} > {upper[i]:g})")
+    leader["bounds"] = (lower, upper)
+    return raw, network, demand, folder, rule, method, leader
+
+
+def run_tolls(path: str | Path, output: str | Path) -> dict:
+    """Run the config at ``path``; write ``trace.parquet`` (leader iteration, travel time, its ratio to the system
+    optimum), ``links.parquet`` (per link: the learned toll, the flow, the marginal-cost toll), ``config.json`` and
+    ``figure.png`` into ``output``, each atomically. Returns a summary dict."""
+    import pandas as pd
+
+    from ..equilibria.wardrop import TollSensitivity, marginal_cost_tolls, system_optimum
+    from ..errors import InvalidParameterError
+    from ..games.stackelberg import RoutingFollowers, SealedFollowers
+    from .io import save_figure, write_json, write_parquet
+
+    raw, net, demand, folder, rule, method, kwargs = load_tolls(path)
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    x0 = np.clip(np.zeros(net.num_links), *kwargs["bounds"])
+    cost = lambda x, y: net.total_travel_time(y)                      # noqa: E731
+    grad_x = lambda x, y: np.zeros_like(x)                            # noqa: E731
+    grad_y = lambda x, y: net.latency(y) + y * net.latency_derivative(y)   # noqa: E731
+    try:
+        if method == "oracle":
+            gap = kwargs.pop("gap", 1e-8)
+            result = _method(method)(TollSensitivity(net, demand, gap=gap), x0, **kwargs)
+        else:
+            followers = SealedFollowers(RoutingFollowers(net, demand, rule=rule))
+            if method == "zeroth_order":
+                result = _method(method)(followers, cost, x0, **kwargs)
+            else:
+                result = _method(method)(followers, cost, grad_x, grad_y, x0, **kwargs)
+    except InvalidParameterError as exc:
+        raise ConfigError(f"config {str(path)!r}: [leader] {exc}") from None
+    optimum = system_optimum(net, demand, gap=1e-6 if net.num_links > 10 else 1e-12)
+    so = optimum.tstt
+    trace = pd.DataFrame({"iteration": np.arange(len(result.cost)), "tstt": result.cost,
+                          "tstt_over_so": result.cost / so})
+    links = pd.DataFrame({"tail": net.tail, "head": net.head, "toll": result.x[-1], "flow": result.y,
+                          "marginal_toll": marginal_cost_tolls(net, optimum.flow)})
+    write_parquet(output / "trace.parquet", trace)
+    write_parquet(output / "links.parquet", links)
+    summary = {"network": net.name, "method": method, "rule": rule, "iterations": len(result.cost) - 1,
+               "tstt_start": float(result.cost[0]), "tstt_final": float(result.cost[-1]), "system_optimum": so,
+               "ratio_start": float(result.cost[0] / so), "ratio_final": float(result.cost[-1] / so),
+               "follower_steps": int(result.follower_steps), "wall_time": float(result.wall_time),
+               "folder": None if folder is None else str(folder)}
+    write_json(output / "config.json", {"config": raw, "summary": summary})
+    save_figure(output / "figure.png", _figure(trace, raw.get("title") or f"{net.name}: {method}"))
+    return summary
+
+
+def _figure(trace, title):
+    from .plots import _pyplot
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    ax.plot(trace.iteration, trace.tstt_over_so, marker="o", ms=3)
+    ax.axhline(1.0, color="k", linestyle=":", label="system optimum")
+    ax.set_xlabel("leader iteration")
+    ax.set_ylabel("total travel time / system optimum")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

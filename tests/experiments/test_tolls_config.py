@@ -1,0 +1,98 @@
+"""`stratlearn tolls CONFIG`: a planner learning road tolls ([4]) from a TOML file, its outputs and its errors."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stratlearn.cli import main
+from stratlearn.errors import ConfigError
+from stratlearn.experiments.tolls_config import load_tolls, run_tolls
+
+ROOT = Path(__file__).resolve().parents[2]
+TNTP = ROOT.parent / "shared" / "data" / "tntp"
+
+PIGOU = """
+title = "Pigou"
+[network]
+name = "pigou"
+[leader]
+method = "{method}"
+lower = 0.0
+upper = 2.0
+iterations = {iterations}
+step_size = {step}
+{extra}
+[followers]
+rule = "{rule}"
+"""
+
+
+def _write(tmp_path, method="follower_agnostic", iterations=40, step=0.5, rule="paths", extra="probes = 2\nradius = 0.05"):
+    path = tmp_path / "c.toml"
+    path.write_text(PIGOU.format(method=method, iterations=iterations, step=step, rule=rule, extra=extra))
+    return path
+
+
+@pytest.mark.parametrize("method, rule, iterations, step, extra", [
+    ("follower_agnostic", "paths", 40, 0.5, "probes = 2\nradius = 0.05"),
+    ("two_timescale", "frank_wolfe", 400, 0.05, "first_steps = 20\nfinal_steps = 500\ntolerance = 1e-4"),
+    ("oracle", "paths", 60, 0.5, ""),
+])
+def test_pigou_toll_from_a_config(tmp_path, capsys, method, rule, iterations, step, extra):
+    """Every method that uses the gradient reaches Pigou's toll difference 1/2 and travel time 3/4 (= the optimum)."""
+    path = _write(tmp_path, method, iterations, step, rule, extra)
+    assert main(["tolls", str(path), "-o", str(tmp_path / "out")]) == 0
+    assert "1.0000" in capsys.readouterr().out                       # final / optimum
+    trace = pd.read_parquet(tmp_path / "out" / "trace.parquet")
+    assert trace.tstt_over_so.iloc[0] == pytest.approx(4 / 3) and trace.tstt_over_so.iloc[-1] == pytest.approx(1.0)
+    links = pd.read_parquet(tmp_path / "out" / "links.parquet")
+    assert links.toll[1] - links.toll[0] == pytest.approx(0.5, abs=1e-3)
+    np.testing.assert_allclose(links.marginal_toll, [0.0, 0.5], atol=1e-6)
+    meta = json.loads((tmp_path / "out" / "config.json").read_text())
+    assert meta["summary"]["method"] == method and (tmp_path / "out" / "figure.png").stat().st_size > 0
+
+
+@pytest.mark.skipif(not (TNTP / "SiouxFalls").is_dir(), reason=f"the shared TNTP data is not at {TNTP}")
+def test_the_example_runs_on_sioux_falls(tmp_path, monkeypatch):
+    """The example config: 20 leader iterations, measured 1.0076 of the system optimum (1.040 without tolls)."""
+    monkeypatch.setenv("STRATLEARN_TNTP_DIR", str(TNTP))
+    summary = run_tolls(ROOT / "examples" / "tolls.toml", tmp_path)
+    assert summary["ratio_start"] > 1.03 and summary["ratio_final"] <= 1.01
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[network]\nname = 'pigou'\n[extra]\n", r"unknown section\(s\) extra"),
+    ("[network]\n", "needs exactly one of name .* and folder"),
+    ("[network]\nname = 'pigou'\nfolder = '.'\n", "needs exactly one of name"),
+    ("[network]\nfolder = '/nonexistent/folder'\n", "network.folder='/nonexistent/folder': expected a folder"),
+    ("[network]\nname = 'NoSuchNet'\n", "network.name='NoSuchNet': no TNTP files found"),
+    ("[network]\nname = 'pigou'\n[followers]\nrule = 'teleport'\n", "followers.rule='teleport'"),
+    ("[network]\nname = 'pigou'\n[followers]\nspeed = 1\n", r"unknown field\(s\) followers.speed"),
+    ("[network]\nname = 'pigou'\n[leader]\nmethod = 'newton'\n", "leader.method='newton': expected one of"),
+    ("[network]\nname = 'pigou'\n[leader]\nmethod = 'two_timescale'\n", "expected followers.rule = 'frank_wolfe'"),
+    ("[network]\nname = 'pigou'\n[leader]\nmomentum = 0.9\n", r"unknown field\(s\) leader.momentum for method"),
+    ("[network]\nname = 'pigou'\n[leader]\nupper = [1.0, 2.0, 3.0]\n", r"leader.upper=\[1.0, 2.0, 3.0\]: expected a "
+     "finite number or 2 numbers"),
+    ("[network]\nname = 'pigou'\n[leader]\nlower = 3.0\nupper = 2.0\n", "leader.lower > leader.upper on link 1"),
+    ("[network]\nname = 'pigou'\n[leader]\nstep_size = 'big'\n", "leader.step_size='big': expected a number"),
+    ("[network]\nname = 'pigou'\n[leader]\nstep_size = -1.0\n", r"\[leader\] step_size"),
+])
+def test_config_errors_name_the_field(tmp_path, monkeypatch, text, message):
+    monkeypatch.setenv("STRATLEARN_TNTP_DIR", str(tmp_path / "none"))
+    monkeypatch.setenv("STRATLEARN_TNTP_MIRROR", str(tmp_path / "none"))     # no download attempt leaves the machine
+    monkeypatch.setenv("STRATLEARN_DATA", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)                                              # no ../shared beside the working folder
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        run_tolls(path, tmp_path / "out")
+    assert not (tmp_path / "out" / "trace.parquet").exists()
+
+
+def test_load_returns_the_checked_options(tmp_path):
+    raw, net, demand, folder, rule, method, kwargs = load_tolls(_write(tmp_path))
+    assert net.name == "pigou" and folder is None and rule == "paths" and method == "follower_agnostic"
+    assert kwargs["probes"] == 2 and np.array_equal(kwargs["bounds"][1], [2.0, 2.0])
