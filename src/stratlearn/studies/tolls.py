@@ -15,8 +15,8 @@ responses only through the observed travel time.
   the single-loop two-timescale one (Frank-Wolfe travellers, who can be restarted from given flows);
 * Braess: the learned tolls reach the system optimum's travel time;
 * Sioux Falls (76 tolls, demand hidden): travel time against leader iterations, within 1% of the system optimum,
-  against the oracle and the zeroth-order baseline at the same number of leader iterations. A map of the network coloured by the
-  learned toll and by the flow.
+  against the oracle and the zeroth-order baseline at the same number of leader iterations. A map of the network
+  coloured by the learned toll and by the flow.
 """
 
 from __future__ import annotations
