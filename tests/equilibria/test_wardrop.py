@@ -170,6 +170,10 @@ def test_toll_gradient_on_pigou_in_closed_form():
     np.testing.assert_allclose(res.flow, [0.2, 0.8], atol=1e-9)
     np.testing.assert_allclose(res.gradient, [0.6, -0.6], atol=1e-8)
     assert res.value == pytest.approx(0.2 + 0.64) and res.active_paths == 2
+    # a toll added to every link changes nothing, also when it makes path costs negative (the tie test is absolute
+    # near zero): untolled Pigou ties, and the idle link counts as used, at every common toll level
+    for level in (0.0, 3.0, -2.0):
+        np.testing.assert_allclose(TollSensitivity(net, dem)([level, level]).gradient, [1.0, -1.0], atol=1e-8)
 
 
 @settings(max_examples=20, deadline=None)

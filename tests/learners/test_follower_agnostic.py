@@ -146,6 +146,23 @@ def test_tracked_jacobian_is_the_response_jacobian_on_random_monotone_games(seed
     np.testing.assert_allclose(res.jacobian, -np.linalg.solve(M, C), atol=1e-6)
 
 
+@pytest.mark.parametrize("d", [8, 20])
+def test_tracking_converges_in_many_dimensions_with_fast_followers(d):
+    """The fixed-point step is normalized by ‖u‖² = d; unnormalized, one ±1 probe overshoots by about d along u and
+    the tracking diverged here (d = 8: the estimate reached 1e241). Followers with a contraction factor near 0.5."""
+    rng = np.random.default_rng(d)
+    n = 6
+    M = np.eye(n) + 0.2 * rng.standard_normal((n, n))
+    M = 0.5 * (M + M.T) + np.eye(n)
+    C = rng.standard_normal((n, d))
+    f = GradientPlayFollowers(M, rng.standard_normal(n), C, -1e3, 1e3, step=0.5 / np.linalg.norm(M, 2))
+    res = follower_agnostic_two_timescale(f, lambda x, y: 0.0, lambda x, y: 0 * x, lambda x, y: 0 * y,
+                                          np.zeros(d), bounds=(np.full(d, -1.0), np.full(d, 1.0)),
+                                          iterations=400 * d, step_size=0.1, tracking=0.5, seed=1,
+                                          final_steps=500, tolerance=1e-6)
+    np.testing.assert_allclose(res.jacobian, -np.linalg.solve(M, C), atol=1e-6)
+
+
 def test_two_timescale_pigou_toll_with_frank_wolfe_travellers():
     """Frank-Wolfe travellers start from the flows they are given, so the two-timescale leader can probe them; on
     Pigou the toll difference reaches 1/2 and the travel time 3/4. (On Braess it does not: a Frank-Wolfe step

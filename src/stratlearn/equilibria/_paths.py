@@ -4,7 +4,11 @@ compressed rows: the links leaving node ``u`` are the positions ``indptr[u]:indp
 and ``weight``. Weights must be positive (so a node is settled after its parent in the tree).
 
 Compiled with numba; ``cache=True`` keeps the machine code on disk, so only the first call after an install pays
-for compiling.
+for compiling. Threading: numba's parallel layer (OpenMP here, a work queue where OpenMP is missing) uses one thread
+per core unless ``NUMBA_NUM_THREADS`` says otherwise (set it under Ray, where each worker would otherwise start a
+thread per core). The work-queue layer must not be entered from two threads at once, so
+:class:`~stratlearn.equilibria.wardrop.ShortestPaths` calls these routines under one lock; and with GNU OpenMP a
+process must not ``fork()`` after using them (start child processes with ``spawn``, as Ray does).
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ generalized (or, for the SO, marginal) costs and ``π`` the shortest-path costs 
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ from ..games.routing import Demand, Network
 __all__ = ["WardropResult", "ShortestPaths", "TollSensitivity", "TollGradient", "user_equilibrium", "system_optimum",
            "relative_gap", "marginal_cost_tolls", "total_system_travel_time", "all_or_nothing"]
 
+_COMPILED = threading.Lock()   # one parallel region at a time (see equilibria/_paths.py)
 _EPS = 1e-9     # added to every link weight so shortest-path trees have strictly increasing distances
 
 
@@ -92,6 +94,10 @@ class ShortestPaths:
         """The links chosen under ``cost`` (the cheapest of each parallel set, the first by index on a tie; one per
         (tail, head) pair, in the order of the pairs) and their weights ``max(cost, 0) + ε``."""
         c = cost[self.links]
+        if not np.isfinite(c).all():
+            bad = int(self.links[np.flatnonzero(~np.isfinite(c))[0]])
+            raise StratlearnError(f"link cost {c[~np.isfinite(c)][0]} on link {bad + 1} of {self.network.name!r}: "
+                                  "expected finite link costs (a latency or toll is not finite)")
         chosen = np.lexsort((c, self.key))[self._starts]
         return chosen, np.maximum(c[chosen], 0.0) + _EPS
 
@@ -111,7 +117,8 @@ class ShortestPaths:
 
         cost = np.asarray(cost, dtype=float)
         chosen, weight = self._graph(cost)
-        dist, pred = shortest_path_trees(self._indptr, self._pair_tail, self._pair_head, weight, self.sources)
+        with _COMPILED:
+            dist, pred = shortest_path_trees(self._indptr, self._pair_tail, self._pair_head, weight, self.sources)
         self._check_reached(dist)
 
         if self.size * self.size <= 20_000_000:          # a dense (parent, node) -> link table: one gather
@@ -139,8 +146,9 @@ class ShortestPaths:
         chosen, weight = self._graph(cost)
         # the trees and their flows in one compiled pass: each node's subtree volume goes to its parent, in the
         # reverse of the order in which Dijkstra settled the nodes
-        out, dist = all_or_nothing(self._indptr, self._pair_tail, self._pair_head, weight, self.links[chosen],
-                                   self.sources, self.demand, self.num_links)
+        with _COMPILED:
+            out, dist = all_or_nothing(self._indptr, self._pair_tail, self._pair_head, weight, self.links[chosen],
+                                       self.sources, self.demand, self.num_links)
         self._check_reached(dist)
         return out, float(out @ cost)
 
@@ -427,8 +435,8 @@ class TollSensitivity:
         ``dv/dτ = −N (NᵀDN)⁻¹ Nᵀ``  and  ``∂F/∂τ = −N (NᵀDN)⁻¹ Nᵀ ∇_v F``  (a symmetric operator).
 
     Assumptions, as in any implicit differentiation of an equilibrium: strict complementarity (an unused path is
-    strictly costlier than the used ones; where one ties, it counts as used, see :meth:`_used`, and the result is
-    the one-sided derivative toward it) and ``NᵀDN`` invertible
+    strictly costlier than the used ones; where one ties, it counts as used, see :meth:`_used`: the result is the
+    one-sided derivative for changes that move flow onto it) and ``NᵀDN`` invertible
     (where a link with constant latency makes it singular, the link flows are not unique and the pseudo-inverse
     gives the minimum-norm derivative). A path counts as used when it carries more than ``active`` (relative to its
     pair's demand) or ties with the cheapest. Equilibria are solved by path-based gradient projection to ``gap``, warm-started from the
@@ -462,10 +470,11 @@ class TollSensitivity:
 
     def _used(self, cost):
         """Per origin-destination pair, the used paths: those carrying more than ``active`` of the pair's demand,
-        and those tied with the cheapest (cost within ``active`` relative; the current shortest path is always a
-        candidate), which count as used so that at a tie (untolled Pigou: the idle link costs what the busy one
-        does) the derivative is the one that moves flow onto the tied path, the one-sided derivative a descent
-        needs, instead of zero."""
+        and those tied with the cheapest (cost within ``active`` of it, relative to ``max(|cost|, 1)``; the current
+        shortest path is always a candidate). Counting a tied idle path as used is a choice: the result is the
+        derivative for toll changes that move flow onto it (one-sided), not for those that would leave it idle. It
+        makes untolled Pigou's gradient point to the toll that helps instead of being zero; in general it is a
+        heuristic at a tie, not a guarantee that −gradient moves flow onto the tied path."""
         pairs = list(self._sets)
         _, pred, link_of = self._paths.trees(cost)
         shortest = dict(zip(pairs, self._paths.all_paths(pred, link_of, pairs)))
@@ -476,7 +485,8 @@ class TollSensitivity:
             costs = np.array([cost[list(r)].sum() for r in candidates])
             least = costs.min()
             used[(o, d)] = [r for r, f, c in zip(candidates, carried, costs)
-                            if f > self._active * self._paths.demand[o, d] or c <= least * (1 + self._active)]
+                            if f > self._active * self._paths.demand[o, d]
+                            or c <= least + self._active * max(abs(least), 1.0)]
         return used
 
     def basis(self, used) -> np.ndarray:
@@ -491,9 +501,8 @@ class TollSensitivity:
                 columns.append(col)
         if not columns:
             return np.zeros((self._network.num_links, 0))
-        cols = np.stack(columns, axis=1)
-        w, v = np.linalg.eigh(cols @ cols.T)                 # range(cols) = range(cols colsᵀ), links × links
-        return v[:, w > 1e-12 * w[-1]]
+        u, sv, _ = np.linalg.svd(np.stack(columns, axis=1), full_matrices=False)    # O(links · k²)
+        return u[:, sv > 1e-10 * sv[0]]
 
     def __call__(self, tolls=None, grad_flow=None) -> TollGradient:
         """The equilibrium under ``tolls`` and the toll gradient of ``F``; ``grad_flow(v) -> (F(v), ∇F(v))``

@@ -79,11 +79,16 @@ def _network(table, where):
         raise ConfigError(f"{where}: network.name={name!r}: expected a network name")
     if name.lower() in ("pigou", "braess"):
         return (pigou() if name.lower() == "pigou" else braess()), None
-    folder = find_tntp(name)
+    folder = find_tntp(name, download=False)
     if folder is None:
-        raise ConfigError(f"{where}: network.name={name!r}: no TNTP files found in $STRATLEARN_TNTP_DIR, "
-                          "../shared/data/tntp or the cache, and the download failed (run `stratlearn data fetch "
-                          f"{name}` or give network.folder); built in: pigou, braess")
+        from .data import fetch_tntp
+
+        try:
+            folder = fetch_tntp(name)
+        except Exception as exc:      # any failure of the download is reported with its reason
+            raise ConfigError(f"{where}: network.name={name!r}: no TNTP files found in $STRATLEARN_TNTP_DIR, "
+                              f"../shared/data/tntp or the cache, and fetching failed ({exc}); run `stratlearn data "
+                              f"fetch {name}` or give network.folder (built in: pigou, braess)") from None
     return load_tntp(folder, TNTP_NETWORKS.get(name, name)), folder
 
 

@@ -138,8 +138,9 @@ class Followers:
 
 class SealedFollowers(Followers):
     """Followers exactly as a follower-agnostic leader may see them: ``respond`` (counted in ``calls``) and the
-    declared ``restartable``; reading anything else (the demand, the utilities, the rule) raises. Wrap followers in
-    it to make "the leader never reads the demand" a property of the run rather than a promise."""
+    declared ``restartable``; reading anything else through it (the demand, the utilities, the rule) raises. It
+    guards a leader's code against reading what it should not, and tests use it to check that a leader never does;
+    it is not a security boundary (Python lets a determined caller reach the wrapped object)."""
 
     def __init__(self, inner: Followers):
         if not callable(getattr(inner, "respond", None)):

@@ -27,8 +27,9 @@ response Jacobian ``J = ∂y*/∂x``, which the leader estimates from probes:
   (``A = ∂Φ/∂y``; a contraction when the followers' rule converges), and one probe started from the perturbed
   joint action ``y + δ Ĵ u`` measures exactly the right-hand side applied to ``u``,
   ``s = (Φ(x + δu, y + δĴu) − Φ(x, y))/δ ≈ (AĴ + B) u``. The estimate moves toward it on the fast timescale,
-  ``Ĵ ← Ĵ + β (s − Ĵu) uᵀ`` (a randomized fixed-point step; with ±1 entries ``E[u uᵀ] = I`` and the residual
-  vanishes at the fixed point), while ``x`` moves with ``η ≪ β``. This needs followers that can be started from a
+  ``Ĵ ← Ĵ + (β/d) (s − Ĵu) uᵀ`` (a randomized fixed-point step, normalized by ``‖u‖² = d`` so that one probe does
+  not overshoot along ``u``; with ±1 entries ``E[u uᵀ] = I`` and the residual vanishes at the fixed point), while
+  ``x`` moves with ``η ≪ β/d``. This needs followers that can be started from a
   given joint action (``respond(x, y0, ...)`` honours ``y0``), as in bi-level optimization where the leader runs
   the inner solver: :class:`~stratlearn.games.stackelberg.GradientPlayFollowers` and the ``"frank_wolfe"`` rule of
   :class:`~stratlearn.games.stackelberg.RoutingFollowers` do; travellers who remember their paths do not, so
@@ -186,7 +187,9 @@ def follower_agnostic_two_timescale(followers: Followers, cost: Callable, grad_x
             if not (np.isfinite(nominal).all() and np.isfinite(probe).all()):
                 raise FollowersDidNotSettle(f"leader iteration {k}: the followers' response is not finite (their "
                                             "rule does not converge from here)")
-            jac += (beta / probes) * np.outer((probe - nominal) / radius - jac @ u, u)
+            # a Kaczmarz-like step, normalized by ‖u‖² = d: unnormalized, one ±1 probe overshoots by a factor ≈ d
+            # along u and the tracking diverges beyond a few dimensions
+            jac += (beta / (probes * box.dim)) * np.outer((probe - nominal) / radius - jac @ u, u)
         if not np.isfinite(jac).all():
             raise FollowersDidNotSettle(f"leader iteration {k}: the tracked Jacobian is not finite (the followers' "
                                         "rule is not a contraction, or tracking is too large)")
