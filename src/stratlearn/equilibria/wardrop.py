@@ -458,11 +458,6 @@ class TollSensitivity:
                                                            self._max_iterations, None, time.perf_counter(),
                                                            sets=self._sets)
         if not rel <= self._gap:
-            # the first call measures no gap before its first sweep: one more call confirms it
-            flow, rel, _, _, self._sets = _gradient_projection(self._network, self._paths, cost_fn, slope_fn,
-                                                               self._gap, self._max_iterations, None,
-                                                               time.perf_counter(), sets=self._sets)
-        if not rel <= self._gap:
             raise StratlearnError(f"the user equilibrium reached relative gap {rel:.3g} in {self._max_iterations} "
                                   f"gradient-projection iterations; expected at most gap={self._gap:g} (allow more "
                                   "max_iterations)")

@@ -75,17 +75,22 @@ class LeaderResult:
     jacobian: np.ndarray | None = None
 
 
-def _check(followers, x0, iterations, step_size, lower_upper):
-    if not hasattr(followers, "respond") or not callable(followers.respond):
-        raise InvalidParameterError(f"followers: expected an object with respond(x, y0, steps, key), got "
-                                    f"{type(followers).__name__}")
-    box = leader_set(lower_upper)
+def _decision(x0, bounds):
+    """The leader set and the starting decision, projected onto it; ``x0`` must match the set's dimension."""
+    box = leader_set(bounds)
     x0 = np.atleast_1d(np.asarray(x0, dtype=float))
     if x0.shape != (box.dim,) or not np.isfinite(x0).all():
         raise InvalidParameterError(f"x0: expected {box.dim} finite numbers (the leader set's dimension), got shape "
                                     f"{x0.shape}")
-    return box, box.project(x0), check_positive_int("iterations", iterations), check_positive("step_size",
-                                                                                              step_size)
+    return box, box.project(x0)
+
+
+def _check(followers, x0, iterations, step_size, lower_upper):
+    if not hasattr(followers, "respond") or not callable(followers.respond):
+        raise InvalidParameterError(f"followers: expected an object with respond(x, y0, steps, key), got "
+                                    f"{type(followers).__name__}")
+    box, x = _decision(x0, lower_upper)
+    return box, x, check_positive_int("iterations", iterations), check_positive("step_size", step_size)
 
 
 def _settle(followers, x, y, steps, tolerance, where):
@@ -243,8 +248,7 @@ def oracle_hypergradient_descent(equilibrium: Callable, cost: Callable, x0, *, b
     import jax
     import jax.numpy as jnp
 
-    box = leader_set(bounds)
-    x = box.project(np.atleast_1d(np.asarray(x0, dtype=float)))
+    box, x = _decision(x0, bounds)
     iterations = check_positive_int("iterations", iterations)
     eta = check_positive("step_size", step_size)
     started = time.perf_counter()
@@ -273,12 +277,7 @@ def oracle_toll_descent(sensitivity, x0, *, bounds, iterations: int = 20, step_s
     if not isinstance(sensitivity, TollSensitivity):
         raise InvalidParameterError(f"sensitivity: expected a TollSensitivity (the oracle knows the network and "
                                     f"the demand), got {type(sensitivity).__name__}")
-    box = leader_set(bounds)
-    x = np.atleast_1d(np.asarray(x0, dtype=float))
-    if x.shape != (box.dim,) or not np.isfinite(x).all():
-        raise InvalidParameterError(f"x0: expected {box.dim} finite numbers (the leader set's dimension), got shape "
-                                    f"{x.shape}")
-    x = box.project(x)
+    box, x = _decision(x0, bounds)
     iterations = check_positive_int("iterations", iterations)
     eta = check_positive("step_size", step_size)
     started = time.perf_counter()
