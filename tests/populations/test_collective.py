@@ -1,0 +1,232 @@
+"""Collective action ([6]): strategies touch exactly ⌊αN⌋ points, success and its interval, the theory's bounds on
+a synthetic task with a known Bayes classifier, SGD steering, the audit path and bad inputs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stratlearn.errors import InvalidParameterError
+from stratlearn.populations import collective as C
+
+TASK = C.gaussian_signal_task(3, 2, xi=0.01, seed=0)
+
+
+def _data(n=200, d=5, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, d)), rng.integers(0, k, size=n)
+
+
+# ------------------------------------------------------------------------------------------ exact member counts
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 400), alpha=st.floats(1e-4, 0.9999), seed=st.integers(0, 10_000),
+       which=st.sampled_from(["label", "feature", "erase"]))
+def test_strategies_touch_at_most_floor_alpha_n_points(n, alpha, seed, which):
+    X, y = _data(n, seed=seed)
+    y[0] = 1                                                        # the target label occurs
+    signal = C.FeaturePattern((4,), (7.0,))
+    strategy = {"label": C.FeatureLabelPlanting(signal, 1), "feature": C.FeatureOnlyPlanting(signal, 1),
+                "erase": C.SignalErasing(signal, lambda Z: np.zeros(len(Z), int))}[which]
+    out = C.plant(strategy, X, y, alpha, seed=seed)
+    assert len(out.members) == math.floor(alpha * n + 1e-9)        # exactly ⌊αN⌋ members
+    assert len(np.unique(out.members)) == len(out.members)
+    assert set(out.modified.tolist()) <= set(out.members.tolist())
+    changed = np.flatnonzero(np.any(out.X != X, axis=1) | (out.y != y))
+    assert set(changed.tolist()) <= set(out.modified.tolist())      # nobody outside the modified set changed
+    assert len(changed) <= math.floor(alpha * n + 1e-9)
+    if which == "label":
+        assert np.all(out.y[out.members] == 1) and np.all(out.X[out.members, 4] == 7.0)
+    if which == "feature":
+        assert np.all(y[out.modified] == 1)                         # only members already labelled y* act
+
+
+def test_exact_count_on_a_round_product():
+    X, y = _data(1000)
+    out = C.plant(C.FeatureLabelPlanting(C.FeaturePattern((0,), (1.0,)), 2), X, y, 0.07, seed=3)
+    assert len(out.members) == 70 and len(out.modified) == 70       # 0.07 · 1000 is 70.00000000000001 in floats
+
+
+def test_sweep_stacks_models_alpha_major():
+    X, y = _data(100)
+    sweep = C.sweep_datasets(C.FeatureLabelPlanting(C.FeaturePattern((1,), (3.0,)), 0), X, y, [0.01, 0.1], 3)
+    assert sweep.X.shape == (6, 100, 5) and sweep.y.shape == (6, 100)
+    np.testing.assert_array_equal(sweep.alpha, [0.01] * 3 + [0.1] * 3)
+    np.testing.assert_array_equal(sweep.seed, [0, 1, 2] * 2)
+    np.testing.assert_array_equal(sweep.modified.sum(1), [1] * 3 + [10] * 3)
+
+
+# ------------------------------------------------------------------------------------------------------ signals
+def test_signals_apply_and_detect():
+    patch = C.PixelPatch((4, 4), top=2, left=1, values=np.full((2, 2), 9.0))
+    X = np.zeros((3, 16))
+    Z = patch.apply(X)
+    assert Z.reshape(3, 4, 4)[:, 2:, 1:3].min() == 9.0 and Z.sum() == 3 * 4 * 9.0
+    assert patch.present(Z).all() and not patch.present(X).any()
+    tok = C.RareToken(99, position=1)
+    T = np.array([[1, 2, 3, 4], [5, 6, 7, 8]])
+    np.testing.assert_array_equal(tok.apply(T), [[1, 99, 2, 3], [5, 99, 6, 7]])
+    assert tok.present(tok.apply(T)).all() and not tok.present(T).any()
+
+
+# ------------------------------------------------------------------------------------------- success intervals
+@settings(max_examples=50, deadline=None)
+@given(hits=st.lists(st.booleans(), min_size=1, max_size=300))
+def test_success_is_a_rate_inside_its_interval(hits):
+    s = C.success_interval(hits)
+    assert 0.0 <= s.low <= s.value <= s.high <= 1.0
+
+
+def test_interval_covers_the_truth_at_its_rate():
+    # The Bayes classifier of the mixture at α = 0.005 succeeds with probability about 0.38 (a rate far from 0 and 1,
+    # where intervals are hardest). Truth from 10^6 draws (standard error 5e-4); 300 independent test sets of 300
+    # points each. Clopper-Pearson covers with probability >= 0.95 for every rate; over 300 repetitions the
+    # observed coverage has standard deviation about 0.0126, so 0.92 sits more than two of them below 0.95.
+    alpha, target = 0.005, 0
+    predict = lambda Z: TASK.bayes_predict(Z, alpha, target)  # noqa: E731
+    truth = TASK.bayes_success(alpha, target, n=1_000_000, seed=11).value
+    covered = 0
+    for rep in range(300):
+        X, _ = TASK.sample(300, seed=1000 + rep)
+        s = C.planting_success(predict, X, TASK.signal, target)
+        covered += s.low <= truth <= s.high
+    assert covered / 300 >= 0.92
+
+
+# ------------------------------------------------------------------------------------------------------- theory
+def test_planting_bound_formula():
+    assert C.planting_bound(0.1, 0.01, 1.0, 0.0) == pytest.approx(1 - 9 * 0.01)
+    assert C.planting_bound(0.5, 0.2, 0.5, 0.1) == pytest.approx(1 - 0.5 * 0.2 - 0.1 / (0.5 * 0.9))
+    assert C.planting_bound(0.001, 0.5) == 0.0                       # clipped
+    np.testing.assert_allclose(C.planting_bound([0.01, 0.1], 0.0), [1.0, 1.0])  # a unique signal
+
+
+@pytest.mark.parametrize("alpha", [0.005, 0.02, 0.1])
+def test_bayes_classifier_of_the_mixture_meets_the_bound(alpha):
+    # The mixture's Bayes classifier is exactly ε = 0-suboptimal; Δ is computed from the known posterior.
+    delta = TASK.delta(0)
+    bound = C.planting_bound(alpha, TASK.xi, delta)
+    s = TASK.bayes_success(alpha, 0)
+    assert s.high >= bound
+    assert TASK.excess_risk(lambda Z: TASK.bayes_predict(Z, alpha, 0), alpha, 0) == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("alpha", [0.005, 0.02, 0.1])
+def test_trained_classifier_meets_the_bound_with_its_exact_suboptimality(alpha):
+    # A trained MLP is not Bayes-optimal; its excess risk on the signal set (ε/(1−ε), computed exactly by
+    # importance sampling against the known densities) enters the bound, which must still hold.
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = TASK.sample(4000, seed=5)
+    data = C.plant(C.FeatureLabelPlanting(TASK.signal, 0), X, y, alpha, seed=1)
+    model = MLPClassifier((32,), max_iter=400, random_state=0).fit(data.X, data.y)
+    excess = TASK.excess_risk(model, alpha, 0)
+    bound = C.planting_bound(alpha, TASK.xi, TASK.delta(0), excess / (1 + excess))
+    X_test, _ = TASK.sample(4000, seed=6)
+    s = C.planting_success(model, X_test, TASK.signal, 0)
+    assert s.high >= bound
+    if alpha >= 0.1:
+        assert s.value > 0.9                                         # and the bound is not vacuous there
+
+
+def test_unique_signal_tiny_collective():
+    # ξ = 0: the flag never occurs in the base data, so 1% of the population fully controls the signal set.
+    task = C.gaussian_signal_task(3, 2, xi=0.0)
+    assert task.bayes_success(0.001, 2).value == 1.0
+    assert C.planting_bound(0.001, task.xi, 1.0) == 1.0
+
+
+def test_erasing_bound_against_the_bayes_classifier():
+    # The bound is the share of points where the members outweigh the base's preference, α > (1 − α) Δ(x):
+    # at α = 0.2 only Δ = 0 (2 of 4), at 0.4 also Δ = 0.5 (0.3 < 0.4), at 0.6 also Δ = 1 (0.4 < 0.6).
+    gaps = np.array([0.0, 0.0, 0.5, 1.0])
+    np.testing.assert_allclose(C.erasing_bound([0.2, 0.4, 0.6], gaps), [0.5, 0.75, 1.0])
+    assert C.erasing_bound(0.5, gaps) == 0.75
+
+
+def test_estimated_terms():
+    signal = C.FeaturePattern((0,), (1.0,))
+    X = np.zeros((100, 2))
+    X[:3, 0] = 1.0
+    proba = lambda Z: np.tile([0.3, 0.7], (len(Z), 1))  # noqa: E731
+    terms = C.estimate_bound_terms(X, signal, 0, proba=proba, alpha=0.1, planted_errors=0.2)
+    assert terms.xi == 0.03 and terms.delta == pytest.approx(0.4)
+    assert terms.excess == pytest.approx(0.02) and terms.eps == pytest.approx(0.02 / 1.02)
+
+
+# -------------------------------------------------------------------------------------------------- SGD steering
+def test_sgd_steering_reaches_the_fixed_point_and_more_members_pull_closer():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 2))
+    y = X @ np.array([1.0, 0.5]) + 0.1 * rng.normal(size=2000)
+    target = np.array([-1.0, 2.0])
+    res = C.sgd_steering(X, y, target, [0.05, 0.3, 0.7], feature_norm=2.0, steps=4000, seeds=4)
+    predicted = np.linalg.norm(res.fixed_point - target, axis=1)
+    # the average of the last 2000 iterates of step 0.01 fluctuates by about sqrt(η/…)/sqrt(2000) ≈ 1e-2
+    np.testing.assert_allclose(res.distance.mean(1), predicted, atol=0.03)
+    assert np.all(np.diff(predicted) < 0)
+
+
+# -------------------------------------------------------------------------------------------------- audit path
+def test_audit_with_a_scikit_learn_estimator():
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = TASK.sample(2000, seed=7)
+    X_test, y_test = TASK.sample(1000, seed=8)
+    table = C.audit(LogisticRegression(), X, y, C.FeatureLabelPlanting(TASK.signal, 1), [0.01, 0.2],
+                    X_test=X_test, y_test=y_test, seeds=2)
+    assert list(table.members) == [20, 20, 400, 400]
+    assert table.success.between(0, 1).all() and (table.low <= table.success).all()
+    assert table.groupby("alpha").success.mean().is_monotonic_increasing
+    assert table.accuracy.min() > 0.6
+
+
+# -------------------------------------------------------------------------------------------------- bad inputs
+@pytest.mark.parametrize("alpha", [0, 1, -0.1, 1.5, float("nan"), "0.1", True])
+def test_alpha_outside_the_open_interval(alpha):
+    X, y = _data()
+    with pytest.raises(InvalidParameterError, match="alpha"):
+        C.plant(C.FeatureLabelPlanting(C.FeaturePattern((0,), (1.0,)), 0), X, y, alpha)
+
+
+def test_target_label_absent():
+    X, y = _data(k=3)
+    with pytest.raises(InvalidParameterError, match=r"target=7.*does not occur"):
+        C.plant(C.FeatureLabelPlanting(C.FeaturePattern((0,), (1.0,)), 7), X, y, 0.1)
+
+
+def test_signal_that_does_not_fit():
+    X, y = _data(d=5)
+    with pytest.raises(InvalidParameterError, match="feature index 9 does not fit X with 5 features"):
+        C.plant(C.FeatureLabelPlanting(C.FeaturePattern((9,), (1.0,)), 0), X, y, 0.1)
+    with pytest.raises(InvalidParameterError, match="expected 64 features per point|expected 64"):
+        C.plant(C.FeatureLabelPlanting(C.PixelPatch((8, 8)), 0), X, y, 0.1)
+    with pytest.raises(InvalidParameterError, match="left=7"):
+        C.PixelPatch((8, 8), left=7, values=np.ones((2, 2)))
+    with pytest.raises(InvalidParameterError, match="integer token ids"):
+        C.plant(C.FeatureLabelPlanting(C.RareToken(3), 0), X, y, 0.1)
+    with pytest.raises(InvalidParameterError, match="values"):
+        C.FeaturePattern((0, 1), (1.0,))
+
+
+def test_labels_shape_and_strategy_type():
+    X, y = _data()
+    with pytest.raises(InvalidParameterError, match=r"y: expected one label per point"):
+        C.plant(C.FeatureLabelPlanting(C.FeaturePattern((0,), (1.0,)), 0), X, y[:-1], 0.1)
+    with pytest.raises(InvalidParameterError, match="strategy"):
+        C.plant("plant", X, y, 0.1)
+
+
+def test_estimator_without_fit_or_predict():
+    class NoFit:
+        def predict(self, X):
+            return np.zeros(len(X), int)
+
+    X, y = _data()
+    with pytest.raises(InvalidParameterError, match=r"no fit\(\)"):
+        C.audit(NoFit(), X, y, C.FeatureLabelPlanting(C.FeaturePattern((0,), (1.0,)), 0), [0.1], X_test=X)
+    with pytest.raises(InvalidParameterError, match=r"no fit\(\) and no predict\(\)"):
+        C.check_estimator(object())
