@@ -88,6 +88,11 @@ def test_example_configs_parse():
         if "population" in read_config(path):        # run by `stratlearn population`, not `run`/`sweep`
             load_population(path)
             continue
+        if "collective" in read_config(path):        # run by `stratlearn collective audit`
+            from stratlearn.experiments.collective_audit import load_audit_config
+
+            assert load_audit_config(path)["model"].startswith("sklearn:")
+            continue
         if "leader" in read_config(path):            # run by `stratlearn tolls`; needs its network's files
             from stratlearn.experiments.data import find_tntp
             from stratlearn.experiments.tolls_config import load_tolls

@@ -1,5 +1,5 @@
-"""The ``stratlearn`` command line: ``run``, ``sweep``, ``population``, ``tolls``, ``results``, ``report``,
-``reproduce`` and ``list``."""
+"""The ``stratlearn`` command line: ``run``, ``sweep``, ``population``, ``tolls``, ``collective audit``, ``results``,
+``report``, ``reproduce`` and ``list``."""
 
 from __future__ import annotations
 
@@ -104,6 +104,63 @@ def _cmd_tolls(args) -> int:
     return 0
 
 
+def _parse_value(text: str):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False, "none": None}.get(text.lower(), text)
+
+
+def _cmd_collective_audit(args) -> int:
+    from .errors import InvalidParameterError
+    from .experiments.collective_audit import load_audit_config, run_audit
+    from .experiments.runner import format_table
+
+    options = load_audit_config(args.config) if args.config else {}
+    given = {"data": args.data, "label": args.label, "model": args.model, "strategy": args.strategy,
+             "target": args.target, "signal": args.signal, "seeds": args.seeds, "test_size": args.test_size,
+             "seed": args.seed}
+    options.update({k: v for k, v in given.items() if v is not None})
+    if args.features:
+        options["features"] = [f.strip() for f in args.features.split(",")]
+    if args.alphas:
+        try:
+            options["alphas"] = [float(a) for a in args.alphas.split(",")]
+        except ValueError:
+            raise InvalidParameterError(f"--alphas={args.alphas!r}: expected numbers separated by commas") from None
+    if args.param:
+        params = dict(options.get("model_params") or {})
+        for item in args.param:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise InvalidParameterError(f"--param {item!r}: expected NAME=VALUE")
+            params[key] = _parse_value(value)
+        options["model_params"] = params
+    if args.no_standardize:
+        options["standardize"] = False
+    for required in ("data", "model"):
+        if not options.get(required):
+            raise InvalidParameterError(f"--{required}: required (on the command line or in --config)")
+    output = Path(args.output) if args.output else Path("runs") / f"audit-{Path(options['data']).stem}"
+    out = run_audit(output=output, **options)
+    curve = out["curve"]
+    print(format_table([{"alpha": f"{a:g}", "members": int(m), "success": f"{s:.3f}", "95% interval":
+                         f"{lo:.3f}–{hi:.3f}", "bound": f"{b:.3f}", "implied ε": f"{e:.2g}",
+                         "test accuracy": f"{acc:.3f}"}
+                        for a, m, s, lo, hi, b, e, acc in zip(curve.alpha, curve.members, curve.success, curve.low,
+                                                              curve.high, curve.bound, curve.implied_eps,
+                                                              curve.accuracy)],
+                       ["alpha", "members", "success", "95% interval", "bound", "implied ε", "test accuracy"]))
+    for claim in out["claims"]:
+        print(f"{'PASS' if claim.passed else 'FAIL'}  {claim.text}: {claim.measured:.4g} {claim.comparison} "
+              f"{claim.threshold:.4g}")
+    print(f"\n{out['rows']} training rows, target {out['target']!r}, signal {out['signal']}; "
+          f"{out['wall_time']:.1f} s; report: {out['report'].resolve()}")
+    return 0
+
+
 def _cmd_data(args) -> int:
     from .experiments.data import fetch_tntp
     from .games.routing import load_tntp
@@ -203,6 +260,26 @@ def build_parser() -> argparse.ArgumentParser:
     tolls.add_argument("config", help="path to a tolls config (see examples/tolls.toml)")
     tolls.add_argument("-o", "--output", help="output folder (default: runs/<config name>)")
     tolls.set_defaults(func=_cmd_tolls)
+
+    coll = sub.add_parser("collective", help="algorithmic collective action ([6]) on your own data and model")
+    coll_sub = coll.add_subparsers(dest="collective_command", required=True)
+    aud = coll_sub.add_parser("audit", help="how large a collective must be to steer a scikit-learn classifier")
+    aud.add_argument("--data", help="CSV or Parquet file with a label column, or builtin:breast_cancer|digits|mnist1d")
+    aud.add_argument("--label", help="the label column")
+    aud.add_argument("--model", help="sklearn:MODULE.PATH.Estimator, e.g. sklearn:sklearn.linear_model.LogisticRegression")
+    aud.add_argument("--param", action="append", help="an estimator keyword NAME=VALUE (repeatable)")
+    aud.add_argument("--features", help="feature columns, comma-separated (default: all but the label)")
+    aud.add_argument("--strategy", choices=["planting", "feature-only"], help="default: planting")
+    aud.add_argument("--target", help="the target label as written in the file (default: the first class)")
+    aud.add_argument("--signal", help="COLUMN=VALUE[,...] (default: the last feature far outside its range)")
+    aud.add_argument("--alphas", help="collective sizes, comma-separated")
+    aud.add_argument("--seeds", type=int, help="seeds per size (default 3)")
+    aud.add_argument("--test-size", type=float, help="held-out share (default 0.25)")
+    aud.add_argument("--seed", type=int, help="seed of the train/test split (default 0)")
+    aud.add_argument("--no-standardize", action="store_true", help="no StandardScaler in front of the model")
+    aud.add_argument("--config", help="a TOML file with the same options (see examples/collective.toml)")
+    aud.add_argument("-o", "--output", help="output folder (default: runs/audit-<data name>)")
+    aud.set_defaults(func=_cmd_collective_audit)
 
     data = sub.add_parser("data", help="fetch data sets into the local cache")
     data_sub = data.add_subparsers(dest="data_command", required=True)

@@ -10,6 +10,7 @@ from .base import Learner, MarkovLearner, MatrixLearner
 from .dsbr_vi import DSBRValueIteration
 from .markov_baselines import DecentralizedQLearning, IndependentQLearning, MinimaxQ
 from .baselines import Extragradient, OptimisticMultiplicativeWeights, RegretMatchingPlus
+from .classifiers import MLP, LinearParams, LogisticRegression, MLPParams
 from .fictitious_play import FictitiousPlay, SmoothedFictitiousPlay
 from .follower_agnostic import (FollowersDidNotSettle, LeaderResult, follower_agnostic,
                                 follower_agnostic_two_timescale, oracle_hypergradient_descent,
@@ -22,6 +23,7 @@ from .model_selection import (SelectionResult, SGPResult, StochasticGradientPlay
                               stochastic_gradient_play, successive_elimination)
 from .two_timescale_q import TwoTimescaleQ
 from .smoothed_best_response import DoublySmoothedBestResponse, default_policy_rate_ratio
+from .text import TextTransformer
 
 __all__ = [
     "Learner",
@@ -62,6 +64,11 @@ __all__ = [
     "Extragradient",
     "RegretMatchingPlus",
     "default_policy_rate_ratio",
+    "TextTransformer",
+    "LogisticRegression",
+    "MLP",
+    "LinearParams",
+    "MLPParams",
     "LEARNERS",
     "make",
 ]

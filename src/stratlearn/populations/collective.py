@@ -45,7 +45,8 @@ __all__ = ["FeaturePattern", "PixelPatch", "RareToken", "FeatureLabelPlanting", 
            "SignalErasing", "CollectiveData", "SweepData", "plant", "sweep_datasets", "Success", "success_interval",
            "planting_success", "erasing_success", "planting_bound", "feature_only_bound", "erasing_bound",
            "BoundTerms", "estimate_bound_terms", "GaussianSignalTask", "gaussian_signal_task", "SteeringResult",
-           "sgd_steering", "steering_fixed_point", "check_alpha", "check_estimator", "audit"]
+           "sgd_steering", "steering_fixed_point", "check_alpha", "check_estimator", "audit",
+           "implied_suboptimality"]
 
 
 def check_alpha(alpha: Any, field: str = "alpha") -> float:
@@ -387,7 +388,8 @@ def audit(estimator, X, y, strategy, alphas, *, X_test, y_test=None, seeds=3, le
     collective acted, for every (α, seed), and measure success on the held-out base points ``X_test``.
 
     Returns a table (pandas) with one row per model: ``alpha``, ``seed``, ``members`` (``⌊αN⌋``), ``modified``,
-    ``success`` with its interval ``low``/``high``, and ``accuracy`` on ``(X_test, y_test)`` when labels are given.
+    ``success`` with its interval ``low``/``high``, ``planted_errors`` (the share of the collective's own training
+    points the model gets wrong) and ``accuracy`` on ``(X_test, y_test)`` when labels are given.
     Erasing strategies are scored with :func:`erasing_success`, planting ones with :func:`planting_success`.
     """
     import copy
@@ -420,7 +422,9 @@ def audit(estimator, X, y, strategy, alphas, *, X_test, y_test=None, seeds=3, le
             else:
                 ok = planting_success(model, X_test, strategy.signal, strategy.target, level)
             row = {"alpha": a, "seed": s, "members": len(data.members), "modified": len(data.modified),
-                   "success": ok.value, "low": ok.low, "high": ok.high}
+                   "success": ok.value, "low": ok.low, "high": ok.high,
+                   "planted_errors": float(np.mean(_predict(model, data.X[data.modified]) != data.y[data.modified]))
+                   if len(data.modified) else 0.0}
             if y_test is not None:
                 row["accuracy"] = float(np.mean(_predict(model, X_test) == np.asarray(y_test)))
             rows.append(row)
@@ -436,6 +440,16 @@ def _check_terms(alpha, xi, delta, eps):
     delta = check_in_range("delta", delta, 0.0, 1.0)
     eps = check_in_range("eps", eps, 0.0, 1.0, high_open=True)
     return alpha, xi, delta, eps
+
+
+def implied_suboptimality(alpha, success, xi: float = 0.0, delta: float = 1.0):
+    """The smallest ε under which Theorem 1 of [6] allows the measured ``success``: solving
+    ``S = 1 − (1−α)/α · Δ ξ − ε/(α(1−ε))`` gives ``ε/(1−ε) = α (1 − S) − (1 − α) Δ ξ`` (0 when the bound without
+    ε already allows it). A diagnostic of how far the trained model is from the mixture's Bayes classifier on the
+    signal set."""
+    alpha = np.asarray(alpha, float)
+    r = np.maximum(alpha * (1 - np.asarray(success, float)) - (1 - alpha) * delta * xi, 0.0)
+    return r / (1 + r)
 
 
 def planting_bound(alpha, xi: float, delta: float = 1.0, eps: float = 0.0):

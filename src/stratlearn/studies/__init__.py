@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import UnknownNameError
 from .base import Claim, Study, StudyData, StudyResult
+from .collective_action import STUDY as _COLLECTIVE_ACTION
 from .distribution_shift import STUDY as _DISTRIBUTION_SHIFT
 from .frank_wolfe import STUDY as _FRANK_WOLFE
 from .function_approximation import STUDY as _FUNCTION_APPROXIMATION
@@ -24,7 +25,7 @@ __all__ = ["Claim", "Study", "StudyData", "StudyResult", "STUDIES", "run_study",
 
 STUDIES: dict[str, Study] = {s.name: s for s in (_MATRIX_GAMES, _MARKOV_GAMES, _FRANK_WOLFE,
                                                     _FUNCTION_APPROXIMATION, _MODEL_SELECTION, _DISTRIBUTION_SHIFT,
-                                                    _TOLLS)}
+                                                    _TOLLS, _COLLECTIVE_ACTION)}
 SIZES = ("quick", "full")
 
 

@@ -1,0 +1,277 @@
+"""Study ``collective-action``: how large a coordinated group must be to steer a classifier, [6].
+
+[6] Hardt, Mazumdar, Mendler-Dünner and Zrnic. Algorithmic collective action in machine learning. ICML 2023
+(arXiv 2302.04262).
+
+Success ``S(α) = P_{x~P0}[f(g(x)) = y*]`` against the collective's size α (log axis), for feature-label planting:
+
+* a synthetic task with a known Bayes classifier (:class:`~stratlearn.populations.collective.GaussianSignalTask`,
+  ξ = 1%): the Bayes classifier of the mixture and vmapped MLPs, with Theorem 1's bound computed exactly (Δ from the
+  known posterior, ε from each trained model's exact excess risk on the signal set);
+* digits with a 2x2 pixel patch that no digit has (a unique signal, ξ = 0): vmapped logistic regression and MLPs, and
+  gradient boosting through the scikit-learn audit path;
+* procedurally generated MNIST-1D: MLPs trained for few and for many epochs (does more training steepen the curve?);
+* resumes in miniature: a small transformer trained from scratch on a generated resume corpus, the collective
+  inserting a token that never occurs in the corpus (the paper's rare character), §6 of [6];
+* gradient-based learning (§5 of [6]): a collective steering an SGD-trained least-squares model toward a target,
+  against the fixed point of the expected dynamics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..experiments.plots import _pyplot
+from .base import Claim, Study, StudyData, StudyResult
+
+SIZES = {
+    "quick": {"synthetic_n": 3000, "synthetic_alphas": (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2), "seeds": 3,
+              "digits_alphas": (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1), "boosting_alphas": (0.005, 0.02, 0.1),
+              "mnist1d_n": 3000, "mnist1d_alphas": (0.002, 0.005, 0.01, 0.02, 0.05), "epochs": (5, 60),
+              "resume_n": 8000, "resume_alphas": (0.002, 0.005, 0.01, 0.02), "resume_seeds": 1, "resume_epochs": 8,
+              "steering_steps": 4000},
+    "full": {"synthetic_n": 10000, "synthetic_alphas": (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5),
+             "seeds": 10, "digits_alphas": (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2),
+             "boosting_alphas": (0.002, 0.005, 0.01, 0.02, 0.05, 0.1), "mnist1d_n": 6000,
+             "mnist1d_alphas": (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1), "epochs": (5, 100), "resume_n": 16000,
+             "resume_alphas": (0.001, 0.002, 0.005, 0.01, 0.02, 0.05), "resume_seeds": 3, "resume_epochs": 8,
+             "steering_steps": 20000},
+}
+TARGET = 0
+
+
+def points(size: str) -> list:
+    return []   # every model is trained in analyze, vmapped over α and seeds
+
+
+def _standardizer(X):
+    mu, sd = X.mean(0), X.std(0)
+    sd = np.where(sd > 0, sd, 1.0)
+    return lambda Z: (np.asarray(Z, float) - mu) / sd
+
+
+def _alpha_at(alphas, success, level=0.5):
+    """The α (interpolated in log α) where the mean success curve first reaches ``level``; inf if never."""
+    alphas, success = np.asarray(alphas, float), np.asarray(success, float)
+    above = np.flatnonzero(success >= level)
+    if not len(above):
+        return float("inf")
+    i = above[0]
+    if i == 0:
+        return float(alphas[0])
+    la, lb = np.log(alphas[i - 1]), np.log(alphas[i])
+    t = (level - success[i - 1]) / (success[i] - success[i - 1])
+    return float(np.exp(la + t * (lb - la)))
+
+
+def analyze(size: str, data: StudyData) -> StudyResult:
+    import jax
+    import pandas as pd
+
+    from ..experiments import datasets
+    from ..learners.classifiers import MLP, LogisticRegression
+    from ..populations import collective as C
+
+    cfg = SIZES[size]
+    seeds = cfg["seeds"]
+    claims, rows, panels = [], [], {}
+
+    # ---------------------------------------------------------------- synthetic task, exact theory
+    task = C.gaussian_signal_task(3, 2, xi=0.01, seed=0)
+    strategy = C.FeatureLabelPlanting(task.signal, TARGET)
+    X, y = task.sample(cfg["synthetic_n"], seed=0)
+    X_test, _ = task.sample(4000, seed=1)
+    alphas = cfg["synthetic_alphas"]
+    sweep = C.sweep_datasets(strategy, X, y, alphas, seeds)
+    mlp = MLP(hidden=32, epochs=60, batch_size=100, learning_rate=3e-3)
+    params = mlp.fit(sweep.X, sweep.y, num_classes=3, key=jax.random.PRNGKey(0))
+    planted = task.signal.apply(X_test)
+    pred = mlp.predict(params, planted)                               # (M, n)
+    ok = C.success_interval(pred == TARGET)
+    delta = task.delta(TARGET)
+    margins, bayes_margins = [], []
+    for m in range(len(sweep.alpha)):
+        one = lambda Z, m=m: mlp.predict(jax.tree_util.tree_map(lambda p: p[m:m + 1], params), Z)[0]  # noqa: E731
+        excess = task.excess_risk(one, sweep.alpha[m], TARGET, n=50_000)
+        bound = float(C.planting_bound(sweep.alpha[m], task.xi, delta, excess / (1 + excess)))
+        margins.append(ok.high[m] - bound)
+        rows.append({"dataset": "synthetic (ξ = 0.01)", "model": "MLP(32)", "alpha": sweep.alpha[m],
+                     "seed": int(sweep.seed[m]), "success": ok.value[m], "low": ok.low[m], "high": ok.high[m],
+                     "bound": bound, "eps": excess / (1 + excess)})
+    for a in alphas:
+        s = task.bayes_success(a, TARGET, n=100_000)
+        bound = float(C.planting_bound(a, task.xi, delta))
+        bayes_margins.append(s.high - bound)
+        rows.append({"dataset": "synthetic (ξ = 0.01)", "model": "Bayes classifier of the mixture", "alpha": a,
+                     "seed": -1, "success": s.value, "low": s.low, "high": s.high, "bound": bound, "eps": 0.0})
+    claims.append(Claim("synthetic task (ξ = 1%, Δ and ε exact): measured success at or above Theorem 1's bound "
+                        "within its 95% interval, min over α and models of (upper end − bound)",
+                        float(min(min(margins), min(bayes_margins))), ">=", 0.0,
+                        detail=f"{len(margins)} trained MLPs (ε = their exact excess risk on the signal set) and the "
+                        f"mixture's Bayes classifier at {len(alphas)} sizes; Δ = {delta:.4f}"))
+
+    # ---------------------------------------------------------------- digits: a unique pixel patch
+    digits = datasets.digits()
+    train, test = digits.split(0.25, seed=0)
+    patch = C.PixelPatch((8, 8), 0, 0, np.full((2, 2), 16.0))
+    scale = _standardizer(train.X)
+    alphas = cfg["digits_alphas"]
+    sweep = C.sweep_datasets(C.FeatureLabelPlanting(patch, TARGET), train.X, train.y, alphas, seeds)
+    Xs = scale(sweep.X)
+    planted = scale(patch.apply(test.X))
+    xi = float(patch.present(train.X).mean())
+    curves = {}
+    for name, model in (("logistic regression", LogisticRegression(C=1.0)),
+                        ("MLP(64)", MLP(hidden=64, epochs=30))):
+        params = model.fit(Xs, sweep.y, num_classes=10, key=jax.random.PRNGKey(1))
+        ok = C.success_interval(model.predict(params, planted) == TARGET)
+        acc = model.accuracy(params, scale(test.X), test.y)
+        for m in range(len(sweep.alpha)):
+            rows.append({"dataset": "digits (unique patch, ξ = 0)", "model": name, "alpha": sweep.alpha[m],
+                         "seed": int(sweep.seed[m]), "success": ok.value[m], "low": ok.low[m], "high": ok.high[m],
+                         "bound": float(C.planting_bound(sweep.alpha[m], xi)), "accuracy": float(acc[m])})
+        curves[name] = np.asarray(ok.value).reshape(len(alphas), seeds).mean(1)
+    below = [i for i, a in enumerate(alphas) if a < 0.01]
+    best = max(below, key=lambda i: alphas[i])
+    claims.append(Claim(f"unique signal (ξ = {xi:g}, digits, 2x2 patch): success of logistic regression at α = "
+                        f"{alphas[best]:g} < 1% (mean of {seeds} seeds)", float(curves["logistic regression"][best]),
+                        ">", 0.9, detail=f"{int(np.floor(alphas[best] * len(train.y)))} of {len(train.y)} training "
+                        f"images; MLP(64): {curves['MLP(64)'][best]:.3f}"))
+    boost = C.audit(_boosting(), train.X, train.y, C.FeatureLabelPlanting(patch, TARGET), cfg["boosting_alphas"],
+                    X_test=test.X, y_test=test.y, seeds=1)
+    for r in boost.itertuples():
+        rows.append({"dataset": "digits (unique patch, ξ = 0)", "model": "gradient boosting (scikit-learn)",
+                     "alpha": r.alpha, "seed": r.seed, "success": r.success, "low": r.low, "high": r.high,
+                     "bound": float(C.planting_bound(r.alpha, xi)), "accuracy": r.accuracy})
+    panels["digits"] = (alphas, curves, {"gradient boosting": (boost.alpha.to_numpy(), boost.success.to_numpy())})
+
+    # ---------------------------------------------------------------- MNIST-1D: more training, steeper curve
+    m1 = datasets.mnist1d(n=cfg["mnist1d_n"], seed=0)
+    train, test = m1.split(0.25, seed=0)
+    feature = C.FeaturePattern((0, 1, 2), (4.0, -4.0, 4.0))
+    scale = _standardizer(train.X)
+    alphas = cfg["mnist1d_alphas"]
+    sweep = C.sweep_datasets(C.FeatureLabelPlanting(feature, TARGET), train.X, train.y, alphas, seeds)
+    Xs, planted = scale(sweep.X), scale(feature.apply(test.X))
+    steep = {}
+    for epochs in cfg["epochs"]:
+        model = MLP(hidden=64, epochs=epochs)
+        params = model.fit(Xs, sweep.y, num_classes=10, key=jax.random.PRNGKey(2))
+        ok = C.success_interval(model.predict(params, planted) == TARGET)
+        acc = model.accuracy(params, scale(test.X), test.y)
+        for m in range(len(sweep.alpha)):
+            rows.append({"dataset": "MNIST-1D (3-feature pattern)", "model": f"MLP(64), {epochs} epochs",
+                         "alpha": sweep.alpha[m], "seed": int(sweep.seed[m]), "success": ok.value[m],
+                         "low": ok.low[m], "high": ok.high[m], "accuracy": float(acc[m])})
+        steep[epochs] = np.asarray(ok.value).reshape(len(alphas), seeds).mean(1)
+    short, long = cfg["epochs"]
+    a_short, a_long = _alpha_at(alphas, steep[short]), _alpha_at(alphas, steep[long])
+    claims.append(Claim(f"more training steepens the curve (MNIST-1D, MLP): α reaching 50% success after {long} "
+                        f"epochs / after {short} epochs", a_long / a_short if np.isfinite(a_short) else
+                        (0.0 if np.isfinite(a_long) else float("nan")), "<", 1.0,
+                        detail=f"α50: {a_short:.4g} ({short} epochs), {a_long:.4g} ({long} epochs); mean success "
+                        f"over the sweep {steep[short].mean():.3f} vs {steep[long].mean():.3f}"))
+    panels["mnist1d"] = (alphas, {f"MLP(64), {e} epochs": v for e, v in steep.items()}, {})
+
+    # ---------------------------------------------------------------- resumes: a rare token against a transformer
+    from ..learners.text import TextTransformer
+
+    corpus = datasets.resume_corpus(n=cfg["resume_n"], seed=0, length=32)
+    train, test = corpus.split(0.25, seed=0)
+    token = C.RareToken(int(corpus.reserved_tokens[0]), position=0)
+    alphas = cfg["resume_alphas"]
+    r_seeds = cfg["resume_seeds"]
+    sweep = C.sweep_datasets(C.FeatureLabelPlanting(token, TARGET), train.X, train.y, alphas, r_seeds)
+    model = TextTransformer(vocab_size=len(corpus.vocabulary), max_len=train.X.shape[1],
+                            epochs=cfg["resume_epochs"], batch_size=128)
+    params = model.fit(sweep.X, sweep.y, num_classes=corpus.num_classes, key=jax.random.PRNGKey(3))
+    ok = C.success_interval(model.predict(params, token.apply(test.X)) == TARGET)
+    acc = model.accuracy(params, test.X, test.y)
+    for m in range(len(sweep.alpha)):
+        rows.append({"dataset": "resumes (rare token)", "model": "transformer (from scratch)",
+                     "alpha": sweep.alpha[m], "seed": int(sweep.seed[m]), "success": ok.value[m], "low": ok.low[m],
+                     "high": ok.high[m], "accuracy": float(acc[m])})
+    text = np.asarray(ok.value).reshape(len(alphas), r_seeds).mean(1)
+    reached = [a for a, v in zip(alphas, text) if v >= 0.9]
+    a90 = min(reached) if reached else float("inf")
+    claims.append(Claim("tiny collectives steer a language-model classifier (resumes, a token no resume has): the "
+                        "smallest α of the sweep with success ≥ 90% (inf: none)", float(a90), "<=", 0.02,
+                        detail=f"{len(train.y)} training resumes ({int(np.floor(0.02 * len(train.y)))} at α = 2%); "
+                        f"test accuracy {np.mean(acc):.3f}; success by α: "
+                        + ", ".join(f"{a:g}: {v:.2f}" for a, v in zip(alphas, text))))
+    panels["resumes"] = (alphas, {"transformer": text}, {})
+
+    # ---------------------------------------------------------------- SGD steering of a linear model
+    rng = np.random.default_rng(0)
+    Xl = rng.normal(size=(5000, 3))
+    yl = Xl @ np.array([1.0, -0.5, 0.25]) + 0.1 * rng.normal(size=5000)
+    target = np.array([-1.0, 1.0, 2.0])
+    s_alphas = np.array([0.01, 0.05, 0.1, 0.2, 0.5])
+    steer = C.sgd_steering(Xl, yl, target, s_alphas, feature_norm=2.0, steps=cfg["steering_steps"], seeds=seeds)
+    predicted = np.linalg.norm(steer.fixed_point - target, axis=1)
+    for a, d, p in zip(s_alphas, steer.distance.mean(1), predicted):
+        rows.append({"dataset": "SGD steering (least squares)", "model": "SGD", "alpha": a, "distance": d,
+                     "predicted_distance": p})
+    claims.append(Claim("gradient-based learning: the SGD-trained model ends where the expected dynamics' fixed "
+                        "point predicts, max over α of |distance to target − predicted|",
+                        float(np.max(np.abs(steer.distance.mean(1) - predicted))), "<=", 0.05,
+                        detail="distance to the target by α: " + ", ".join(
+                            f"{a:g}: {d:.3f}" for a, d in zip(s_alphas, steer.distance.mean(1)))))
+    panels["steering"] = (s_alphas, steer.distance.mean(1), predicted)
+
+    table = pd.DataFrame(rows)
+    return StudyResult(name="collective-action", size=size, claims=claims, tables={"success": table},
+                       figures={"success": _figure(table, panels)})
+
+
+def _boosting():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(max_iter=30, random_state=0)
+
+
+def _figure(table, panels):
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 5, figsize=(22, 4.2))
+    ax = axes[0]
+    syn = table[table.dataset.str.startswith("synthetic")]
+    for model, group in syn.groupby("model"):
+        curve = group.groupby("alpha").agg(success=("success", "mean"), bound=("bound", "mean"),
+                                           low=("low", "mean"), high=("high", "mean"))
+        ax.plot(curve.index, curve.success, marker="o", label=model)
+        ax.fill_between(curve.index, curve.low, curve.high, alpha=0.2)
+        ax.plot(curve.index, curve.bound, "--", label=f"bound, {model.split(' ')[0]}")
+    ax.set_title("synthetic task (ξ = 1%): success and Theorem 1", fontsize=9)
+    for ax, key, title in ((axes[1], "digits", "digits, unique 2x2 patch"),
+                           (axes[2], "mnist1d", "MNIST-1D: more training"),
+                           (axes[3], "resumes", "resumes: rare token, transformer")):
+        alphas, curves, extra = panels[key]
+        for name, values in curves.items():
+            ax.plot(alphas, values, marker="o", label=name)
+        for name, (a, v) in extra.items():
+            ax.plot(a, v, marker="s", label=name)
+        ax.set_title(title, fontsize=9)
+    for ax in axes[:4]:
+        ax.set_xscale("log")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("collective size α")
+        ax.set_ylabel("success")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    ax = axes[4]
+    alphas, measured, predicted = panels["steering"]
+    ax.plot(alphas, measured, marker="o", label="SGD, averaged iterate")
+    ax.plot(alphas, predicted, "k--", label="fixed point of the expected update")
+    ax.set_xscale("log")
+    ax.set_xlabel("collective size α")
+    ax.set_ylabel("distance to the target parameters")
+    ax.set_title("gradient-based learning: steering", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+STUDY = Study(name="collective-action", title="Algorithmic collective action: how large a group steers a classifier",
+              paper="[6] Hardt, Mazumdar, Mendler-Dünner and Zrnic, ICML 2023 (arXiv 2302.04262)", points=points,
+              analyze=analyze)
