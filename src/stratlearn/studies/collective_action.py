@@ -27,8 +27,8 @@ from .base import Claim, Study, StudyData, StudyResult
 SIZES = {
     "quick": {"synthetic_n": 3000, "synthetic_alphas": (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2), "seeds": 3,
               "digits_alphas": (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1), "boosting_alphas": (0.005, 0.02, 0.1),
-              "mnist1d_n": 3000, "mnist1d_alphas": (0.002, 0.005, 0.01, 0.02, 0.05), "epochs": (5, 60),
-              "resume_n": 8000, "resume_alphas": (0.002, 0.005, 0.01, 0.02), "resume_seeds": 1, "resume_epochs": 8,
+              "mnist1d_n": 3000, "mnist1d_alphas": (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02), "epochs": (5, 60),
+              "resume_n": 8000, "resume_alphas": (0.002, 0.005, 0.01, 0.02), "resume_seeds": 1, "resume_epochs": 4,
               "steering_steps": 4000},
     "full": {"synthetic_n": 10000, "synthetic_alphas": (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5),
              "seeds": 10, "digits_alphas": (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2),
