@@ -60,10 +60,6 @@ class MLPParams(NamedTuple):
 
 
 # ------------------------------------------------------------------------------------------------ input checks
-def _describe_shape(value) -> str:
-    return str(tuple(np.shape(value)))
-
-
 def _check_num_classes(num_classes) -> int:
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
         raise InvalidParameterError(f"num_classes={num_classes!r}: expected an integer >= 2")
@@ -113,7 +109,7 @@ def _check_labels(y, shape, num_classes: int, field: str = "y") -> np.ndarray:
     return array.astype(np.int32)
 
 
-def _check_params(params, expected: dict, models: int | None, field: str, cls):
+def _check_params(params, expected: dict, models: int, field: str, cls):
     """Broadcast ``params`` (one model, or ``models`` models) to a stacked ``cls`` after checking every leaf's
     shape against ``expected`` (name -> shape of one model)."""
     if not isinstance(params, (tuple, list)) or len(params) != len(expected):
@@ -122,12 +118,11 @@ def _check_params(params, expected: dict, models: int | None, field: str, cls):
     leaves = []
     for (name, shape), leaf in zip(expected.items(), params):
         leaf = np.asarray(leaf)
-        if leaf.shape == shape and models is not None:
+        if leaf.shape == shape:
             leaf = np.broadcast_to(leaf, (models, *shape))
-        elif leaf.shape[1:] != shape or leaf.ndim != len(shape) + 1 or (models is not None and leaf.shape[0] != models):
-            one, many = shape, (models if models is not None else "M", *shape)
-            raise InvalidParameterError(f"{field}.{name}: expected shape {one} (one model) or {many}, got shape "
-                                        f"{leaf.shape}")
+        elif leaf.shape != (models, *shape):
+            raise InvalidParameterError(f"{field}.{name}: expected shape {shape} (one model) or {(models, *shape)}, "
+                                        f"got shape {leaf.shape}")
         if not np.isfinite(leaf).all():
             raise InvalidParameterError(f"{field}.{name}: expected finite numbers")
         leaves.append(jnp.asarray(leaf, _dtype()))
@@ -371,7 +366,7 @@ def _subset(data: _Rows, pick) -> _Rows:
 def _lr_fit(x0, data: _Rows, C, tol, *, num_classes, steps, memory):
     """L-BFGS on all models; once only an eighth of them are still running, those few continue as a smaller
     batch (their iterates do not depend on the batch they are in, so this changes the cost, not the result)."""
-    M, (N, d) = x0.shape[0], data.base.shape
+    M, d = x0.shape[0], data.base.shape[1]
     objective = lambda data: lambda x: _lr_value_and_grad(x, data, C, num_classes)  # noqa: E731
     options = dict(steps=steps, tol=tol, memory=memory)
     state = _lbfgs_start(objective(data), x0, tol=tol, memory=memory)
@@ -412,9 +407,11 @@ class LogisticRegression:
     ``C N`` and stops a model when the largest absolute gradient entry of that scaled objective is at most ``tol``
     (scikit-learn's ``gtol``). The solver is L-BFGS, batched over models by hand: one objective evaluation per
     iteration for all models, each model with its own history and backtracking step (a vmapped line search with
-    its own inner loop proved far slower on CPU). Rows that most of the M datasets share are multiplied once for all
-    models (see the module docstring). Parameters start at zero unless ``init`` is given, as in scikit-learn; the
-    ``key`` is accepted for the common protocol and not used.
+    its own inner loop, as in ``optax.lbfgs``, measured 30 times slower on CPU). Rows that most of the M datasets
+    share are multiplied once for all models (see the module docstring), and once only an eighth of the models are
+    still running they continue as a smaller batch. Each model's iterates are those it would have alone, up to
+    float32 rounding. Parameters start at zero unless ``init`` is given, as in scikit-learn; the ``key`` is
+    accepted for the common protocol and not used.
 
     This is the firm of [6] §5 when it fits a linear classifier to the mixture; a sweep warm-starts every model from
     the clean model (``init=fit_one(...)``).
@@ -441,8 +438,8 @@ class LogisticRegression:
         return {"weights": (features, num_classes), "bias": (num_classes,)}
 
     def fit_with_info(self, X, y, *, num_classes: int, key=None, init=None):
-        """:meth:`fit`, also returning each model's final ``max |∇|`` of the scaled objective (M,) and the number
-        of iterations the batch took."""
+        """:meth:`fit`, also returning each model's final ``max |∇|`` of the scaled objective (M,) and its number
+        of iterations (M,)."""
         num_classes = _check_num_classes(num_classes)
         X = _check_features(X)
         M, N, d = X.shape
@@ -597,10 +594,14 @@ class MLP:
     initial biases (weights are Glorot-uniform with scikit-learn's bound). Each model gets its own key (a single
     ``key`` is split into M), used for the initialization and the shuffles; ``init`` replaces the initialization
     and then only the shuffles are drawn, so warm-started fine-tuning for a few epochs is ``MLP(epochs=5).fit(...,
-    init=clean)``.
+    init=clean)``. The number of epochs and whether ``init`` is given are not part of the compiled function's
+    signature: one compilation per data shape serves every epoch count, warm or cold.
 
-    This is the firm of [6] §5 when it trains a neural network on the mixture; [6]'s experiments fine-tune from a
-    clean model in the same spirit.
+    This is the firm of [6] §5 when it trains a neural network on the mixture. Fine-tuning from a clean model for a
+    few epochs is much faster than training each model from scratch, but it is a different firm: a signal carried by
+    very few points moves an already-trained model less. Measured on digits with a 2x2 patch
+    (``benchmarks/collective_action.py``): at α = 0.001 (one planted image) the success was 0.50 after a 20-epoch
+    fine-tune against 0.84 from scratch; from α ≈ 0.007 on the two agree.
 
     Args:
         hidden: width of the hidden layer.
