@@ -143,7 +143,8 @@ def _cmd_collective_audit(args) -> int:
     for required in ("data", "model"):
         if not options.get(required):
             raise InvalidParameterError(f"--{required}: required (on the command line or in --config)")
-    output = Path(args.output) if args.output else Path("runs") / f"audit-{Path(options['data']).stem}"
+    name = Path(str(options["data"]).replace("builtin:", "builtin-")).stem
+    output = Path(args.output) if args.output else Path("runs") / f"audit-{name}"
     out = run_audit(output=output, **options)
     curve = out["curve"]
     print(format_table([{"alpha": f"{a:g}", "members": int(m), "success": f"{s:.3f}", "95% interval":

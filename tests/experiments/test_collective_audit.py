@@ -35,11 +35,23 @@ def test_audit_writes_the_report(table, tmp_path, capsys):
     assert audit.success.between(0, 1).all()
     assert audit.groupby("alpha").success.mean().iloc[-1] > 0.85
     claims = json.loads((out / "audit" / "claims.json").read_text())
-    assert len(claims["claims"]) == 3
+    assert len(claims["claims"]) == 2
     config = json.loads((out / "config.json").read_text())
     assert config["target"] == "benign" and config["model_params"] == {"max_iter": 2000}
     html = (out / "report.html").read_text()
     assert "collective audit" in html and "data:image/png;base64" in html
+
+
+def test_pipeline_models_are_seeded_and_alphas_sorted(table, tmp_path):
+    from stratlearn.experiments.collective_audit import run_audit
+
+    runs = [run_audit(data=str(table), label="diagnosis", model="sklearn:neural_network.MLPClassifier",
+                      model_params={"hidden_layer_sizes": [8], "max_iter": 50}, alphas=[0.1, 0.02], seeds=1,
+                      output=tmp_path / f"r{i}") for i in range(2)]
+    # a StandardScaler pipeline around a seeded estimator: the two runs are identical, and the sizes come sorted
+    assert runs[0]["curve"].alpha.tolist() == [0.02, 0.1]
+    assert runs[0]["table"].success.tolist() == runs[1]["table"].success.tolist()
+    assert "largest α = 0.1" in runs[0]["claims"][0].text
 
 
 def test_example_config_parses():
@@ -61,6 +73,8 @@ def test_example_config_parses():
     (["--signal", "mean radius"], "expected COLUMN=VALUE"),
     (["--alphas", "0.1,1.0"], "alphas\\[1\\]=1.0: expected a number in \\(0.0, 1.0\\)"),
     (["--label", "colour"], "colour"),
+    (["--model", "sklearn:linear_model.LinearRegression"], "a regressor; expected a classifier"),
+    (["--model", "sklearn:linear_model.LogisticRegression", "--param", "C=-1"], "fitting it failed"),
 ])
 def test_audit_errors_name_the_field(table, tmp_path, capsys, args, message):
     base = {"--data": str(table), "--label": "diagnosis", "--model": "sklearn:linear_model.LogisticRegression",

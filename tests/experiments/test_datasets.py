@@ -265,3 +265,23 @@ def test_load_table_needs_two_classes(tmp_path, fmt):
     path = _write(_frame(kind=["dog"] * 5), tmp_path, fmt)
     with pytest.raises(DataFileError, match=r"label column 'kind'.*only one class \('dog'\)"):
         load_table(path, label="kind")
+
+
+def test_date_feature_columns_are_refused(tmp_path):
+    import pandas as pd
+
+    from stratlearn.experiments.datasets import load_table
+
+    frame = pd.DataFrame({"when": pd.date_range("2020-01-01", periods=6), "x": range(6), "label": [0, 1] * 3})
+    frame.to_parquet(tmp_path / "d.parquet")
+    with pytest.raises(ValueError, match="'when' \\(dates or durations"):
+        load_table(tmp_path / "d.parquet", "label")
+
+
+def test_dataset_does_not_freeze_the_callers_arrays():
+    from stratlearn.experiments.datasets import Dataset
+
+    X, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
+    Dataset(X, y, ("a", "b"), ("f0", "f1"), "tiny")
+    X[0, 0] = 1.0                                     # still writable
+    assert X.flags.writeable and y.flags.writeable

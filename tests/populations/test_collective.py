@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from stratlearn.errors import InvalidParameterError
 from stratlearn.populations import collective as C
 
-TASK = C.gaussian_signal_task(3, 2, xi=0.01, seed=0)
+TASK = C.gaussian_signal_task(3, 2, xi=0.01)
 
 
 def _data(n=200, d=5, k=3, seed=0):
@@ -104,7 +104,8 @@ def test_planting_bound_formula():
     np.testing.assert_allclose(C.planting_bound([0.01, 0.1], 0.0), [1.0, 1.0])  # a unique signal
 
 
-@pytest.mark.parametrize("alpha", [0.005, 0.02, 0.1])
+# α where the bound is informative: 1 − (1−α)/α · 0.01 is 0.51, 0.81 and 0.91
+@pytest.mark.parametrize("alpha", [0.02, 0.05, 0.1])
 def test_bayes_classifier_of_the_mixture_meets_the_bound(alpha):
     # The mixture's Bayes classifier is exactly ε = 0-suboptimal; Δ is computed from the known posterior.
     delta = TASK.delta(0)
@@ -114,7 +115,7 @@ def test_bayes_classifier_of_the_mixture_meets_the_bound(alpha):
     assert TASK.excess_risk(lambda Z: TASK.bayes_predict(Z, alpha, 0), alpha, 0) == pytest.approx(0.0, abs=1e-12)
 
 
-@pytest.mark.parametrize("alpha", [0.005, 0.02, 0.1])
+@pytest.mark.parametrize("alpha", [0.02, 0.05, 0.1])
 def test_trained_classifier_meets_the_bound_with_its_exact_suboptimality(alpha):
     # A trained MLP is not Bayes-optimal; its excess risk on the signal set (ε/(1−ε), computed exactly by
     # importance sampling against the known densities) enters the bound, which must still hold.
@@ -132,6 +133,18 @@ def test_trained_classifier_meets_the_bound_with_its_exact_suboptimality(alpha):
         assert s.value > 0.9                                         # and the bound is not vacuous there
 
 
+@pytest.mark.parametrize("alpha", [0.0, 0.05, 0.3])
+def test_mixture_puts_the_right_mass_on_the_signal_set(alpha):
+    # An independent check of joint_scores: integrating P(x, y) over z (importance sampling from the base's z density)
+    # gives the mass α + (1 − α) ξ on the flagged set and (1 − α)(1 − ξ) off it — the members all moved there.
+    X, _ = TASK.sample(400_000, seed=12)
+    marginal = (TASK.priors * np.exp(TASK._log_phi(X[:, :-1]))).sum(1)
+    for flag, mass in ((1.0, alpha + (1 - alpha) * TASK.xi), (0.0, (1 - alpha) * (1 - TASK.xi))):
+        X[:, -1] = flag
+        total = np.mean(TASK.joint_scores(X, alpha, 0).sum(1) / marginal)
+        assert total == pytest.approx(mass, rel=1e-9)
+
+
 def test_unique_signal_tiny_collective():
     # ξ = 0: the flag never occurs in the base data, so 1% of the population fully controls the signal set.
     task = C.gaussian_signal_task(3, 2, xi=0.0)
@@ -145,6 +158,47 @@ def test_erasing_bound_against_the_bayes_classifier():
     gaps = np.array([0.0, 0.0, 0.5, 1.0])
     np.testing.assert_allclose(C.erasing_bound([0.2, 0.4, 0.6], gaps), [0.5, 0.75, 1.0])
     assert C.erasing_bound(0.5, gaps) == 0.75
+
+
+def test_feature_only_bound_and_implied_suboptimality():
+    assert C.feature_only_bound(0.1, 0.01, 0.5, 1.0, 0.0) == pytest.approx(1 - 0.01 / 0.05)
+    assert C.feature_only_bound(0.1, 0.0, 0.25, 1.0, 0.01) == pytest.approx(1 - (0.01 / 0.99) / 0.025)
+    # the ε a measured success implies puts the bound exactly at that success
+    for alpha, success in ((0.05, 0.7), (0.2, 0.95)):
+        eps = C.implied_suboptimality(alpha, success, xi=0.01)
+        assert C.planting_bound(alpha, 0.01, 1.0, float(eps)) == pytest.approx(success)
+    assert C.implied_suboptimality(0.1, 1.0, xi=0.0) == 0.0
+    with pytest.raises(InvalidParameterError, match="success"):
+        C.implied_suboptimality(0.1, 2.0)
+
+
+def test_erasing_strategy_and_success():
+    X, y = TASK.sample(500, seed=3)
+    labeler = lambda Z: TASK.bayes_predict(Z)  # noqa: E731
+    out = C.plant(C.SignalErasing(TASK.signal, labeler), X, y, 0.2, seed=0)
+    assert np.array_equal(out.X, X) and len(out.members) == 100
+    np.testing.assert_array_equal(out.y[out.members], labeler(TASK.signal.apply(X[out.members])))
+    empty = C.plant(C.SignalErasing(TASK.signal, lambda Z: 1 / 0), X, y, 0.001, seed=0)   # no member: no call
+    assert len(empty.members) == 0 and np.array_equal(empty.y, y)
+    with pytest.raises(InvalidParameterError, match="labeler: expected one integer label per member"):
+        C.plant(C.SignalErasing(TASK.signal, lambda Z: np.zeros(3, int)), X, y, 0.2)
+    # the flag says nothing about the label in the base, so its Bayes classifier ignores it: erasing success 1;
+    # the classifier a planting collective of 20% produced answers the flag: success is the share already at y*
+    assert C.erasing_success(labeler, X, TASK.signal).value == 1.0
+    s = C.erasing_success(lambda Z: TASK.bayes_predict(Z, 0.2, 0), X, TASK.signal)
+    assert s.low <= s.value <= s.high
+    assert s.value == pytest.approx(np.mean(TASK.bayes_predict(X, 0.2, 0) == 0), abs=0.02)
+
+
+def test_task_checks_its_inputs():
+    X, _ = TASK.sample(10)
+    with pytest.raises(InvalidParameterError, match="target=5"):
+        TASK.bayes_predict(X, 0.1, 5)
+    with pytest.raises(InvalidParameterError, match="target=None"):
+        TASK.bayes_predict(X, 0.1)
+    with pytest.raises(InvalidParameterError, match="alpha"):
+        TASK.bayes_predict(X, 1.0, 0)
+    assert C.gaussian_signal_task(3, 2, xi=0.0).delta(0) == 0.0
 
 
 def test_estimated_terms():
@@ -184,6 +238,13 @@ def test_audit_with_a_scikit_learn_estimator():
     assert table.accuracy.min() > 0.6
 
 
+def test_sgd_steering_refuses_non_finite_data():
+    X = np.ones((10, 2))
+    X[3, 1] = np.nan
+    with pytest.raises(InvalidParameterError, match="X: expected finite numbers"):
+        C.sgd_steering(X, np.ones(10), np.zeros(2), [0.1])
+
+
 # -------------------------------------------------------------------------------------------------- bad inputs
 @pytest.mark.parametrize("alpha", [0, 1, -0.1, 1.5, float("nan"), "0.1", True])
 def test_alpha_outside_the_open_interval(alpha):
@@ -210,6 +271,13 @@ def test_signal_that_does_not_fit():
         C.plant(C.FeatureLabelPlanting(C.RareToken(3), 0), X, y, 0.1)
     with pytest.raises(InvalidParameterError, match="values"):
         C.FeaturePattern((0, 1), (1.0,))
+
+
+@pytest.mark.parametrize("seeds", [0, 2.0, True, [], "3"])
+def test_bad_seeds(seeds):
+    X, y = _data()
+    with pytest.raises(InvalidParameterError, match="seeds"):
+        C.sweep_datasets(C.FeatureLabelPlanting(C.FeaturePattern((0,), (1.0,)), 0), X, y, [0.1], seeds)
 
 
 def test_labels_shape_and_strategy_type():

@@ -40,7 +40,19 @@ from .. import metrics as metrics_module
 from ..errors import ConfigError, check_positive_int
 from .points import Point
 
-__all__ = ["read_config", "expand", "load_points"]
+__all__ = ["read_config", "expand", "load_points", "config_table"]
+
+
+def config_table(raw: dict, key: str, allowed: set, where: str) -> dict:
+    """The table ``[key]`` of a config (empty when absent), checked to be a table with only ``allowed`` fields."""
+    table = raw.get(key, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [{key}] must be a table, got {table!r}")
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise ConfigError(f"{where}: unknown field(s) {', '.join(f'{key}.{u}' for u in unknown)}; expected "
+                          f"{', '.join(sorted(allowed))}")
+    return table
 
 _TOP_KEYS = {"game", "games", "learners", "run", "title", "description"}
 _RUN_KEYS = {"steps", "seeds", "record_every", "metrics", "seed", "precision"}

@@ -77,8 +77,8 @@ class Dataset:
     reserved_tokens: tuple[int, ...] = ()
 
     def __post_init__(self):
-        X = np.asarray(self.X)
-        y = np.asarray(self.y)
+        X = np.array(self.X)          # a copy: freezing it must not freeze the caller's array
+        y = np.array(self.y)
         if X.ndim < 2 or X.shape[0] == 0:
             raise InvalidParameterError(f"X: expected an array of shape (n, ...) with n >= 1, got shape {X.shape}")
         if y.shape != (X.shape[0],):
@@ -366,6 +366,9 @@ def load_table(path: str | os.PathLike, label: str, features: Sequence[str] | No
     non_numeric = []
     for name in features:
         column = table[name]
+        if pd.api.types.is_datetime64_any_dtype(column) or pd.api.types.is_timedelta64_dtype(column):
+            non_numeric.append(f"{name!r} (dates or durations, e.g. {_describe(column.iloc[0])})")
+            continue
         if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
             continue
         numbers = pd.to_numeric(column, errors="coerce")

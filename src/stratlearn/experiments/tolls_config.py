@@ -35,23 +35,12 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError, StratlearnError
-from .config import read_config
+from .config import config_table as _table, read_config
 
 __all__ = ["load_tolls", "run_tolls"]
 
 _TOP = {"title", "description", "network", "followers", "leader"}
 _METHODS = ("follower_agnostic", "two_timescale", "zeroth_order", "oracle")
-
-
-def _table(raw, key, allowed, where):
-    table = raw.get(key, {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where}: [{key}] must be a table, got {table!r}")
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise ConfigError(f"{where}: unknown field(s) {', '.join(f'{key}.{u}' for u in unknown)}; expected "
-                          f"{', '.join(sorted(allowed))}")
-    return table
 
 
 def _method(name):

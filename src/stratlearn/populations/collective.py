@@ -240,8 +240,13 @@ class SignalErasing:
     def transform(self, X, y, members):
         if not callable(self.labeler):
             raise InvalidParameterError(f"labeler={self.labeler!r}: expected a function from features to labels")
-        X_sig = self.signal.apply(X[members]) if len(members) else X[members]
-        new = np.asarray(self.labeler(X_sig)).astype(y.dtype).reshape(-1)
+        if len(members) == 0:
+            return X.copy(), y.copy(), members
+        new = np.asarray(self.labeler(self.signal.apply(X[members])))
+        if new.shape != (len(members),) or not np.issubdtype(new.dtype, np.integer):
+            raise InvalidParameterError(f"labeler: expected one integer label per member, shape ({len(members)},), "
+                                        f"got {new.dtype} of shape {new.shape}")
+        new = new.astype(y.dtype)
         y = y.copy()
         changed = members[y[members] != new]
         y[members] = new
@@ -302,11 +307,24 @@ class SweepData:
     modified: np.ndarray
 
 
+def _seeds(seeds) -> list[int]:
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        return list(range(check_positive_int("seeds", seeds)))
+    if isinstance(seeds, (list, tuple, np.ndarray)) and len(seeds):
+        return [check_seed(s, "seeds") for s in seeds]
+    raise InvalidParameterError(f"seeds={seeds!r}: expected a number of seeds >= 1 or a non-empty list of seeds")
+
+
+def _alphas(alphas) -> list[float]:
+    values = np.atleast_1d(np.asarray(alphas, dtype=object)).tolist()
+    if not values:
+        raise InvalidParameterError("alphas: expected at least one collective size in (0, 1)")
+    return sorted({check_alpha(a, f"alphas[{i}]") for i, a in enumerate(values)})
+
+
 def sweep_datasets(strategy, X, y, alphas, seeds) -> SweepData:
     """One training set per (α, seed): the cross product of ``alphas`` and ``seeds`` (an int gives ``range``)."""
-    alphas = [check_alpha(a, f"alphas[{i}]") for i, a in enumerate(np.atleast_1d(alphas).tolist())]
-    seeds = list(range(check_positive_int("seeds", seeds))) if isinstance(seeds, (int, np.integer)) and not isinstance(
-        seeds, bool) else [check_seed(s, "seeds") for s in seeds]
+    alphas, seeds = _alphas(alphas), _seeds(seeds)
     X, y = _check_strategy(strategy, X, y)
     out = [_plant(strategy, X, y, a, s) for a in alphas for s in seeds]
     modified = np.zeros((len(out), X.shape[0]), bool)
@@ -401,11 +419,18 @@ def audit(estimator, X, y, strategy, alphas, *, X_test, y_test=None, seeds=3, le
         from sklearn.base import clone
     except ImportError:                                    # pragma: no cover - scikit-learn is a dependency
         clone = copy.deepcopy
-    alphas = [check_alpha(a, f"alphas[{i}]") for i, a in enumerate(np.atleast_1d(alphas).tolist())]
-    seeds = list(range(check_positive_int("seeds", seeds))) if isinstance(seeds, (int, np.integer)) else [
-        check_seed(s, "seeds") for s in seeds]
+    alphas, seeds = _alphas(alphas), _seeds(seeds)
     X, y = _check_strategy(strategy, X, y)
     X_test = strategy.signal.check(X_test, "X_test")
+    if y_test is not None:
+        y_test = _labels(y_test, X_test.shape[0], "y_test")
+    try:
+        from sklearn.base import is_regressor
+    except ImportError:                                    # pragma: no cover
+        is_regressor = lambda m: False  # noqa: E731
+    if is_regressor(estimator):
+        raise InvalidParameterError(f"model={estimator!r}: a regressor; expected a classifier (its predictions are "
+                                    "compared with the target label)")
     rows = []
     for a in alphas:
         for s in seeds:
@@ -414,9 +439,15 @@ def audit(estimator, X, y, strategy, alphas, *, X_test, y_test=None, seeds=3, le
                 model = clone(estimator)
             except Exception:
                 model = copy.deepcopy(estimator)
-            if "random_state" in getattr(model, "get_params", lambda: {})():
-                model.set_params(random_state=s)
-            model.fit(data.X, data.y)
+            seeded = {k: s for k in getattr(model, "get_params", lambda: {})()
+                      if k == "random_state" or k.endswith("__random_state")}      # inside a Pipeline too
+            if seeded:
+                model.set_params(**seeded)
+            try:
+                model.fit(data.X, data.y)
+            except Exception as exc:
+                raise InvalidParameterError(f"model={estimator!r}: fitting it failed at alpha={a}, seed={s} "
+                                            f"({type(exc).__name__}: {exc})") from None
             if isinstance(strategy, SignalErasing):
                 ok = erasing_success(model, X_test, strategy.signal, level)
             else:
@@ -447,8 +478,14 @@ def implied_suboptimality(alpha, success, xi: float = 0.0, delta: float = 1.0):
     ``S = 1 − (1−α)/α · Δ ξ − ε/(α(1−ε))`` gives ``ε/(1−ε) = α (1 − S) − (1 − α) Δ ξ`` (0 when the bound without
     ε already allows it). A diagnostic of how far the trained model is from the mixture's Bayes classifier on the
     signal set."""
-    alpha = np.asarray(alpha, float)
-    r = np.maximum(alpha * (1 - np.asarray(success, float)) - (1 - alpha) * delta * xi, 0.0)
+    alpha, success = np.asarray(alpha, float), np.asarray(success, float)
+    if not np.all((alpha > 0) & (alpha < 1)):
+        raise InvalidParameterError(f"alpha={alpha!r}: expected numbers in (0, 1)")
+    if not np.all((success >= 0) & (success <= 1)):
+        raise InvalidParameterError(f"success={success!r}: expected rates in [0, 1]")
+    xi = check_in_range("xi", xi, 0.0, 1.0)
+    delta = check_in_range("delta", delta, 0.0, 1.0)
+    r = np.maximum(alpha * (1 - success) - (1 - alpha) * delta * xi, 0.0)
     return r / (1 + r)
 
 
@@ -477,7 +514,9 @@ def erasing_bound(alpha, gaps) -> np.ndarray:
     """Signal erasing (§3.2 of [6]) against the Bayes classifier of the mixture (ε = 0):
     ``S(α) ≥ P_{x~P0}[(1 − α) Δ(x) < α]`` with ``Δ(x) = max_y P0(y|x) − P0(y_{g(x)}|x)``; ``gaps`` are samples of
     ``Δ(x)`` for ``x ~ P0``. (Members at ``x`` outweigh the base's preference against ``y_{g(x)}`` exactly when
-    ``α > (1 − α) Δ(x)``; on the signal set the members' label agrees with the base's, so ``f(g(x)) = y_{g(x)}``.)"""
+    ``α > (1 − α) Δ(x)``; on the signal set the members' label agrees with the base's, so ``f(g(x)) = y_{g(x)}``.)
+    This assumes the labeler is the base's Bayes classifier and that the base puts mass where ``g(x)`` lands: for a
+    signal the base never carries (ξ = 0) nothing constrains ``f(g(x))`` and the bound does not apply."""
     alpha = np.atleast_1d(np.asarray(alpha, float))
     if not np.all((alpha > 0) & (alpha < 1)):
         raise InvalidParameterError(f"alpha={alpha!r}: expected numbers in (0, 1)")
@@ -491,8 +530,9 @@ def erasing_bound(alpha, gaps) -> np.ndarray:
 @dataclass(frozen=True)
 class BoundTerms:
     """The terms of Theorem 1 of [6] estimated from data: ``xi`` (share of base points already carrying the signal),
-    ``delta`` (largest preference of a reference model for another label on those points; 1 when none or no
-    reference), ``excess`` (``ε/(1−ε)``, see :func:`estimate_bound_terms`) and ``eps``."""
+    ``delta`` (largest preference of a reference model for another label on those points; 1 without a reference
+    model, 0 with one when no base point carries the signal), ``excess`` (``ε/(1−ε)``, see
+    :func:`estimate_bound_terms`) and ``eps``."""
 
     xi: float
     delta: float
@@ -511,8 +551,9 @@ def estimate_bound_terms(X_base, signal, target: int, *, alpha: float | None = N
     reference model's class probabilities, e.g. one trained on clean data), the largest ``max_y p(y|x) − p(y*|x)``
     over those points; 1 (always valid) otherwise. ``eps``: from the share of the collective's own training points
     the trained model gets wrong, ``planted_errors`` — those points carry ``α`` of the mass on the signal set, so
-    the excess risk there is at most about ``α · planted_errors``; this is a proxy (the true Bayes label on the
-    signal set is not observed) and is reported as such.
+    the excess risk there is at most about ``α · planted_errors`` (without ``alpha``, ``planted_errors`` is taken
+    as the excess itself); this is a proxy (the true Bayes label on the signal set is not observed, and a model that
+    memorizes its training rows has no training errors) and is reported as such.
     """
     X_base = signal.check(X_base, "X_base")
     check_seed(target, "target")
@@ -553,6 +594,10 @@ class GaussianSignalTask:
     def num_classes(self) -> int:
         return len(self.priors)
 
+    def _check_target(self, target):
+        if isinstance(target, bool) or not isinstance(target, (int, np.integer)) or not 0 <= target < self.num_classes:
+            raise InvalidParameterError(f"target={target!r}: expected a class in 0..{self.num_classes - 1}")
+
     @property
     def dim(self) -> int:
         return self.means.shape[1] + 1
@@ -577,17 +622,23 @@ class GaussianSignalTask:
         d2 = ((np.asarray(z)[:, None, :] - self.means[None]) ** 2).sum(-1)
         return -0.5 * d2 / self.scale ** 2          # the shared normalizing constant cancels in every ratio
 
-    def joint_scores(self, X, alpha: float = 0.0, target: int | None = None, strategy: str = "planting"):
+    def joint_scores(self, X, alpha: float = 0.0, target: int | None = None):
         """``P(x, y)`` up to one positive factor shared by all points, for the mixture ``P`` after a collective of size
         ``alpha`` applied feature-label planting (``target``) — or the base when ``alpha = 0``."""
-        X = np.asarray(X, float)
+        alpha = check_in_range("alpha", alpha, 0.0, 1.0, high_open=True)
+        if alpha > 0:
+            self._check_target(target)
+        X = _features(np.asarray(X, float))
+        if X.shape[1] != self.dim:
+            raise InvalidParameterError(f"X: expected {self.dim} features (the task's {self.dim - 1} plus the flag), "
+                                        f"got shape {X.shape}")
         z, b = X[:, :-1], X[:, -1]
         phi = np.exp(self._log_phi(z))                              # (n, K), same factor for all
         base = self.priors * phi
         flagged = base * self.flag_rates
         plain = base * (1 - self.flag_rates)
         scores = np.where(b[:, None] == 1, flagged, plain) * (1 - alpha)
-        if alpha > 0 and strategy == "planting":
+        if alpha > 0:
             scores[:, target] += np.where(b == 1, alpha * base.sum(1), 0.0)
         return scores
 
@@ -601,9 +652,13 @@ class GaussianSignalTask:
         return np.argmax(self.joint_scores(X, alpha, target), axis=1)
 
     def delta(self, target: int, n: int = 200_000, seed: int = 1) -> float:
-        """``Δ = sup_{x ∈ X*} max_y P0(y|x) − P0(y*|x)``, estimated as a maximum over ``n`` flagged points drawn
-        from the base (plus the class means), a lower estimate of the supremum that is exact where one class
-        dominates somewhere (then Δ → 1)."""
+        """``Δ = sup_{x ∈ X*} max_y P0(y|x) − P0(y*|x)``, as a maximum over ``n`` flagged points drawn from the base
+        plus the class means: a lower estimate of the supremum (for means on a circle the supremum is 1, reached
+        far out along another class's mean, and the estimate is within 1e-6 of it). 0 when no base point carries
+        the flag (ξ = 0: the bound does not use Δ then)."""
+        self._check_target(target)
+        if self.xi == 0:
+            return 0.0
         X, _ = self.sample(n, seed)
         X = np.vstack([X, np.column_stack([self.means, np.ones(self.num_classes)])])
         X[:, -1] = 1.0
@@ -628,7 +683,7 @@ class GaussianSignalTask:
 
 
 def gaussian_signal_task(num_classes: int = 3, dim: int = 2, *, separation: float = 2.0, scale: float = 1.0,
-                         xi: float = 0.01, seed: int = 0) -> GaussianSignalTask:
+                         xi: float = 0.01) -> GaussianSignalTask:
     """Class means on a circle (first two coordinates) of radius ``separation``, equal priors, and the flag present
     with the same rate ``xi`` in every class (so it says nothing about the label before the collective acts)."""
     k = check_positive_int("num_classes", num_classes)
@@ -643,7 +698,6 @@ def gaussian_signal_task(num_classes: int = 3, dim: int = 2, *, separation: floa
     means[:, 0] = separation * np.cos(angles)
     if d > 1:
         means[:, 1] = separation * np.sin(angles)
-    check_seed(seed)
     return GaussianSignalTask(means, float(scale), np.full(k, 1.0 / k), np.full(k, xi))
 
 
@@ -686,11 +740,13 @@ def sgd_steering(X, y, target, alphas, *, feature_norm: float = 1.0, steps: int 
     import jax
     import jax.numpy as jnp
 
-    X = _features(np.asarray(X, float), "X")
-    y = np.asarray(y, float)
+    from ..errors import check_finite_array
+
+    X = check_finite_array("X", X, ndim=2, error=InvalidParameterError)
+    y = check_finite_array("y", y, ndim=1, error=InvalidParameterError)
     if y.shape != (X.shape[0],):
         raise InvalidParameterError(f"y: expected shape ({X.shape[0]},), got {y.shape}")
-    target = np.asarray(target, float)
+    target = check_finite_array("target", target, error=InvalidParameterError)
     if target.shape != (X.shape[1],):
         raise InvalidParameterError(f"target: expected {X.shape[1]} parameters (one per feature), got shape "
                                     f"{target.shape}")
