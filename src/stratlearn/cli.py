@@ -222,8 +222,9 @@ def _cmd_reproduce(args) -> int:
     from .studies import run_studies
 
     size = "full" if args.full else "quick"
-    ok = run_studies(args.study, size=size, output=Path(args.output), executor=_executor(args),
-                     progress=not args.no_progress, force=args.force)
+    executor = _executor(args) if args.executor != "local" else None
+    ok = run_studies(args.study, size=size, output=Path(args.output), executor=executor,
+                     progress=not args.no_progress, force=args.force, jobs=args.jobs)
     return 0 if ok or not args.strict else 1
 
 
@@ -305,12 +306,15 @@ def build_parser() -> argparse.ArgumentParser:
     lst.set_defaults(func=_cmd_list)
 
     rep = sub.add_parser("reproduce", help="run a paper study (or all), write the report, print the claims")
-    rep.add_argument("study", help="a study name (see `stratlearn list`) or 'all'")
+    rep.add_argument("study", help="a study name (see `stratlearn list`), names separated by commas, or 'all'")
     size = rep.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="the quick size (default)")
     size.add_argument("--full", action="store_true", help="the full size of the paper's experiment")
     rep.add_argument("-o", "--output", default="runs/reproduce", help="output folder (default: runs/reproduce)")
     rep.add_argument("--strict", action="store_true", help="exit with status 1 when a claim fails")
+    rep.add_argument("-j", "--jobs", type=int, default=None,
+                     help="studies run at once, each in its own process without progress bars (default: 2 when "
+                     "several studies run on the local executor and 2 or more cores, else 1)")
     _add_executor_options(rep)
     rep.set_defaults(func=_cmd_reproduce)
     return parser

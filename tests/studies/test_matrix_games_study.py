@@ -51,3 +51,41 @@ def test_unknown_study_lists_names(tmp_path):
     with pytest.raises(UnknownNameError, match="matrix-games"):
         run_studies("matrix-gamez", output=tmp_path)
     assert "matrix-games" in STUDIES
+
+
+def test_studies_in_parallel_processes(tmp_path):
+    # two studies side by side, each in its own process: both claims tables, both result folders, one report
+    exe = Path(sys.executable).with_name("stratlearn")
+    result = subprocess.run([str(exe), "reproduce", "frank-wolfe,model-selection", "--quick", "-o", str(tmp_path),
+                             "--jobs", "2"], capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 at a time in separate processes" in result.stdout
+    assert result.stdout.count("claims pass;") == 2
+    for name in ("frank-wolfe", "model-selection"):
+        assert json.loads((tmp_path / name / "claims.json").read_text())["study"] == name
+    assert "Study: frank-wolfe" in (tmp_path / "report.html").read_text()
+
+
+def test_parallel_processes_need_the_local_executor(tmp_path):
+    from stratlearn.errors import InvalidParameterError
+    from stratlearn.experiments.executors import make_executor
+
+    with pytest.raises(InvalidParameterError, match="jobs=2: parallel study processes need the local executor"):
+        run_studies("all", output=tmp_path, executor=make_executor("ray", num_cpus=1), jobs=2)
+
+
+def test_default_jobs_and_bad_jobs(tmp_path, monkeypatch):
+    import os
+
+    from stratlearn.errors import InvalidParameterError
+    from stratlearn.studies import default_jobs
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert default_jobs("all") == 2
+    assert default_jobs("frank-wolfe, tolls") == 2
+    assert default_jobs("frank-wolfe") == 1          # one study: nothing to run beside it
+    assert default_jobs("frank-wolfe,") == 1
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert default_jobs("all") == 1
+    with pytest.raises(InvalidParameterError, match="jobs"):
+        run_studies("all", output=tmp_path, jobs=0)

@@ -1,0 +1,21 @@
+"""One study in its own process, for ``run_studies(..., jobs=N)``: ``python -m stratlearn.studies._worker NAME SIZE
+OUTPUT FORCE``. It runs the study with the local executor and a run-scoped compilation cache, writes its results
+under OUTPUT and prints its claims table."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str]) -> int:
+    from ..experiments.executors import LocalExecutor, shared_compilations
+    from . import _run_and_write
+
+    name, size, output, force = argv
+    with LocalExecutor() as executor, shared_compilations():
+        _run_and_write(name, size, output, executor, progress=False, force=force == "1")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
