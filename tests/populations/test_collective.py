@@ -190,6 +190,48 @@ def test_erasing_strategy_and_success():
     assert s.value == pytest.approx(np.mean(TASK.bayes_predict(X, 0.2, 0) == 0), abs=0.02)
 
 
+SPURIOUS = C.gaussian_signal_task(3, 2, flag_rates=(0.5, 0.05, 0.05))   # the flag leans toward class 0
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.2, 0.35])
+def test_erasing_bound_is_met_by_the_bayes_classifier_of_the_erasing_mixture(alpha):
+    # Two routes to one probability: the success of argmax_y (1 − α) P0(x, y) + α P0(x) 1[y = y_g(x)] measured on
+    # 200,000 points, and the bound's share of 200,000 other points with (1 − α) Δ(x) < α. For this classifier the
+    # bound is an equality, so the two agree up to sampling: each has a standard error below 7e-4, and 0.005 is
+    # more than five of their combined error. The measured success also clears the bound within its interval.
+    bound = C.erasing_bound(alpha, SPURIOUS.erasing_gaps(200_000, seed=4))
+    success = SPURIOUS.bayes_erasing_success(alpha, 200_000, seed=5)
+    assert success.high >= bound
+    assert abs(success.value - bound) < 0.005
+    assert 0.9 < bound < 1.0          # informative here: the flag changes the base's answer on about 9% of points
+
+
+def test_erasing_pieces_of_the_synthetic_task():
+    X, y = SPURIOUS.sample(2000, seed=0)
+    flagged = X[:, -1] == 1
+    gaps = SPURIOUS.erasing_gaps(2000, seed=0)            # same seed, same points
+    assert np.all((gaps >= 0) & (gaps <= 1)) and np.all(gaps[flagged] == 0)
+    # with no collective the erasing mixture is the base, and the labeler is the base's answer at g(x)
+    np.testing.assert_array_equal(SPURIOUS.erasing_predict(X, 0.0), SPURIOUS.bayes_predict(X))
+    np.testing.assert_array_equal(SPURIOUS.erasing_labeler(X), SPURIOUS.bayes_predict(SPURIOUS.signal.apply(X)))
+    # the flag pulls the base's answer toward class 0 somewhere, so there is something to erase
+    assert np.any(SPURIOUS.erasing_labeler(X[~flagged]) != SPURIOUS.bayes_predict(X[~flagged]))
+    # a collective of one half outweighs every preference: the mixture answers y_g(x) everywhere
+    np.testing.assert_array_equal(SPURIOUS.erasing_predict(X, 0.5 + 1e-9), SPURIOUS.erasing_labeler(X))
+    # members report the labeler's label; only those whose label differs count as changed
+    out = C.plant(C.SignalErasing(SPURIOUS.signal, SPURIOUS.erasing_labeler), X, y, 0.3, seed=1)
+    assert len(out.members) == 600
+    np.testing.assert_array_equal(out.y[out.members], SPURIOUS.erasing_labeler(X[out.members]))
+    with pytest.raises(InvalidParameterError, match="alpha"):
+        SPURIOUS.erasing_predict(X, 1.0)
+
+
+@pytest.mark.parametrize("rates", [(0.5, 0.1), (0.5, 0.1, 1.5), (0.5, -0.1, 0.1), ("a", "b", "c"), (True, 0, 0)])
+def test_flag_rates_are_checked(rates):
+    with pytest.raises(InvalidParameterError, match="flag_rates=.*expected 3 rates in \\[0, 1\\], one per class"):
+        C.gaussian_signal_task(3, 2, flag_rates=rates)
+
+
 def test_task_checks_its_inputs():
     X, _ = TASK.sample(10)
     with pytest.raises(InvalidParameterError, match="target=5"):

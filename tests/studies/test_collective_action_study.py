@@ -8,13 +8,15 @@ from stratlearn.studies import STUDIES, run_study
 def test_collective_action_quick(tmp_path):
     assert "collective-action" in STUDIES
     result = run_study("collective-action", size="quick", output=tmp_path)
-    assert len(result.claims) == 5 and all(np.isfinite(c.measured) for c in result.claims)
+    assert len(result.claims) == 6 and all(np.isfinite(c.measured) for c in result.claims)
     by_text = {c.text.split(":")[0]: c for c in result.claims}
     # the theory's claims hold by construction of the bound when every piece is right: a failure here is a bug
     assert by_text["synthetic task (ξ = 1%, Δ and ε exact)"].passed
     assert by_text["gradient-based learning"].passed
+    assert by_text["signal erasing (synthetic, a flag carried by 50% of class 0 and 5% of the others)"].passed
     table = result.tables["success"]
     assert {"synthetic (ξ = 0.01)", "digits (unique patch, ξ = 0)", "MNIST-1D (3-feature pattern)",
-            "resumes (rare token)", "SGD steering (least squares)"} == set(table.dataset)
+            "resumes (rare token)", "synthetic, spurious flag (erasing)",
+            "SGD steering (least squares)"} == set(table.dataset)
     assert table.success.dropna().between(0, 1).all()
     assert set(result.figures) == {"success"}

@@ -681,11 +681,42 @@ class GaussianSignalTask:
         X, _ = self.sample(n, seed)
         return planting_success(lambda Z: self.bayes_predict(Z, alpha, target), X, self.signal, target)
 
+    # signal erasing (§3.2 of [6]), with the base's Bayes classifier as the collective's labeler
+    def erasing_labeler(self, X) -> np.ndarray:
+        """``y_{g(x)}``: the base's Bayes label of ``g(x)``, the label an erasing member reports at ``x`` (pass
+        ``task.erasing_labeler`` to :class:`SignalErasing`)."""
+        return self.bayes_predict(self.signal.apply(np.asarray(X, float)))
+
+    def erasing_predict(self, X, alpha: float) -> np.ndarray:
+        """The Bayes classifier of the mixture after signal erasing:
+        ``argmax_y (1 − α) P0(x, y) + α P0(x) 1[y = y_{g(x)}]`` (members keep their features, so they are spread
+        like the base, and report ``y_{g(x)}``)."""
+        alpha = check_in_range("alpha", alpha, 0.0, 1.0, high_open=True)
+        base = self.joint_scores(X)
+        scores = (1 - alpha) * base
+        scores[np.arange(len(scores)), self.erasing_labeler(X)] += alpha * base.sum(1)
+        return np.argmax(scores, axis=1)
+
+    def erasing_gaps(self, n: int = 200_000, seed: int = 4) -> np.ndarray:
+        """``n`` samples of ``Δ(x) = max_y P0(y|x) − P0(y_{g(x)}|x)`` for ``x ~ P0``, the input of
+        :func:`erasing_bound`. Flagged points have ``g(x) = x`` and a gap of 0."""
+        X, _ = self.sample(n, seed)
+        post = self.posterior(X)
+        return np.clip(post.max(1) - post[np.arange(n), self.erasing_labeler(X)], 0.0, 1.0)
+
+    def bayes_erasing_success(self, alpha: float, n: int = 200_000, seed: int = 5) -> Success:
+        """Erasing success of the mixture's Bayes classifier, ``P_{x~P0}[f(g(x)) = f(x)]``, by Monte Carlo."""
+        X, _ = self.sample(n, seed)
+        return erasing_success(lambda Z: self.erasing_predict(Z, alpha), X, self.signal)
+
 
 def gaussian_signal_task(num_classes: int = 3, dim: int = 2, *, separation: float = 2.0, scale: float = 1.0,
-                         xi: float = 0.01) -> GaussianSignalTask:
+                         xi: float = 0.01, flag_rates=None) -> GaussianSignalTask:
     """Class means on a circle (first two coordinates) of radius ``separation``, equal priors, and the flag present
-    with the same rate ``xi`` in every class (so it says nothing about the label before the collective acts)."""
+    with the same rate ``xi`` in every class (so it says nothing about the label before the collective acts).
+
+    ``flag_rates`` (one rate in [0, 1] per class) replaces ``xi`` with a flag that is correlated with the label: a
+    spurious feature the base classifier uses, the setting in which a collective wants to *erase* the signal."""
     k = check_positive_int("num_classes", num_classes)
     if k < 2:
         raise InvalidParameterError(f"num_classes={num_classes}: expected at least 2 classes")
@@ -698,7 +729,23 @@ def gaussian_signal_task(num_classes: int = 3, dim: int = 2, *, separation: floa
     means[:, 0] = separation * np.cos(angles)
     if d > 1:
         means[:, 1] = separation * np.sin(angles)
-    return GaussianSignalTask(means, float(scale), np.full(k, 1.0 / k), np.full(k, xi))
+    if flag_rates is None:
+        rates = np.full(k, xi)
+    else:
+        rates = np.asarray(flag_rates, dtype=float) if _numeric(flag_rates) else None
+        if rates is None or rates.shape != (k,) or not np.all((rates >= 0) & (rates <= 1)):
+            raise InvalidParameterError(f"flag_rates={flag_rates!r}: expected {k} rates in [0, 1], one per class")
+    return GaussianSignalTask(means, float(scale), np.full(k, 1.0 / k), rates)
+
+
+def _numeric(values) -> bool:
+    """Whether ``values`` are numbers (booleans are not rates)."""
+    try:
+        items = np.asarray(values, dtype=object).ravel()
+    except (TypeError, ValueError):
+        return False
+    return all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+               for v in items)
 
 
 # ------------------------------------------------------------------------------------ gradient-based learning

@@ -83,7 +83,7 @@ def write_result(result: StudyResult, output: Path) -> Path:
 
 # Measured quick-size wall times (s) on the 2-core machine, used only to start the longest studies first when
 # studies run in parallel processes; an unknown study counts as 60 s.
-QUICK_SECONDS = {"markov-games": 180, "function-approximation": 140, "matrix-games": 116, "collective-action": 61,
+QUICK_SECONDS = {"markov-games": 180, "function-approximation": 140, "matrix-games": 116, "collective-action": 70,
                  "distribution-shift": 61, "tolls": 57, "model-selection": 55, "frank-wolfe": 51}
 
 
