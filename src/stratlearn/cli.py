@@ -222,8 +222,7 @@ def _cmd_reproduce(args) -> int:
     from .studies import run_studies
 
     size = "full" if args.full else "quick"
-    executor = _executor(args) if args.executor != "local" else None
-    ok = run_studies(args.study, size=size, output=Path(args.output), executor=executor,
+    ok = run_studies(args.study, size=size, output=Path(args.output), executor=_executor(args),
                      progress=not args.no_progress, force=args.force, jobs=args.jobs)
     return 0 if ok or not args.strict else 1
 

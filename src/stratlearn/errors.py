@@ -18,6 +18,7 @@ __all__ = [
     "InvalidGameError",
     "InvalidParameterError",
     "ConfigError",
+    "StudyError",
     "UnknownNameError",
     "check_positive",
     "check_in_range",
@@ -40,6 +41,10 @@ class InvalidParameterError(StratlearnError):
 
 class ConfigError(StratlearnError):
     """A configuration file cannot be read or does not describe a valid experiment."""
+
+
+class StudyError(StratlearnError):
+    """A study of ``stratlearn reproduce`` stopped with an error; the message names it (its output is printed)."""
 
 
 class UnknownNameError(StratlearnError):

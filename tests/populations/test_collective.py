@@ -232,6 +232,16 @@ def test_flag_rates_are_checked(rates):
         C.gaussian_signal_task(3, 2, flag_rates=rates)
 
 
+def test_flag_rates_and_xi_exclude_each_other_and_a_flag_nobody_carries_cannot_be_erased():
+    with pytest.raises(InvalidParameterError, match="xi=0.5, flag_rates=.*expected one of the two"):
+        C.gaussian_signal_task(3, 2, xi=0.5, flag_rates=(0.5, 0.1, 0.1))
+    assert C.gaussian_signal_task(3, 2).xi == pytest.approx(0.01)
+    never = C.gaussian_signal_task(3, 2, flag_rates=(0.0, 0.0, 0.0))
+    X, _ = never.sample(10)
+    with pytest.raises(InvalidParameterError, match="nothing to erase"):
+        never.erasing_predict(X, 0.1)
+
+
 def test_task_checks_its_inputs():
     X, _ = TASK.sample(10)
     with pytest.raises(InvalidParameterError, match="target=5"):

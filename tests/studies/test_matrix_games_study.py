@@ -54,16 +54,22 @@ def test_unknown_study_lists_names(tmp_path):
 
 
 def test_studies_in_parallel_processes(tmp_path):
-    # two studies side by side, each in its own process: both claims tables, both result folders, one report
+    # two studies side by side, each in its own process: both claims tables, both result folders, one report; a
+    # third study finds a file where its folder must go and stops with an error: the others go on, the report is
+    # written from them, and the error names it (exit status 2)
+    (tmp_path / "tolls").write_text("not a folder")
     exe = Path(sys.executable).with_name("stratlearn")
-    result = subprocess.run([str(exe), "reproduce", "frank-wolfe,model-selection", "--quick", "-o", str(tmp_path),
-                             "--jobs", "2"], capture_output=True, text=True, timeout=1200)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 at a time in separate processes" in result.stdout
+    result = subprocess.run([str(exe), "reproduce", "frank-wolfe,model-selection,tolls", "--quick", "-o",
+                             str(tmp_path), "--jobs", "2"], capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "3 studies, 2 at a time in separate processes" in result.stdout
     assert result.stdout.count("claims pass;") == 2
+    assert result.stdout.count("Traceback") == 1                     # the failing study's own error, printed
     for name in ("frank-wolfe", "model-selection"):
         assert json.loads((tmp_path / name / "claims.json").read_text())["study"] == name
     assert "Study: frank-wolfe" in (tmp_path / "report.html").read_text()
+    assert result.stderr.strip() == ("stratlearn: error: studies that stopped with an error (their output is above; "
+                                     "the report holds the others): tolls")
 
 
 def test_parallel_processes_need_the_local_executor(tmp_path):
@@ -89,3 +95,24 @@ def test_default_jobs_and_bad_jobs(tmp_path, monkeypatch):
     assert default_jobs("all") == 1
     with pytest.raises(InvalidParameterError, match="jobs"):
         run_studies("all", output=tmp_path, jobs=0)
+
+
+def test_studies_that_all_stop_with_an_error_are_named(tmp_path):
+    for name in ("frank-wolfe", "model-selection"):
+        (tmp_path / name).write_text("not a folder")
+    exe = Path(sys.executable).with_name("stratlearn")
+    result = subprocess.run([str(exe), "reproduce", "frank-wolfe,model-selection", "--quick", "-o", str(tmp_path)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout.count("Traceback") == 2 and "report:" not in result.stdout
+    assert result.stderr.strip() == ("stratlearn: error: studies that stopped with an error (their output is "
+                                     "above): model-selection, frank-wolfe")
+
+
+def test_study_lists(tmp_path):
+    from stratlearn.errors import InvalidParameterError
+    from stratlearn.studies import _names
+
+    assert _names("frank-wolfe, tolls,frank-wolfe,") == ["frank-wolfe", "tolls"]
+    with pytest.raises(InvalidParameterError, match="'all' stands alone"):
+        run_studies("all,tolls", output=tmp_path)

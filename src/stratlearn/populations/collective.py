@@ -684,7 +684,10 @@ class GaussianSignalTask:
     # signal erasing (§3.2 of [6]), with the base's Bayes classifier as the collective's labeler
     def erasing_labeler(self, X) -> np.ndarray:
         """``y_{g(x)}``: the base's Bayes label of ``g(x)``, the label an erasing member reports at ``x`` (pass
-        ``task.erasing_labeler`` to :class:`SignalErasing`)."""
+        ``task.erasing_labeler`` to :class:`SignalErasing`). Needs a flag the base carries (ξ > 0)."""
+        if self.xi == 0:
+            raise InvalidParameterError("flag_rates: every rate is 0, so the base never carries the signal and "
+                                        "there is nothing to erase (ξ = 0); expected a rate > 0 for some class")
         return self.bayes_predict(self.signal.apply(np.asarray(X, float)))
 
     def erasing_predict(self, X, alpha: float) -> np.ndarray:
@@ -711,26 +714,30 @@ class GaussianSignalTask:
 
 
 def gaussian_signal_task(num_classes: int = 3, dim: int = 2, *, separation: float = 2.0, scale: float = 1.0,
-                         xi: float = 0.01, flag_rates=None) -> GaussianSignalTask:
+                         xi: float | None = None, flag_rates=None) -> GaussianSignalTask:
     """Class means on a circle (first two coordinates) of radius ``separation``, equal priors, and the flag present
-    with the same rate ``xi`` in every class (so it says nothing about the label before the collective acts).
+    with the same rate ``xi`` in every class (so it says nothing about the label before the collective acts; 0.01
+    when neither ``xi`` nor ``flag_rates`` is given).
 
-    ``flag_rates`` (one rate in [0, 1] per class) replaces ``xi`` with a flag that is correlated with the label: a
-    spurious feature the base classifier uses, the setting in which a collective wants to *erase* the signal."""
+    ``flag_rates`` (one rate in [0, 1] per class), given instead of ``xi``, makes a flag that is correlated with the
+    label: a spurious feature the base classifier uses, the setting in which a collective wants to *erase* the
+    signal."""
     k = check_positive_int("num_classes", num_classes)
     if k < 2:
         raise InvalidParameterError(f"num_classes={num_classes}: expected at least 2 classes")
     d = check_positive_int("dim", dim)
     check_positive("separation", separation)
     check_positive("scale", scale)
-    xi = check_in_range("xi", xi, 0.0, 1.0)
+    if xi is not None and flag_rates is not None:
+        raise InvalidParameterError(f"xi={xi!r}, flag_rates={flag_rates!r}: expected one of the two (xi is the same "
+                                    "rate in every class, flag_rates one rate per class)")
     angles = 2 * np.pi * np.arange(k) / k
     means = np.zeros((k, d))
     means[:, 0] = separation * np.cos(angles)
     if d > 1:
         means[:, 1] = separation * np.sin(angles)
     if flag_rates is None:
-        rates = np.full(k, xi)
+        rates = np.full(k, check_in_range("xi", 0.01 if xi is None else xi, 0.0, 1.0))
     else:
         rates = np.asarray(flag_rates, dtype=float) if _numeric(flag_rates) else None
         if rates is None or rates.shape != (k,) or not np.all((rates >= 0) & (rates <= 1)):

@@ -116,6 +116,19 @@ def default_jobs(which: str, executor=None) -> int:
     return 2 if several and local and (os.cpu_count() or 1) >= 2 else 1
 
 
+def _names(which: str) -> list[str]:
+    if which == "all":
+        return list(STUDIES)
+    # a name given twice runs once (two processes must never write one store); empty names (a trailing comma) drop
+    names = list(dict.fromkeys(n.strip() for n in which.split(",") if n.strip()))
+    if "all" in names:
+        from ..errors import InvalidParameterError
+
+        raise InvalidParameterError(f"study={which!r}: 'all' stands alone; expected 'all' or study names separated "
+                                    "by commas")
+    return names
+
+
 def run_studies(which: str, *, size: str = "quick", output: str | Path = "runs/reproduce", executor=None,
                 progress: bool = True, force: bool = False, jobs: int | None = None) -> bool:
     """Run ``which`` (a study name, names separated by commas, or ``"all"``), write results and the report under
@@ -123,22 +136,23 @@ def run_studies(which: str, *, size: str = "quick", output: str | Path = "runs/r
 
     ``jobs`` > 1 runs that many studies at once, each in its own Python process (longest first; each prints its
     claims table when it ends); ``None`` picks :func:`default_jobs`. Parallel processes need the local executor.
+    A study that stops with an error does not stop the others: the report is written from what finished, then
+    :class:`~stratlearn.errors.StudyError` names the studies that failed.
     """
-    from ..errors import check_positive_int
+    from ..errors import InvalidParameterError, check_positive_int
     from ..experiments.executors import LocalExecutor, shared_compilations
     from ..experiments.report import write_report
 
-    # a name given twice runs once (two processes must never write one store)
-    names = list(STUDIES) if which == "all" else list(dict.fromkeys(n.strip() for n in which.split(",")))
+    names = _names(which)
     for name in names:
         _check(name, size)
     jobs = default_jobs(which, executor) if jobs is None else check_positive_int("jobs", jobs)
-    if jobs > 1 and executor is not None and not isinstance(executor, LocalExecutor):
-        from ..errors import InvalidParameterError
-
-        raise InvalidParameterError(f"jobs={jobs}: parallel study processes need the local executor")
+    if jobs > 1 and len(names) > 1 and executor is not None and not isinstance(executor, LocalExecutor):
+        raise InvalidParameterError(f"jobs={jobs}: parallel study processes need the local executor, got "
+                                    f"--executor {executor.name}")
+    failed: list[str] = []
     if jobs > 1 and len(names) > 1:
-        ok = _run_parallel(names, size, Path(output), force, jobs)
+        ok, failed = _run_parallel(names, size, Path(output), force, jobs)
     else:
         executor = executor or LocalExecutor()
         ok = True
@@ -147,29 +161,67 @@ def run_studies(which: str, *, size: str = "quick", output: str | Path = "runs/r
                 study = STUDIES[name]
                 print(f"== {name} ({size}): {study.title} [{study.paper}]", flush=True)
                 ok = _run_and_write(name, size, output, executor, progress, force).passed and ok
-    report = write_report([output], Path(output) / "report.html", title="stratlearn reproduce")
-    print(f"report: {report.resolve()}", flush=True)
+    if len(failed) < len(names):
+        report = write_report([output], Path(output) / "report.html", title="stratlearn reproduce")
+        print(f"report: {report.resolve()}", flush=True)
+    if failed:
+        from ..errors import StudyError
+
+        others = "; the report holds the others" if len(failed) < len(names) else ""
+        raise StudyError(f"studies that stopped with an error (their output is above{others}): {', '.join(failed)}")
     return ok
 
 
-def _run_parallel(names, size, output: Path, force: bool, jobs: int) -> bool:
+def _stop(running: dict) -> None:
+    """Stop study processes: SIGTERM (their ``finally`` blocks remove their compilation caches), SIGKILL after 10 s."""
+    import subprocess
+
+    for proc, _ in running.values():
+        if proc.poll() is None:
+            proc.terminate()
+    for proc, log in running.values():
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+    running.clear()
+
+
+def _run_parallel(names, size, output: Path, force: bool, jobs: int) -> tuple[bool, list[str]]:
     import json
+    import os
+    import signal
     import subprocess
     import sys
     import tempfile
+    import threading
 
     order = sorted(names, key=lambda n: -QUICK_SECONDS.get(n, 60))
     waiting, running, failed, ok = list(order), {}, [], True
     print(f"running {len(names)} studies, {jobs} at a time in separate processes (longest first); each claims table "
           "is printed when its study ends\n", flush=True)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+
+    def terminated(signum, frame):
+        raise SystemExit(128 + signum)
+
+    # SIGTERM (a timeout, a job scheduler) stops the study processes too, as Ctrl-C does: none outlives this one
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, terminated) if main else None
     try:
         while waiting or running:
             while waiting and len(running) < jobs:
                 name = waiting.pop(0)
-                log = tempfile.TemporaryFile(mode="w+")
+                log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
                 cmd = [sys.executable, "-m", "stratlearn.studies._worker", name, size, str(output),
                        "1" if force else "0"]
-                running[name] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), log)
+                try:
+                    running[name] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env), log)
+                except BaseException:
+                    log.close()
+                    raise
             done = [n for n, (proc, _) in running.items() if proc.poll() is not None]
             if not done:
                 time.sleep(0.2)
@@ -186,11 +238,8 @@ def _run_parallel(names, size, output: Path, force: bool, jobs: int) -> bool:
                     continue
                 ok = json.loads((output / name / "claims.json").read_text())["passed"] and ok
     finally:
-        # interrupted (Ctrl-C) or failed here: no study process outlives this one; their stores stay resumable
-        for proc, log in running.values():
-            proc.kill()
-            proc.wait()
-            log.close()
-    if failed:
-        raise RuntimeError(f"studies that stopped with an error (their output is above): {', '.join(failed)}")
-    return ok
+        # interrupted or failed here: the study processes stop too; what their stores hold stays for a rerun
+        _stop(running)
+        if main:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+    return ok, failed

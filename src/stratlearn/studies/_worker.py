@@ -8,9 +8,13 @@ import sys
 
 
 def main(argv: list[str]) -> int:
+    import signal
+
     from ..experiments.executors import LocalExecutor, shared_compilations
     from . import _run_and_write
 
+    # the parent stops a study with SIGTERM: leave through the finally blocks (the compilation cache is removed)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     name, size, output, force = argv
     with LocalExecutor() as executor, shared_compilations():
         _run_and_write(name, size, output, executor, progress=False, force=force == "1")
