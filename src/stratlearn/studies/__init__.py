@@ -107,7 +107,7 @@ def _run_and_write(name, size, output, executor, progress, force) -> StudyResult
 def default_jobs(which: str, executor=None) -> int:
     """Parallel study processes ``run_studies`` uses by default: two when ``which`` names more than one study (``all``
     or a comma-separated list), the executor is local and the machine has at least two cores (measured on 2 cores:
-    ``reproduce all --quick`` takes 5.8 minutes this way against about 12 one after the other, because one study
+    ``reproduce all --quick`` takes 6 to 7 minutes this way against about 12 one after the other, because one study
     compiles or runs NumPy while the other computes), else one."""
     import os
 
