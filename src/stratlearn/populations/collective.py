@@ -39,7 +39,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..errors import InvalidParameterError, check_in_range, check_positive, check_positive_int, check_seed
+from ..errors import (InvalidParameterError, check_finite_array, check_in_range, check_positive,
+                      check_positive_int, check_seed)
 
 __all__ = ["FeaturePattern", "PixelPatch", "RareToken", "FeatureLabelPlanting", "FeatureOnlyPlanting",
            "SignalErasing", "CollectiveData", "SweepData", "plant", "sweep_datasets", "Success", "success_interval",
@@ -739,20 +740,10 @@ def gaussian_signal_task(num_classes: int = 3, dim: int = 2, *, separation: floa
     if flag_rates is None:
         rates = np.full(k, check_in_range("xi", 0.01 if xi is None else xi, 0.0, 1.0))
     else:
-        rates = np.asarray(flag_rates, dtype=float) if _numeric(flag_rates) else None
-        if rates is None or rates.shape != (k,) or not np.all((rates >= 0) & (rates <= 1)):
+        rates = check_finite_array("flag_rates", flag_rates, ndim=1, error=InvalidParameterError)
+        if rates.shape != (k,) or not np.all((rates >= 0) & (rates <= 1)):
             raise InvalidParameterError(f"flag_rates={flag_rates!r}: expected {k} rates in [0, 1], one per class")
     return GaussianSignalTask(means, float(scale), np.full(k, 1.0 / k), rates)
-
-
-def _numeric(values) -> bool:
-    """Whether ``values`` are numbers (booleans are not rates)."""
-    try:
-        items = np.asarray(values, dtype=object).ravel()
-    except (TypeError, ValueError):
-        return False
-    return all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
-               for v in items)
 
 
 # ------------------------------------------------------------------------------------ gradient-based learning

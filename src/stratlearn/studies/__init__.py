@@ -111,7 +111,7 @@ def default_jobs(which: str, executor=None) -> int:
     compiles or runs NumPy while the other computes), else one."""
     import os
 
-    several = which == "all" or len([n for n in which.split(",") if n.strip()]) > 1
+    several = len(_names(which)) > 1
     local = executor is None or executor.name == "local"
     return 2 if several and local and (os.cpu_count() or 1) >= 2 else 1
 
