@@ -218,13 +218,30 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _seed_offset(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a non-negative integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a non-negative integer")
+    return value
+
+
 def _cmd_reproduce(args) -> int:
     from .studies import run_studies
 
     size = "full" if args.full else "quick"
-    ok = run_studies(args.study, size=size, output=Path(args.output), executor=_executor(args),
-                     progress=not args.no_progress, force=args.force, jobs=args.jobs)
-    return 0 if ok or not args.strict else 1
+    summary = run_studies(args.study, size=size, output=Path(args.output), executor=_executor(args),
+                          progress=not args.no_progress, force=args.force, jobs=args.jobs,
+                          seed_offset=args.seed_offset)
+    counts = summary["counts"]
+    if counts["FAIL"]:
+        return 1
+    if args.strict and (counts["SKIP"] or counts["XPASS"]):
+        print("stratlearn: --strict: skipped or unexpectedly passing claims", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _add_executor_options(parser) -> None:
@@ -310,7 +327,10 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--quick", action="store_true", help="the quick size (default)")
     size.add_argument("--full", action="store_true", help="the full size of the paper's experiment")
     rep.add_argument("-o", "--output", default="runs/reproduce", help="output folder (default: runs/reproduce)")
-    rep.add_argument("--strict", action="store_true", help="exit with status 1 when a claim fails")
+    rep.add_argument("--strict", action="store_true",
+                     help="also exit with status 1 when a claim is SKIPped or XPASSes (a FAIL always does)")
+    rep.add_argument("--seed-offset", type=_seed_offset, default=0, metavar="K",
+                     help="shift every seed of the studies by K >= 0 (their verdicts must not change)")
     rep.add_argument("-j", "--jobs", type=int, default=None,
                      help="studies run at once, each in its own process without progress bars (default: 2 when "
                      "several studies run on the local executor and 2 or more cores, else 1)")

@@ -10,8 +10,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import UnknownNameError
-from .base import Claim, Study, StudyData, StudyResult
+from .base import Claim, Study, StudyData, StudyResult, count_statuses, format_counts
 from .collective_action import STUDY as _COLLECTIVE_ACTION
 from .distribution_shift import STUDY as _DISTRIBUTION_SHIFT
 from .frank_wolfe import STUDY as _FRANK_WOLFE
@@ -22,7 +24,7 @@ from .model_selection import STUDY as _MODEL_SELECTION
 from .tolls import STUDY as _TOLLS
 
 __all__ = ["Claim", "Study", "StudyData", "StudyResult", "STUDIES", "run_study", "run_studies", "format_claims",
-           "default_jobs"]
+           "default_jobs", "shift_seeds"]
 
 STUDIES: dict[str, Study] = {s.name: s for s in (_MATRIX_GAMES, _MARKOV_GAMES, _FRANK_WOLFE,
                                                     _FUNCTION_APPROXIMATION, _MODEL_SELECTION, _DISTRIBUTION_SHIFT,
@@ -38,29 +40,62 @@ def _check(name: str, size: str) -> Study:
     return STUDIES[name]
 
 
+def _check_offset(seed_offset) -> int:
+    from ..errors import InvalidParameterError
+
+    if isinstance(seed_offset, bool) or not isinstance(seed_offset, (int, np.integer)) or seed_offset < 0:
+        raise InvalidParameterError(f"seed_offset={seed_offset!r}: expected a non-negative integer (it is added to "
+                                    "every seed of the study)")
+    return int(seed_offset)
+
+
+def shift_seeds(points: list, seed_offset: int) -> list:
+    """The points with their run seed (``run.seed``, default 0) shifted by ``seed_offset``. Game instances keep their
+    own seeds: the instances are the study's design, the run seeds its randomness."""
+    from ..experiments.points import Point
+
+    if not seed_offset:
+        return list(points)
+    return [Point(p.game, p.learner, {**p.run, "seed": int(p.run.get("seed", 0)) + seed_offset}, tags=p.tags)
+            for p in points]
+
+
 def run_study(name: str, *, size: str = "quick", output: str | Path = "runs/reproduce", executor=None,
-              progress: bool = False, force: bool = False) -> StudyResult:
-    """Run one registered study: compute its missing points into ``output/<name>/store``, then analyze them."""
+              progress: bool = False, force: bool = False, seed_offset: int = 0) -> StudyResult:
+    """Run one registered study: compute its missing points into ``output/<name>/store``, then analyze them.
+
+    ``seed_offset`` shifts every seed the study uses (its runs' seeds and the seeds its analysis draws with), so the
+    same study can be checked on other randomness; its verdicts must not change."""
     from ..experiments.store import ResultStore
     from ..experiments.sweep import run_sweep
 
     study = _check(name, size)
+    seed_offset = _check_offset(seed_offset)
     started = time.perf_counter()
-    points = study.points(size)
+    points = shift_seeds(study.points(size), seed_offset)
     store = ResultStore.open(Path(output) / name / "store", create=True,
-                             config={"study": name, "size": size, "title": study.title})
+                             config={"study": name, "size": size, "title": study.title, "seed_offset": seed_offset})
     run_sweep(points, store, executor=executor, force=force, progress=progress)
-    result = study.analyze(size, StudyData(points, store))
+    result = study.analyze(size, StudyData(points, store, seed_offset=seed_offset))
     result.wall_time = time.perf_counter() - started
+    result.seed_offset = seed_offset
     return result
+
+
+def _interval(c: Claim) -> str:
+    if c.interval is None:
+        return ""
+    return f"[{c.interval[0]:.4g}, {c.interval[1]:.4g}] ({c.seeds} seeds)"
 
 
 def format_claims(result: StudyResult) -> str:
     from ..experiments.runner import format_table
 
-    rows = [{"": "PASS" if c.passed else "FAIL", "claim": c.text, "measured": f"{c.measured:.4g}",
+    rows = [{"": c.status, "claim": c.text, "measured": f"{c.measured:.4g}", "95% interval": _interval(c),
              "threshold": f"{c.comparison} {c.threshold:.4g}"} for c in result.claims]
-    return format_table(rows, ["", "claim", "measured", "threshold"])
+    text = format_table(rows, ["", "claim", "measured", "95% interval", "threshold"])
+    notes = [f"  {c.status}: {c.text[:60]}... {c.skip or c.xfail}" for c in result.claims if c.skip or c.xfail]
+    return text + ("\n" + "\n".join(notes) if notes else "")
 
 
 def write_result(result: StudyResult, output: Path) -> Path:
@@ -76,9 +111,38 @@ def write_result(result: StudyResult, output: Path) -> Path:
     for name, fig in result.figures.items():
         save_figure(folder / f"{name}.png", fig)
     write_json(folder / "claims.json", {"study": result.name, "title": study.title, "paper": study.paper,
-                                        "size": result.size, "passed": result.passed, "wall_time": result.wall_time,
+                                        "size": result.size, "passed": result.passed, "counts": result.counts(),
+                                        "seed_offset": result.seed_offset, "wall_time": result.wall_time,
                                         "claims": [c.as_dict() for c in result.claims], "machine": machine_info()})
     return folder
+
+
+CRASHES = "crashed.json"
+
+
+def record_crashes(output: Path, size: str, errors: dict[str, str], ran: list[str]) -> None:
+    """Keep ``OUTPUT/crashed.json`` up to date: the studies of this run that stopped with an error (name, title,
+    paper, size, error), plus earlier entries of studies this run did not touch. A crashed study's stale
+    ``claims.json`` from an earlier run is removed, so the report shows it as crashed, with its error, not as passed."""
+    import json
+
+    from ..experiments.io import write_json
+
+    path = Path(output) / CRASHES
+    try:
+        earlier = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        earlier = {}
+    keep = {n: e for n, e in earlier.items() if isinstance(e, dict) and n not in ran}
+    for name, error in errors.items():
+        study = STUDIES[name]
+        keep[name] = {"study": name, "title": study.title, "paper": study.paper, "size": size, "error": error}
+        stale = Path(output) / name / "claims.json"
+        if stale.is_file():
+            stale.unlink()
+    if keep or path.exists():
+        Path(output).mkdir(parents=True, exist_ok=True)
+        write_json(path, keep)
 
 
 # Measured quick-size wall times (s) on the 2-core machine, used only to start the longest studies first when
@@ -89,14 +153,14 @@ QUICK_SECONDS = {"markov-games": 180, "function-approximation": 140, "matrix-gam
 
 def _print_result(result: StudyResult, folder: Path) -> None:
     print(format_claims(result))
-    passed = sum(c.passed for c in result.claims)
-    print(f"{passed}/{len(result.claims)} claims pass; {result.wall_time:.1f} s; results in {folder}\n", flush=True)
+    print(f"{format_counts(result.counts())}; {result.wall_time:.1f} s; results in {folder}\n", flush=True)
 
 
-def _run_and_write(name, size, output, executor, progress, force) -> StudyResult:
+def _run_and_write(name, size, output, executor, progress, force, seed_offset=0) -> StudyResult:
     import matplotlib.pyplot as plt
 
-    result = run_study(name, size=size, output=output, executor=executor, progress=progress, force=force)
+    result = run_study(name, size=size, output=output, executor=executor, progress=progress, force=force,
+                       seed_offset=seed_offset)
     folder = write_result(result, Path(output))
     for fig in result.figures.values():
         plt.close(fig)
@@ -130,14 +194,18 @@ def _names(which: str) -> list[str]:
 
 
 def run_studies(which: str, *, size: str = "quick", output: str | Path = "runs/reproduce", executor=None,
-                progress: bool = True, force: bool = False, jobs: int | None = None) -> bool:
+                progress: bool = True, force: bool = False, jobs: int | None = None, seed_offset: int = 0) -> dict:
     """Run ``which`` (a study name, names separated by commas, or ``"all"``), write results and the report under
-    ``output`` and print each claims table. Returns whether every claim passed.
+    ``output`` and print each claims table, then one line ``N passed, M failed, K skipped, X xfailed``.
+
+    Returns the summary: ``counts`` (claims per status), ``crashed`` (studies that stopped with an error, in the order
+    they were asked for), ``studies`` (those that finished) and ``ok`` (no claim FAILs and no study crashed).
 
     ``jobs`` > 1 runs that many studies at once, each in its own Python process (longest first; each prints its
     claims table when it ends); ``None`` picks :func:`default_jobs`. Parallel processes need the local executor.
-    A study that stops with an error does not stop the others: the report is written from what finished, then
-    :class:`~stratlearn.errors.StudyError` names the studies that failed.
+    A study that stops with an error does not stop the others: it is recorded as crashed (``OUTPUT/crashed.json``,
+    shown in the report with its error), the report is written from everything, then
+    :class:`~stratlearn.errors.StudyError` names the studies that crashed. ``seed_offset`` shifts every seed.
     """
     from ..errors import InvalidParameterError, check_positive_int
     from ..experiments.executors import LocalExecutor, shared_compilations
@@ -146,30 +214,49 @@ def run_studies(which: str, *, size: str = "quick", output: str | Path = "runs/r
     names = _names(which)
     for name in names:
         _check(name, size)
+    seed_offset = _check_offset(seed_offset)
     jobs = default_jobs(which, executor) if jobs is None else check_positive_int("jobs", jobs)
     if jobs > 1 and len(names) > 1 and executor is not None and not isinstance(executor, LocalExecutor):
         raise InvalidParameterError(f"jobs={jobs}: parallel study processes need the local executor, got "
                                     f"--executor {executor.name}")
-    failed: list[str] = []
+    output = Path(output)
     if jobs > 1 and len(names) > 1:
-        ok, failed = _run_parallel(names, size, Path(output), force, jobs)
+        errors = _run_parallel(names, size, output, force, jobs, seed_offset)
     else:
         executor = executor or LocalExecutor()
-        ok = True
+        errors = {}
         with executor, shared_compilations():
             for name in names:
                 study = STUDIES[name]
                 print(f"== {name} ({size}): {study.title} [{study.paper}]", flush=True)
-                ok = _run_and_write(name, size, output, executor, progress, force).passed and ok
-    if len(failed) < len(names):
-        report = write_report([output], Path(output) / "report.html", title="stratlearn reproduce")
-        print(f"report: {report.resolve()}", flush=True)
-    if failed:
+                try:
+                    _run_and_write(name, size, output, executor, progress, force, seed_offset)
+                except Exception as exc:
+                    import traceback
+
+                    traceback.print_exc()
+                    print(f"{name}: stopped with an error: {exc}\n", flush=True)
+                    errors[name] = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    import json
+
+    crashed = [n for n in names if n in errors]
+    record_crashes(output, size, errors, names)
+
+    statuses = []
+    finished = [n for n in names if n not in crashed and (output / n / "claims.json").exists()]
+    for name in finished:
+        statuses += [c["status"] for c in json.loads((output / name / "claims.json").read_text())["claims"]]
+    counts = count_statuses(statuses)
+    report = write_report([output], output / "report.html", title="stratlearn reproduce")
+    print(f"report: {report.resolve()}", flush=True)
+    ran = f"{len(finished)} studies ran" + (f", {len(crashed)} crashed ({', '.join(crashed)})" if crashed else "")
+    print(f"{ran}; claims: {format_counts(counts)}", flush=True)
+    if crashed:
         from ..errors import StudyError
 
-        others = "; the report holds the others" if len(failed) < len(names) else ""
-        raise StudyError(f"studies that stopped with an error (their output is above{others}): {', '.join(failed)}")
-    return ok
+        others = "; the report holds the others" if len(crashed) < len(names) else ""
+        raise StudyError(f"studies that stopped with an error (their output is above{others}): {', '.join(crashed)}")
+    return {"counts": counts, "crashed": crashed, "studies": finished, "ok": counts["FAIL"] == 0}
 
 
 def _stop(running: dict) -> None:
@@ -189,8 +276,8 @@ def _stop(running: dict) -> None:
     running.clear()
 
 
-def _run_parallel(names, size, output: Path, force: bool, jobs: int) -> tuple[bool, list[str]]:
-    import json
+def _run_parallel(names, size, output: Path, force: bool, jobs: int, seed_offset: int = 0) -> dict[str, str]:
+    """Run the studies in ``jobs`` processes; returns the error of each study that crashed."""
     import os
     import signal
     import subprocess
@@ -199,7 +286,7 @@ def _run_parallel(names, size, output: Path, force: bool, jobs: int) -> tuple[bo
     import threading
 
     order = sorted(names, key=lambda n: -QUICK_SECONDS.get(n, 60))
-    waiting, running, failed, ok = list(order), {}, [], True
+    waiting, running, failed = list(order), {}, {}
     print(f"running {len(names)} studies, {jobs} at a time in separate processes (longest first); each claims table "
           "is printed when its study ends\n", flush=True)
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
@@ -216,7 +303,7 @@ def _run_parallel(names, size, output: Path, force: bool, jobs: int) -> tuple[bo
                 name = waiting.pop(0)
                 log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
                 cmd = [sys.executable, "-m", "stratlearn.studies._worker", name, size, str(output),
-                       "1" if force else "0"]
+                       "1" if force else "0", str(seed_offset)]
                 try:
                     running[name] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env), log)
                 except BaseException:
@@ -231,15 +318,16 @@ def _run_parallel(names, size, output: Path, force: bool, jobs: int) -> tuple[bo
                 log.seek(0)
                 study = STUDIES[name]
                 print(f"== {name} ({size}): {study.title} [{study.paper}]", flush=True)
-                print(log.read().rstrip() + "\n", flush=True)
+                text = log.read().rstrip()
+                print(text + "\n", flush=True)
                 log.close()
                 if proc.returncode != 0:
-                    failed.append(name)
-                    continue
-                ok = json.loads((output / name / "claims.json").read_text())["passed"] and ok
+                    # the worker's last line is its exception (or what it printed before it was killed)
+                    last = text.splitlines()[-1] if text else ""
+                    failed[name] = f"{last} (the study process exited with status {proc.returncode})"
     finally:
         # interrupted or failed here: the study processes stop too; what their stores hold stays for a rerun
         _stop(running)
         if main:
             signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
-    return ok, failed
+    return failed

@@ -1,5 +1,5 @@
 """One study in its own process, for ``run_studies(..., jobs=N)``: ``python -m stratlearn.studies._worker NAME SIZE
-OUTPUT FORCE``. It runs the study with the local executor and a run-scoped compilation cache, writes its results
+OUTPUT FORCE SEED_OFFSET``. It runs the study with the local executor and a run-scoped compilation cache, writes its results
 under OUTPUT and prints its claims table."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ def main(argv: list[str]) -> int:
 
     # the parent stops a study with SIGTERM: leave through the finally blocks (the compilation cache is removed)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    name, size, output, force = argv
+    name, size, output, force, seed_offset = argv
     with LocalExecutor() as executor, shared_compilations():
-        _run_and_write(name, size, output, executor, progress=False, force=force == "1")
+        _run_and_write(name, size, output, executor, progress=False, force=force == "1", seed_offset=int(seed_offset))
     return 0
 
 

@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["Claim", "StudyResult", "Study", "StudyData", "fitted_slope"]
+__all__ = ["Claim", "StudyResult", "Study", "StudyData", "fitted_slope", "interval_over_seeds", "bootstrap_interval",
+           "STATUSES", "count_statuses", "format_counts"]
 
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
@@ -26,12 +27,58 @@ def fitted_slope(steps, values, start: float = 0.0) -> float:
     return float(np.polyfit(np.log(steps[keep]), np.log(values[keep]), 1)[0])
 
 
+STATUSES = ("PASS", "FAIL", "SKIP", "XFAIL", "XPASS")
+
+
+def interval_over_seeds(values, level: float = 0.95) -> tuple[float, float]:
+    """Student-t confidence interval of the mean of per-seed values (one number per seed, seeds independent).
+
+    The t interval is exact for normal per-seed values and close for the sums and averages the studies record; it
+    needs at least two seeds (one seed says nothing about the spread)."""
+    from scipy import stats
+
+    values = np.asarray(values, float).reshape(-1)
+    if values.size < 2:
+        raise ValueError(f"values: {values.size} seed(s); a confidence interval over seeds needs at least 2")
+    if not np.all(np.isfinite(values)):
+        return float("nan"), float("nan")
+    mean, sem = float(values.mean()), float(values.std(ddof=1) / np.sqrt(values.size))
+    half = float(stats.t.ppf(0.5 + level / 2, values.size - 1)) * sem
+    return mean - half, mean + half
+
+
+def bootstrap_interval(values, statistic: Callable[[np.ndarray], float], *, level: float = 0.95,
+                       resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval over seeds of a statistic of the seed-by-record array ``values`` (rows are
+    seeds), for statistics that are not a mean of per-seed numbers (e.g. the slope of the mean curve). The resampling
+    uses a fixed generator, so the interval is the same on every machine for the same values."""
+    values = np.asarray(values, float)
+    if values.shape[0] < 2:
+        raise ValueError(f"values: {values.shape[0]} seed(s); a bootstrap over seeds needs at least 2")
+    rng = np.random.default_rng(seed)
+    draws = [statistic(values[rng.integers(0, values.shape[0], values.shape[0])]) for _ in range(resamples)]
+    low, high = np.quantile(draws, [0.5 - level / 2, 0.5 + level / 2])
+    return float(low), float(high)
+
+
 @dataclass(frozen=True)
 class Claim:
     """A sentence from a paper (or an issue) with its measured value, the threshold and the verdict.
 
-    ``passed`` is computed from ``measured comparison threshold``; a claim that does not reproduce is reported as
-    failing with its measured value, never hidden.
+    ``met`` is computed from ``decisive comparison threshold``. For a claim over seeds, ``interval`` is the 95%
+    confidence interval of the measured value (``seeds`` of them) and the verdict is taken at the end of the interval
+    that is hardest for the claim: the upper end for ``<``/``<=``, the lower end for ``>``/``>=``. So a verdict holds
+    with 95% confidence and does not flip with the base seed.
+
+    ``status`` is one of :data:`STATUSES`:
+
+    * ``PASS`` / ``FAIL``: the claim was measured and holds / does not hold. A claim that does not reproduce is reported
+      as failing with its measured value, never hidden.
+    * ``SKIP``: ``skip`` says why it could not be measured (an optional dependency or input is missing, with the
+      command that installs it). Never a crash, never a FAIL.
+    * ``XFAIL`` / ``XPASS``: ``xfail`` documents why the result is expected not to reproduce (an honest finding listed
+      in ``docs/studies.md``); it is measured all the same, and a marked claim that starts holding is reported as
+      ``XPASS`` so the mark can be removed.
     """
 
     text: str
@@ -39,19 +86,76 @@ class Claim:
     comparison: str
     threshold: float
     detail: str = ""
+    interval: tuple[float, float] | None = None
+    seeds: int | None = None
+    skip: str = ""
+    xfail: str = ""
 
     def __post_init__(self):
         if self.comparison not in _OPS:
             raise ValueError(f"comparison={self.comparison!r}: expected one of {', '.join(_OPS)}")
+        if self.interval is not None:
+            low, high = (float(v) for v in self.interval)
+            object.__setattr__(self, "interval", (low, high))
+            if low > high:
+                raise ValueError(f"interval={self.interval!r}: expected (low, high) with low <= high")
+
+    @classmethod
+    def over_seeds(cls, text: str, per_seed, comparison: str, threshold: float, detail: str = "",
+                   xfail: str = "") -> "Claim":
+        """A claim on the mean of one number per seed, decided at the end of its 95% t interval."""
+        per_seed = np.asarray(per_seed, float).reshape(-1)
+        return cls(text, float(per_seed.mean()), comparison, threshold, detail=detail,
+                   interval=interval_over_seeds(per_seed), seeds=int(per_seed.size), xfail=xfail)
+
+    @classmethod
+    def skipped(cls, text: str, comparison: str, threshold: float, reason: str) -> "Claim":
+        """A claim that could not be measured; ``reason`` says why and how to make it measurable."""
+        return cls(text, float("nan"), comparison, threshold, skip=reason)
+
+    @property
+    def decisive(self) -> float:
+        """The value the verdict is taken at: the measured value, or the end of its interval hardest for the claim."""
+        if self.interval is None:
+            return float(self.measured)
+        return self.interval[1] if self.comparison in ("<", "<=") else self.interval[0]
+
+    @property
+    def met(self) -> bool:
+        # NaN compares false, so a missing measurement fails; +inf ("never reached") fails any "<" claim
+        return bool(_OPS[self.comparison](self.decisive, self.threshold))
 
     @property
     def passed(self) -> bool:
-        # NaN compares false, so a missing measurement fails; +inf ("never reached") fails any "<" claim
-        return bool(_OPS[self.comparison](self.measured, self.threshold))
+        """Whether the claim's condition holds (``met``); see ``status`` for SKIP and expected failures."""
+        return self.met
+
+    @property
+    def status(self) -> str:
+        if self.skip:
+            return "SKIP"
+        if self.xfail:
+            return "XPASS" if self.met else "XFAIL"
+        return "PASS" if self.met else "FAIL"
 
     def as_dict(self) -> dict:
         return {"claim": self.text, "measured": float(self.measured), "comparison": self.comparison,
-                "threshold": float(self.threshold), "passed": self.passed, "detail": self.detail}
+                "threshold": float(self.threshold), "passed": self.passed, "status": self.status,
+                "interval": list(self.interval) if self.interval is not None else None, "seeds": self.seeds,
+                "skip": self.skip, "xfail": self.xfail, "detail": self.detail}
+
+
+def count_statuses(statuses) -> dict[str, int]:
+    """How many claims have each status, in the order of :data:`STATUSES`."""
+    statuses = list(statuses)
+    return {s: statuses.count(s) for s in STATUSES}
+
+
+def format_counts(counts: dict[str, int]) -> str:
+    """``N passed, M failed, K skipped, X xfailed`` (and ``Y xpassed`` when there are any)."""
+    text = (f"{counts.get('PASS', 0)} passed, {counts.get('FAIL', 0)} failed, {counts.get('SKIP', 0)} skipped, "
+            f"{counts.get('XFAIL', 0)} xfailed")
+    return text + (f", {counts['XPASS']} xpassed" if counts.get("XPASS") else "")
 
 
 @dataclass
@@ -64,19 +168,33 @@ class StudyResult:
     tables: dict[str, Any] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
     wall_time: float = float("nan")
+    seed_offset: int = 0
 
     @property
     def passed(self) -> bool:
-        return all(c.passed for c in self.claims)
+        """No claim FAILs (PASS, XFAIL, XPASS and SKIP do not fail a study; the main job checks SKIP apart)."""
+        return not any(c.status == "FAIL" for c in self.claims)
+
+    def counts(self) -> dict[str, int]:
+        return count_statuses(c.status for c in self.claims)
 
 
 class StudyData:
-    """The stored traces of a study's points, looked up by the points' ``role`` tag."""
+    """The stored traces of a study's points, looked up by the points' ``role`` tag.
 
-    def __init__(self, points, store):
+    ``seed_offset`` (``stratlearn reproduce --seed-offset K``) has already shifted the points' run seeds; a study that
+    draws randomness in ``analyze`` adds it to every seed it uses there, so the whole study moves to other seeds.
+    """
+
+    def __init__(self, points, store, seed_offset: int = 0):
         self._points = {p.tags["role"]: p for p in points}
         self._store = store
         self._cache: dict[str, Any] = {}
+        self.seed_offset = int(seed_offset)
+
+    def seed(self, base: int = 0) -> int:
+        """The seed ``base`` of the study shifted by ``seed_offset``."""
+        return int(base) + self.seed_offset
 
     def point(self, role: str):
         return self._points[role]
