@@ -57,7 +57,9 @@ def bootstrap_interval(values, statistic: Callable[[np.ndarray], float], *, leve
         raise ValueError(f"values: {values.shape[0]} seed(s); a bootstrap over seeds needs at least 2")
     rng = np.random.default_rng(seed)
     draws = [statistic(values[rng.integers(0, values.shape[0], values.shape[0])]) for _ in range(resamples)]
-    low, high = np.quantile(draws, [0.5 - level / 2, 0.5 + level / 2])
+    # quantiles taken at drawn values (no interpolation), so a statistic that can be +inf ("never reached") stays
+    # well defined
+    low, high = np.quantile(draws, [0.5 - level / 2, 0.5 + level / 2], method="inverted_cdf")
     return float(low), float(high)
 
 
@@ -107,6 +109,27 @@ class Claim:
         per_seed = np.asarray(per_seed, float).reshape(-1)
         return cls(text, float(per_seed.mean()), comparison, threshold, detail=detail,
                    interval=interval_over_seeds(per_seed), seeds=int(per_seed.size), xfail=xfail)
+
+    @classmethod
+    def bootstrap(cls, text: str, values, statistic: Callable[[np.ndarray], float], comparison: str,
+                  threshold: float, detail: str = "", xfail: str = "") -> "Claim":
+        """A claim on a statistic of the whole seed-by-record array (rows are seeds) that is not a mean of per-seed
+        numbers, such as the slope of the mean curve; decided at the end of its 95% bootstrap interval over seeds."""
+        values = np.asarray(values, float)
+        return cls(text, float(statistic(values)), comparison, threshold, detail=detail,
+                   interval=bootstrap_interval(values, statistic), seeds=int(values.shape[0]), xfail=xfail)
+
+    @classmethod
+    def proportion(cls, text: str, outcomes, comparison: str, threshold: float, detail: str = "",
+                   xfail: str = "") -> "Claim":
+        """A claim on a success rate over independent trials (one boolean per trial or seed), decided at the end of
+        its exact (Clopper-Pearson) 95% interval."""
+        from scipy import stats
+
+        outcomes = np.asarray(outcomes, bool).reshape(-1)
+        ci = stats.binomtest(int(outcomes.sum()), int(outcomes.size)).proportion_ci(0.95, method="exact")
+        return cls(text, float(outcomes.mean()), comparison, threshold, detail=detail, interval=(ci.low, ci.high),
+                   seeds=int(outcomes.size), xfail=xfail)
 
     @classmethod
     def skipped(cls, text: str, comparison: str, threshold: float, reason: str) -> "Claim":

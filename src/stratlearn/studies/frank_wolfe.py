@@ -83,9 +83,10 @@ def analyze(size: str, data: StudyData) -> StudyResult:
             slope = fitted_slope(steps, values.mean(axis=0), start)
             per_seed = [fitted_slope(steps, v, start) for v in values]
             label = "deterministic" if method == "gfw" else f"stochastic (σ={NOISE})"
-            claims.append(Claim(
+            claims.append(Claim.bootstrap(
                 f"GFW {label}: fitted log-log slope of the mean gap on {instance}, records {int(start)}..{steps[-1]}",
-                slope, "<=", rate + TOLERANCE,
+                values, lambda v, steps=steps, start=start: fitted_slope(steps, v.mean(axis=0), start),
+                "<=", rate + TOLERANCE,
                 detail=f"rate of [2]: {rate:.3g}; per-seed slopes {np.mean(per_seed):.3f} ± {np.std(per_seed):.3f}; "
                        f"gap {values.mean(axis=0)[0]:.3g} → {values.mean(axis=0)[-1]:.3g}"))
         for method in _learners(instance):

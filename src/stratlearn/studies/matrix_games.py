@@ -88,21 +88,22 @@ def analyze(size: str, data: StudyData) -> StudyResult:
         for tau in (0.1, 0.05):
             steps, values = data.metric(f"dsbr-{tau}-{g}")
             final = values[:, -1]
-            claims.append(Claim(
+            claims.append(Claim.over_seeds(
                 f"[1] Thm 2.1: mean Nash gap after {steps[-1]:.0e} samples < 2τ log A ({GAMES[g]['name']}, τ={tau})",
-                float(final.mean()), "<", _bias(tau, size_of[g]),
-                detail=f"{values.shape[0]} seeds, s.e. {final.std() / np.sqrt(final.size):.3g}, "
-                       f"c={default_policy_rate_ratio(tau):g}, constant α=0.01"))
+                final, "<", _bias(tau, size_of[g]),
+                detail=f"c={default_policy_rate_ratio(tau):g}, constant α=0.01"))
     steps, values = data.metric("dsbr-0.05-r10")
-    claims.append(Claim("constant steps plateau: |log-log slope| of the mean gap over the last decade "
-                        "(random 10x10, τ=0.05)", abs(_last_decade_slope(steps, values)), "<", 0.1))
+    claims.append(Claim.bootstrap("constant steps plateau: |log-log slope| of the mean gap over the last decade "
+                                  "(random 10x10, τ=0.05)", values,
+                                  lambda v: abs(_last_decade_slope(steps, v)), "<", 0.1))
 
     # 2. harmonic steps keep decaying
     steps, values = data.metric("dsbr-harmonic-r10")
     _, rps_h = data.metric("dsbr-harmonic-rps")
-    claims.append(Claim("harmonic steps α/(k+h) (α=1000, h=1100): log-log slope of the mean gap over the last "
-                        "decade (random 10x10, τ=0.05)", _last_decade_slope(steps, values), "<", 0.0,
-                        detail=f"final gap {values[:, -1].mean():.3g}; on RPS (uniform start = equilibrium) the "
+    claims.append(Claim.bootstrap("harmonic steps α/(k+h) (α=1000, h=1100): log-log slope of the mean gap over "
+                                  "the last decade (random 10x10, τ=0.05)", values,
+                                  lambda v: _last_decade_slope(steps, v), "<", 0.0,
+                                  detail=f"final gap {values[:, -1].mean():.3g}; on RPS (uniform start = equilibrium) the "
                                f"gap stays at {rps_h[:, -1].mean():.3g}"))
 
     # 3. the budget as tau shrinks
@@ -116,11 +117,26 @@ def analyze(size: str, data: StudyData) -> StudyResult:
                             "budget": int(steps[-1]), "final_gap": float(mean[-1])})
     budget = pd.DataFrame(budget_rows)
     need = dict(zip(budget.temperature, budget.samples_to_bias))
-    claims.append(Claim(f"DSBR reaches the bias at τ=0.02 within {budget_rows[-1]['budget']:.0e} samples "
-                        f"(random 10x10): samples needed", need[0.02], "<=", float(budget_rows[-1]["budget"]),
-                        detail="; ".join(f"τ={t:g}: {s:.3g}" for t, s in need.items())))
-    claims.append(Claim("the sample budget grows as τ shrinks: samples(τ=0.02) / samples(τ=0.1)",
-                        need[0.02] / need[0.1], ">", 1.0))
+
+    def samples_to_bias(tau):
+        steps = data.metric(f"dsbr-{tau}-r10")[0]
+
+        def first(v):
+            below = np.nonzero(v.mean(axis=0) < _bias(tau, 10))[0]
+            return float(steps[below[0]]) if below.size else float("inf")
+        return first
+
+    claims.append(Claim.bootstrap(f"DSBR reaches the bias at τ=0.02 within {budget_rows[-1]['budget']:.0e} samples "
+                                  f"(random 10x10): samples needed", data.metric("dsbr-0.02-r10")[1],
+                                  samples_to_bias(0.02), "<=", float(budget_rows[-1]["budget"]),
+                                  detail="; ".join(f"τ={t:g}: {s:.3g}" for t, s in need.items())))
+    # both runs use the same seeds, so the seeds are resampled jointly (one array, the two runs side by side)
+    r02, r01 = data.metric("dsbr-0.02-r10")[1], data.metric("dsbr-0.1-r10")[1]
+    n02 = r02.shape[1]
+    claims.append(Claim.bootstrap("the sample budget grows as τ shrinks: samples(τ=0.02) / samples(τ=0.1)",
+                                  np.concatenate([r02, r01], axis=1),
+                                  lambda v: samples_to_bias(0.02)(v[:, :n02]) / samples_to_bias(0.1)(v[:, n02:]),
+                                  ">", 1.0))
 
     # 4. the step ratio
     ratio_rows = []
@@ -128,25 +144,25 @@ def analyze(size: str, data: StudyData) -> StudyResult:
                     (0.3, "dsbr-c0.3-rps")):
         ratio_rows.append({"policy_rate_ratio": c, "final_gap": float(data.metric(role)[1][:, -1].mean()),
                            "bias": _bias(0.05, 3)})
-    for row in ratio_rows[1:]:
-        claims.append(Claim(f"a larger step ratio c={row['policy_rate_ratio']} does not reach the bias on RPS "
-                            f"(τ=0.05): final gap", row["final_gap"], ">", row["bias"]))
+    for row, role in zip(ratio_rows[1:], ("dsbr-c0.01-rps", "dsbr-c0.3-rps")):
+        claims.append(Claim.over_seeds(f"a larger step ratio c={row['policy_rate_ratio']} does not reach the bias on "
+                                       f"RPS (τ=0.05): final gap", data.metric(role)[1][:, -1], ">", row["bias"]))
     ratios = pd.DataFrame(ratio_rows)
 
     # 5. comparison dynamics
     zs = data.metric("fp-r10")[1]
     sh = data.metric("fp-shapley")[1]
-    claims.append(Claim(f"fictitious play's gap falls on a zero-sum game: final mean gap after "
-                        f"{cfg['fp_steps']:.0e} rounds", float(zs[:, -1].mean()), "<", 0.05))
+    claims.append(Claim.over_seeds(f"fictitious play's gap falls on a zero-sum game: final mean gap after "
+                                   f"{cfg['fp_steps']:.0e} rounds", zs[:, -1], "<", 0.05))
     claims.append(Claim("fictitious play does not converge on Shapley's game: smallest gap over the second half",
                         float(sh[:, RECORDS // 2:].min()), ">", 0.2))
     sfp = data.metric("sfp-r10", "regularized_nash_gap_0.05")[1]
-    claims.append(Claim("smoothed fictitious play reaches the logit equilibrium: final regularized gap (τ=0.05, "
-                        "random 10x10)", float(sfp[:, -1].mean()), "<", 1e-3))
+    claims.append(Claim.over_seeds("smoothed fictitious play reaches the logit equilibrium: final regularized gap "
+                                   "(τ=0.05, random 10x10)", sfp[:, -1], "<", 1e-3))
     eg = data.metric("extragradient-r10")[1]
     omwu = data.metric("omwu-r10")[1]
-    claims.append(Claim("extragradient's last iterate reaches the equilibrium (random 10x10, η=0.1): final gap",
-                        float(eg[:, -1].mean()), "<", 1e-3,
+    claims.append(Claim.over_seeds("extragradient's last iterate reaches the equilibrium (random 10x10, η=0.1): "
+                                   "final gap", eg[:, -1], "<", 1e-3,
                         detail=f"optimistic MWU (η=0.1) ends at {omwu[:, -1].mean():.3g}"))
 
     frame = data.curves()

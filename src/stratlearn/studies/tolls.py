@@ -105,10 +105,10 @@ def analyze(size: str, data: StudyData) -> StudyResult:
         box = (np.zeros(net.num_links), np.full(net.num_links, 100.0))
         fa = follower_agnostic(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(net.num_links),
                                bounds=box, iterations=cfg["iterations"], step_size=1e-4, probes=8, radius=0.5,
-                               follower_steps=5, first_steps=80, tolerance=1e-2, seed=0)
+                               follower_steps=5, first_steps=80, tolerance=1e-2, seed=data.seed(0))
         zo = zeroth_order_descent(SealedFollowers(RoutingFollowers(net, dem)), cost, np.zeros(net.num_links), bounds=box,
                                   iterations=cfg["zeroth_order"], step_size=ZO_STEP, radius=0.5,
-                                  follower_steps=5, tolerance=1e-2, seed=0, first_steps=80)
+                                  follower_steps=5, tolerance=1e-2, seed=data.seed(0), first_steps=80)
         oracle = oracle_toll_descent(TollSensitivity(net, dem, gap=1e-6), np.zeros(net.num_links), bounds=box,
                                      iterations=cfg["iterations"], step_size=1e-4)
         so = optimum.tstt
