@@ -1,0 +1,169 @@
+"""Claims and their verdicts (status, intervals over seeds), seed offsets, and how `reproduce` reports crashed,
+failing, skipped and expected-to-fail claims."""
+
+import json
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stratlearn import studies
+from stratlearn.errors import InvalidParameterError, StudyError
+from stratlearn.experiments.points import Point
+from stratlearn.studies import Claim, Study, StudyResult, run_studies, shift_seeds
+from stratlearn.studies.base import bootstrap_interval, format_counts, interval_over_seeds
+
+
+def test_statuses():
+    assert Claim("x", 0.1, "<", 0.2).status == "PASS"
+    assert Claim("x", 0.3, "<", 0.2).status == "FAIL"
+    assert Claim("x", float("nan"), "<", 0.2).status == "FAIL"          # a missing measurement fails
+    assert Claim.skipped("x", "<", 0.2, "needs POT: pip install pot").status == "SKIP"
+    assert Claim("x", 0.3, "<", 0.2, xfail="known").status == "XFAIL"
+    assert Claim("x", 0.1, "<", 0.2, xfail="known").status == "XPASS"   # a mark whose claim starts holding is said
+    row = Claim.skipped("x", "<", 0.2, "pip install pot").as_dict()
+    assert row["status"] == "SKIP" and row["skip"] == "pip install pot"
+
+
+def test_the_interval_decides_at_its_hardest_end():
+    values = np.array([0.08, 0.12, 0.1, 0.14, 0.06])
+    low, high = interval_over_seeds(values)
+    # t interval of 5 values: mean ± t_{0.975,4} s/√5 (t = 2.776)
+    assert high - values.mean() == pytest.approx(2.7764 * values.std(ddof=1) / np.sqrt(5), rel=1e-4)
+    below = Claim.over_seeds("x", values, "<", 0.13)
+    assert below.measured < 0.13 < below.interval[1] and below.status == "FAIL"
+    assert Claim.over_seeds("x", values, ">", 0.05).status == "PASS"
+    assert Claim.over_seeds("x", values, ">", 0.09).status == "FAIL"  # mean 0.1 > 0.09, lower end is not
+    assert below.seeds == 5
+
+
+@given(st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=40))
+def test_interval_contains_the_mean(values):
+    low, high = interval_over_seeds(values)
+    assert low <= np.mean(values) + 1e-9 and np.mean(values) <= high + 1e-9
+
+
+def test_bootstrap_is_repeatable_and_handles_never_reached():
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=(16, 5))
+    a = bootstrap_interval(values, lambda v: float(v.mean()))
+    assert a == bootstrap_interval(values, lambda v: float(v.mean()))          # same values, same interval
+    assert a[0] < values.mean() < a[1]
+    never = bootstrap_interval(values, lambda v: float("inf"))
+    assert never == (float("inf"), float("inf"))
+    assert Claim.bootstrap("x", values, lambda v: float("inf"), "<=", 1e6).status == "FAIL"
+
+
+def test_interval_needs_two_seeds():
+    with pytest.raises(ValueError, match="at least 2"):
+        interval_over_seeds([1.0])
+
+
+def test_proportion_uses_the_exact_binomial_interval():
+    all_right = Claim.proportion("x", np.ones(100, bool), ">=", 0.95)
+    # two-sided Clopper-Pearson at 100/100: the lower end solves p^100 = 0.025
+    assert all_right.interval[0] == pytest.approx(0.025 ** (1 / 100))
+    assert all_right.status == "PASS"
+    assert Claim.proportion("x", np.r_[np.ones(97), np.zeros(3)], ">=", 0.95).status == "FAIL"
+
+
+def test_counts_line():
+    counts = studies.count_statuses(["PASS", "PASS", "FAIL", "SKIP", "XFAIL"])
+    assert format_counts(counts) == "2 passed, 1 failed, 1 skipped, 1 xfailed"
+
+
+def test_shift_seeds_moves_run_seeds_not_instances():
+    p = Point({"name": "random_zero_sum", "rows": 3, "seed": 7}, {"name": "dsbr"}, {"steps": 10, "seed": 2},
+              tags={"role": "r"})
+    (q,) = shift_seeds([p], 5)
+    assert q.run["seed"] == 7 and q.game["seed"] == 7 and q.tags == {"role": "r"}
+    assert shift_seeds([Point({"name": "g"}, {"name": "l"}, {"steps": 1})], 3)[0].run["seed"] == 3
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "2", True])
+def test_bad_seed_offset(tmp_path, bad):
+    with pytest.raises(InvalidParameterError, match="seed_offset"):
+        run_studies("frank-wolfe", output=tmp_path, seed_offset=bad)
+
+
+@pytest.mark.parametrize("bad", ["-1", "x", "1.5"])
+def test_bad_seed_offset_on_the_command_line(bad, capsys):
+    from stratlearn.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["reproduce", "frank-wolfe", "--seed-offset", bad])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--seed-offset" in err and "expected a non-negative integer" in err
+
+
+# ------------------------------------------------------------------------------------ fake studies, in-process
+def _study(name, claims=None, error=None):
+    def analyze(size, data):
+        if error is not None:
+            raise error
+        return StudyResult(name=name, size=size, claims=[c(data) for c in claims])
+
+    return Study(name=name, title=f"{name} title", paper="[0]", points=lambda size: [], analyze=analyze)
+
+
+@pytest.fixture
+def fake_studies(monkeypatch):
+    fakes = {
+        "fine": _study("fine", [lambda d: Claim("holds", 0.1, "<", 1.0),
+                                lambda d: Claim("known gap", 2.0, "<", 1.0, xfail="documented reason")]),
+        "failing": _study("failing", [lambda d: Claim("does not hold", 2.0, "<", 1.0)]),
+        "skipping": _study("skipping", [lambda d: Claim.skipped("needs X", "<", 1.0, "pip install x")]),
+        "broken": _study("broken", error=RuntimeError("the solver fell over <b>")),
+        "seeded": _study("seeded", [lambda d: Claim("offset", float(d.seed(0)), ">=", 0.0)]),
+    }
+    monkeypatch.setattr(studies, "STUDIES", fakes)
+    return fakes
+
+
+def test_a_crashed_study_is_in_the_report_and_raises(tmp_path, fake_studies, capsys):
+    with pytest.raises(StudyError, match="broken"):
+        run_studies("fine,broken,failing", output=tmp_path, jobs=1, progress=False)
+    out = capsys.readouterr().out
+    assert "2 studies ran, 1 crashed (broken); claims: 1 passed, 1 failed, 0 skipped, 1 xfailed" in out
+    crashed = json.loads((tmp_path / "crashed.json").read_text())
+    assert crashed["broken"]["error"] == "RuntimeError: the solver fell over <b>"
+    report = (tmp_path / "report.html").read_text()
+    assert "the solver fell over &lt;b&gt;" in report and "fell over <b>" not in report     # shown, escaped
+    # a later run where the study finishes removes it from crashed.json
+    fake_studies["broken"] = _study("broken", [lambda d: Claim("now fine", 0.0, "<=", 0.0)])
+    summary = run_studies("broken", output=tmp_path, jobs=1, progress=False)
+    assert summary["crashed"] == [] and json.loads((tmp_path / "crashed.json").read_text()) == {}
+
+
+def test_exit_codes(tmp_path, fake_studies):
+    from stratlearn.cli import main
+
+    assert main(["reproduce", "fine", "-o", str(tmp_path / "a"), "--no-progress"]) == 0        # XFAIL does not fail
+    assert main(["reproduce", "failing", "-o", str(tmp_path / "b"), "--no-progress"]) == 1     # a FAIL does
+    assert main(["reproduce", "skipping", "-o", str(tmp_path / "c"), "--no-progress"]) == 0
+    assert main(["reproduce", "skipping", "-o", str(tmp_path / "c"), "--no-progress", "--strict"]) == 1
+    assert main(["reproduce", "broken", "-o", str(tmp_path / "d"), "--no-progress"]) == 2      # a crash does
+    claims = json.loads((tmp_path / "a" / "fine" / "claims.json").read_text())
+    assert claims["counts"]["XFAIL"] == 1 and claims["claims"][1]["xfail"] == "documented reason"
+
+
+def test_seed_offset_reaches_the_analysis(tmp_path, fake_studies):
+    run_studies("seeded", output=tmp_path, jobs=1, progress=False, seed_offset=4)
+    claims = json.loads((tmp_path / "seeded" / "claims.json").read_text())
+    assert claims["seed_offset"] == 4 and claims["claims"][0]["measured"] == 4.0
+
+
+def test_missing_pot_gives_skip_with_the_install_command(monkeypatch):
+    """The distribution-shift study's 2-D claim on a small grid, once with POT and once with POT hidden."""
+    from stratlearn.studies import distribution_shift as ds
+
+    cfg = {"cells_2d": 8, "t_2d": 1.0}
+    grid, runs = ds._two_dimensional(cfg)
+    assert ds._two_dimensional_claim(grid, runs).status in ("PASS", "FAIL")
+    monkeypatch.setitem(sys.modules, "ot", None)          # `import ot` now raises ImportError
+    grid, runs = ds._two_dimensional(cfg)
+    claim = ds._two_dimensional_claim(grid, runs)
+    assert claim.status == "SKIP" and "pip install pot" in claim.skip
