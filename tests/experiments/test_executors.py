@@ -1,6 +1,5 @@
 """The Ray executor against a real local Ray runtime (2 CPUs, 127.0.0.1), compared with the local executor."""
 
-import time
 
 import pandas as pd
 import pytest
@@ -53,12 +52,11 @@ def test_ray_sweep_equals_local_sweep(tmp_path):
         pd.testing.assert_frame_equal(remote.read(p), local.read(p), check_exact=True)
 
 
-def test_unreachable_address_fails_fast_with_a_clear_error():
-    started = time.perf_counter()
+def test_unreachable_address_fails_with_a_clear_error():
+    # no assertion on how long it takes (timings never go into tests): the error names the address
     with pytest.raises(ConfigError, match="127.0.0.1:1"):
         with RayExecutor(address="127.0.0.1:1"):
             pass
-    assert time.perf_counter() - started < 10
     with pytest.raises(ConfigError, match="HOST:PORT"):
         with RayExecutor(address="nonsense"):
             pass
