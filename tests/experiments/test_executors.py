@@ -1,6 +1,5 @@
 """The Ray executor against a real local Ray runtime (2 CPUs, 127.0.0.1), compared with the local executor."""
 
-
 import pandas as pd
 import pytest
 
