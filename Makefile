@@ -27,8 +27,12 @@ $(VENV)/.installed-bench: pyproject.toml | $(PY)
 demo: $(VENV)/.installed
 	$(VENV)/bin/stratlearn reproduce all --quick --output runs/reproduce
 
+# The larger TNTP networks some tests read (they skip, with the reason, without them): $STRATLEARN_TEST_DATA names
+# the folder holding tntp/<network>/; by default ../shared/data when that folder exists.
+STRATLEARN_TEST_DATA ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data))
+
 test: $(VENV)/.installed-test
-	$(PY) -m pytest -q
+	STRATLEARN_TEST_DATA="$(STRATLEARN_TEST_DATA)" $(PY) -m pytest -q
 	$(VENV)/bin/mkdocs build --strict --quiet --site-dir $$(mktemp -d)
 
 bench: $(VENV)/.installed-bench

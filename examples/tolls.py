@@ -1,11 +1,10 @@
 """Learn road tolls without the demand ([4]): Pigou, Braess and Sioux Falls (`python examples/tolls.py`; about a
-minute on 2 cores; Sioux Falls needs `stratlearn data fetch SiouxFalls` or the shared data in STRATLEARN_TNTP_DIR).
+minute on 2 cores; Sioux Falls ships with stratlearn, so nothing is downloaded).
 The planner sees the travellers only through `respond`: deploy tolls, let them adapt, observe the link flows."""
 
 import numpy as np
 
 from stratlearn.equilibria import system_optimum
-from stratlearn.experiments.data import find_tntp
 from stratlearn.games.routing import braess, load_tntp, pigou
 from stratlearn.games.stackelberg import RoutingFollowers
 from stratlearn.learners import follower_agnostic
@@ -24,9 +23,5 @@ def learn(net, demand, **options):
 learn(*pigou(), bounds=([0.0] * 2, [2.0] * 2), iterations=40, step_size=0.5, probes=2, radius=0.05)
 learn(*braess(), bounds=([0.0] * 5, [50.0] * 5), iterations=60, step_size=0.05, probes=3, radius=0.1,
       follower_steps=30)
-folder = find_tntp("SiouxFalls", download=False)     # $STRATLEARN_TNTP_DIR, ../shared/data/tntp or the cache
-if folder is not None:
-    learn(*load_tntp(folder), bounds=([0.0] * 76, [100.0] * 76), iterations=20, step_size=1e-4, probes=8,
-          radius=0.5, follower_steps=5, first_steps=80, tolerance=1e-2)
-else:
-    print("Sioux Falls skipped: no TNTP files found (run `stratlearn data fetch SiouxFalls`)")
+learn(*load_tntp("SiouxFalls"), bounds=([0.0] * 76, [100.0] * 76), iterations=20, step_size=1e-4, probes=8,
+      radius=0.5, follower_steps=5, first_steps=80, tolerance=1e-2)

@@ -165,11 +165,10 @@ def _cmd_collective_audit(args) -> int:
 def _cmd_data(args) -> int:
     from .experiments.data import fetch_tntp
     from .games.routing import load_tntp
+    from .games.tntp import tntp_prefix
 
     folder = fetch_tntp(args.name, mirror=args.mirror, cache=args.cache, force=args.force)
-    from .experiments.data import TNTP_NETWORKS
-
-    network, demand = load_tntp(folder, TNTP_NETWORKS.get(args.name, args.name))
+    network, demand = load_tntp(folder, tntp_prefix(args.name))
     print(f"{args.name}: {network.num_nodes} nodes, {network.num_links} links, {network.zones} zones, total demand "
           f"{demand.total:g}; files in {folder}")
     return 0
@@ -301,8 +300,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     data = sub.add_parser("data", help="fetch data sets into the local cache")
     data_sub = data.add_subparsers(dest="data_command", required=True)
-    fetch = data_sub.add_parser("fetch", help="download a TNTP road network (e.g. SiouxFalls) into the cache")
-    fetch.add_argument("name", help="a network folder of the TNTP repository: SiouxFalls, Anaheim, Chicago-Sketch, ...")
+    from .games.tntp import PACKAGED_TNTP, TNTP_NETWORKS
+
+    fetch = data_sub.add_parser("fetch", help="download a TNTP road network (e.g. Anaheim) into the cache, checking "
+                                "each file's SHA-256")
+    fetch.add_argument("name", help=f"a network of the TNTP repository: {', '.join(sorted(TNTP_NETWORKS))} "
+                       f"({' and '.join(PACKAGED_TNTP)} also ship with stratlearn)")
     fetch.add_argument("--mirror", help="a local folder or URL laid out like the TNTP repository (default: "
                        "$STRATLEARN_TNTP_MIRROR, else GitHub)")
     fetch.add_argument("--cache", help="cache folder (default: $STRATLEARN_DATA, else ~/.cache/stratlearn)")

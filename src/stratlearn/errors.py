@@ -20,6 +20,8 @@ __all__ = [
     "ConfigError",
     "StudyError",
     "UnknownNameError",
+    "DataError",
+    "ChecksumError",
     "check_positive",
     "check_in_range",
     "check_positive_int",
@@ -55,6 +57,16 @@ class UnknownNameError(StratlearnError):
         self.name = name
         self.valid = sorted(valid)
         super().__init__(f"unknown {kind} {name!r}: expected one of {', '.join(self.valid)}")
+
+
+class DataError(StratlearnError):
+    """A data set cannot be had: an unknown network name, files missing from the package and the cache, or a
+    download that failed; the message names the value and says what to run (e.g. ``stratlearn data fetch NAME``)."""
+
+
+class ChecksumError(DataError):
+    """A fetched file's SHA-256 checksum differs from the one stratlearn records; the message names the file and
+    both checksums, and the file is not kept."""
 
 
 def _describe(value: Any) -> str:

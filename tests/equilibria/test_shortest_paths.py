@@ -1,8 +1,6 @@
 """The compiled shortest-path trees and all-or-nothing loads of ``ShortestPaths`` against SciPy's Dijkstra: on the
 TNTP networks and on random networks with parallel links, zones that may not be passed through and ties."""
 
-from pathlib import Path
-
 import numba
 import numpy as np
 import pytest
@@ -15,9 +13,8 @@ from stratlearn.equilibria.wardrop import _EPS, ShortestPaths
 from stratlearn.errors import StratlearnError
 from stratlearn.games.routing import Demand, Network, load_tntp
 
-TNTP = Path(__file__).resolve().parents[3] / "shared" / "data" / "tntp"
-needs_tntp = pytest.mark.skipif(not (TNTP / "SiouxFalls").is_dir(),
-                                reason=f"the shared TNTP data is not at {TNTP} (as in a user's clone)")
+from tests._data import TNTP, needs_tntp
+
 # SciPy's dijkstra settles equal distances by larger node index from 1.16 on (earlier: a Fibonacci heap's order);
 # the compiled trees follow that rule, so their predecessors equal SciPy's there even on ties
 SAME_TIES = tuple(int(p) for p in scipy.__version__.split(".")[:2]) >= (1, 16)
@@ -92,17 +89,18 @@ def check(net, dem, cost):
     assert shortest == pytest.approx(float(ours_flow @ cost), rel=1e-12, abs=1e-12)
 
 
-@needs_tntp
-@pytest.mark.parametrize("name", ["SiouxFalls", "Anaheim", "Chicago-Sketch"])
+@pytest.mark.parametrize("name", ["SiouxFalls",              # packaged with stratlearn: never skipped
+                                  pytest.param("Anaheim", marks=needs_tntp("Anaheim")),
+                                  pytest.param("Chicago-Sketch", marks=needs_tntp("Chicago-Sketch"))])
 def test_tntp_trees_and_loads_match_scipy(name):
-    net, dem = load_tntp(TNTP / name)
+    net, dem = load_tntp(name if name == "SiouxFalls" else TNTP / name)
     free = net.latency(np.zeros(net.num_links))
     check(net, dem, free)                                       # free-flow times: many ties on Sioux Falls
     congested = net.latency(ShortestPaths(net, dem).assign(free)[0])
     check(net, dem, congested)
 
 
-@needs_tntp
+@needs_tntp("Chicago-Sketch")
 def test_loads_do_not_depend_on_the_number_of_threads():
     net, dem = load_tntp(TNTP / "Chicago-Sketch")
     paths = ShortestPaths(net, dem)

@@ -1,8 +1,6 @@
 """User equilibria and system optima of congestion networks ([4]'s road-toll setting): closed forms on Pigou and
 Braess, the best-known Sioux Falls flows, marginal-cost tolls, and bad input."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -11,10 +9,10 @@ from stratlearn.equilibria.wardrop import (all_or_nothing, marginal_cost_tolls, 
                                            user_equilibrium)
 from stratlearn.errors import InvalidParameterError, StratlearnError
 from stratlearn.games.routing import Demand, Network, braess, load_tntp, pigou, read_flows
+from stratlearn.games.tntp import packaged_tntp
+from tests._data import TNTP, needs_tntp
 
-TNTP = Path(__file__).resolve().parents[3] / "shared" / "data" / "tntp"
-needs_tntp = pytest.mark.skipif(not (TNTP / "SiouxFalls").is_dir(),
-                                reason=f"the shared TNTP data is not at {TNTP} (as in a user's clone)")
+SIOUX_FALLS = packaged_tntp("SiouxFalls")         # ships with stratlearn: these tests never skip
 
 
 @pytest.mark.parametrize("method", ["fw", "cfw", "bfw", "gp"])
@@ -68,12 +66,11 @@ def test_two_link_equilibrium_and_optimum_in_closed_form(demand, t0, k):
     assert tolled.flow[0] == pytest.approx(v_so, abs=1e-6 * demand)
 
 
-@needs_tntp
 def test_sioux_falls_matches_the_best_known_flows():
     """At relative gap 1e-6 (below the issue's 1e-5) the total travel time is within 0.01% of the best-known
     solution and every link within 1% (measured: 2.5e-5 and 1.7e-4)."""
-    net, dem = load_tntp(TNTP / "SiouxFalls")
-    best = read_flows(TNTP / "SiouxFalls" / "SiouxFalls_flow.tntp", net)
+    net, dem = load_tntp(SIOUX_FALLS)
+    best = read_flows(SIOUX_FALLS / "SiouxFalls_flow.tntp", net)
     assert relative_gap(net, dem, best) < 1e-12          # the reference is an equilibrium under our reading
     ue = user_equilibrium(net, dem, method="bfw", gap=1e-6)
     assert ue.relative_gap <= 1e-6
@@ -81,21 +78,19 @@ def test_sioux_falls_matches_the_best_known_flows():
     assert np.max(np.abs(ue.flow - best) / best) <= 1e-2
 
 
-@needs_tntp
 def test_gradient_projection_reaches_the_best_known_flows_to_high_accuracy():
     """Path-based gradient projection to gap 1e-10: every link within 1e-6 of the best-known flows (measured
     2.8e-8) and the total travel time within 1e-7 (measured 2.5e-9); the reference itself has gap 1.2e-16."""
-    net, dem = load_tntp(TNTP / "SiouxFalls")
-    best = read_flows(TNTP / "SiouxFalls" / "SiouxFalls_flow.tntp", net)
+    net, dem = load_tntp(SIOUX_FALLS)
+    best = read_flows(SIOUX_FALLS / "SiouxFalls_flow.tntp", net)
     gp = user_equilibrium(net, dem, method="gp", gap=1e-10)
     assert gp.relative_gap <= 1e-10
     assert np.max(np.abs(gp.flow - best) / best) <= 1e-6
     assert abs(gp.tstt / net.total_travel_time(best) - 1) <= 1e-7
 
 
-@needs_tntp
 def test_marginal_cost_tolls_implement_the_system_optimum_on_sioux_falls():
-    net, dem = load_tntp(TNTP / "SiouxFalls")
+    net, dem = load_tntp(SIOUX_FALLS)
     so = system_optimum(net, dem, gap=1e-6)
     ue = user_equilibrium(net, dem, gap=1e-6)
     tolled = user_equilibrium(net, dem, tolls=marginal_cost_tolls(net, so.flow), gap=1e-6)
@@ -105,7 +100,7 @@ def test_marginal_cost_tolls_implement_the_system_optimum_on_sioux_falls():
     assert relative_gap(net, dem, so.flow, objective="system") <= 1e-6
 
 
-@needs_tntp
+@needs_tntp("Anaheim")
 def test_zones_are_not_passed_through_on_anaheim():
     """Anaheim's zones 1..38 are below its first thru node 39: no all-or-nothing path may cross one."""
     net, dem = load_tntp(TNTP / "Anaheim")
@@ -215,14 +210,13 @@ def test_toll_gradient_on_braess_matches_finite_differences():
         assert res.gradient @ u == pytest.approx((up - down) / 2e-4, rel=1e-5, abs=1e-6)
 
 
-@needs_tntp
 def test_toll_gradient_on_sioux_falls_matches_finite_differences():
     """76 tolls, 528 pairs, about 630 used paths. Central differences with step 1e-3 (the tolls are in minutes,
     the travel time is ~7.5e6, so smaller steps drown in the equilibria's 1e-12 gap); measured agreement 1e-7
     relative, asserted to 1e-5."""
     from stratlearn.equilibria.wardrop import TollSensitivity
 
-    net, dem = load_tntp(TNTP / "SiouxFalls")
+    net, dem = load_tntp(SIOUX_FALLS)
     rng = np.random.default_rng(0)
     tau = rng.uniform(0.0, 0.5, 76)
     res = TollSensitivity(net, dem)(tau)

@@ -12,7 +12,6 @@ from stratlearn.errors import ConfigError
 from stratlearn.experiments.tolls_config import load_tolls, run_tolls
 
 ROOT = Path(__file__).resolve().parents[2]
-TNTP = ROOT.parent / "shared" / "data" / "tntp"
 
 PIGOU = """
 title = "Pigou"
@@ -55,11 +54,13 @@ def test_pigou_toll_from_a_config(tmp_path, capsys, method, rule, iterations, st
     assert meta["summary"]["method"] == method and (tmp_path / "out" / "figure.png").stat().st_size > 0
 
 
-@pytest.mark.skipif(not (TNTP / "SiouxFalls").is_dir(), reason=f"the shared TNTP data is not at {TNTP}")
 def test_the_example_runs_on_sioux_falls(tmp_path, monkeypatch):
-    """The example config: 20 leader iterations, measured 1.0076 of the system optimum (1.040 without tolls)."""
-    monkeypatch.setenv("STRATLEARN_TNTP_DIR", str(TNTP))
-    summary = run_tolls(ROOT / "examples" / "tolls.toml", tmp_path)
+    """The example config: 20 leader iterations, measured 1.0076 of the system optimum (1.040 without tolls). Sioux
+    Falls is the copy packaged with stratlearn: no data folder, no cache, no download."""
+    monkeypatch.setenv("STRATLEARN_TNTP_DIR", str(tmp_path / "none"))
+    monkeypatch.setenv("STRATLEARN_DATA", str(tmp_path / "no-cache"))
+    summary = run_tolls(ROOT / "examples" / "tolls.toml", tmp_path / "out")
+    assert summary["folder"].endswith("SiouxFalls") and not (tmp_path / "no-cache").exists()
     assert summary["ratio_start"] > 1.03 and summary["ratio_final"] <= 1.01
 
 
@@ -69,6 +70,8 @@ def test_the_example_runs_on_sioux_falls(tmp_path, monkeypatch):
     ("[network]\nname = 'pigou'\nfolder = '.'\n", "needs exactly one of name"),
     ("[network]\nfolder = '/nonexistent/folder'\n", "network.folder='/nonexistent/folder': expected a folder"),
     ("[network]\nname = 'NoSuchNet'\n", "network.name='NoSuchNet': no TNTP files found"),
+    ("[network]\nname = 'Anaheim'\n", r"network.name='Anaheim': no TNTP files found .* run `stratlearn data fetch "
+     "Anaheim`"),
     ("[network]\nname = 'pigou'\n[followers]\nrule = 'teleport'\n", "followers.rule='teleport'"),
     ("[network]\nname = 'pigou'\n[followers]\nspeed = 1\n", r"unknown field\(s\) followers.speed"),
     ("[network]\nname = 'pigou'\n[leader]\nmethod = 'newton'\n", "leader.method='newton': expected one of"),
@@ -84,7 +87,7 @@ def test_config_errors_name_the_field(tmp_path, monkeypatch, text, message):
     monkeypatch.setenv("STRATLEARN_TNTP_DIR", str(tmp_path / "none"))
     monkeypatch.setenv("STRATLEARN_TNTP_MIRROR", str(tmp_path / "none"))     # no download attempt leaves the machine
     monkeypatch.setenv("STRATLEARN_DATA", str(tmp_path / "cache"))
-    monkeypatch.chdir(tmp_path)                                              # no ../shared beside the working folder
+    monkeypatch.chdir(tmp_path)
     path = tmp_path / "bad.toml"
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):

@@ -1,16 +1,19 @@
-"""Congestion networks and TNTP files."""
+"""Congestion networks and TNTP files; the networks packaged with stratlearn, loaded by name."""
 
+import hashlib
+import shutil
+import socket
+import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import stratlearn
+from stratlearn.errors import DataError
 from stratlearn.games.routing import (Network, TNTPError, braess, load_tntp, pigou, read_demand, read_flows,
                                       read_network)
-
-TNTP = Path(__file__).resolve().parents[3] / "shared" / "data" / "tntp"
-needs_tntp = pytest.mark.skipif(not (TNTP / "SiouxFalls").is_dir(),
-                                reason=f"the shared TNTP data is not at {TNTP} (as in a user's clone)")
+from stratlearn.games.tntp import PACKAGED_TNTP, TNTP_NETWORKS, TNTP_SHA256, locate_tntp, packaged_tntp
 
 
 def test_bpr_latency_and_its_integral():
@@ -25,15 +28,15 @@ def test_bpr_latency_and_its_integral():
         np.trapezoid(net.latency(np.linspace(0, 1.7, 20001)), np.linspace(0, 1.7, 20001)), rel=1e-8)
 
 
-@needs_tntp
 def test_read_sioux_falls_and_braess():
-    net, dem = load_tntp(TNTP / "SiouxFalls")
+    folder = packaged_tntp("SiouxFalls")
+    net, dem = load_tntp(folder)                       # a folder path, as before
     assert (net.num_nodes, net.num_links, net.zones) == (24, 76, 24)
     assert dem.total == pytest.approx(360600.0)
     assert net.capacity[0] == pytest.approx(25900.20064) and net.free_flow_time[0] == 6
-    flows = read_flows(TNTP / "SiouxFalls" / "SiouxFalls_flow.tntp", net)
+    flows = read_flows(folder / "SiouxFalls_flow.tntp", net)
     assert flows.shape == (76,) and flows[0] == pytest.approx(4494.6576464564205)
-    bnet, bdem = load_tntp(TNTP / "Braess-Example")
+    bnet, bdem = load_tntp(str(packaged_tntp("Braess-Example")))      # a folder given as a string
     ours, _ = braess()
     v = np.array([4.0, 2.0, 2.0, 2.0, 4.0])
     np.testing.assert_allclose(bnet.latency(v), ours.latency(v), rtol=1e-8)    # the file's 1e-8 constant aside
@@ -75,3 +78,67 @@ def test_builtins_and_tolls():
     with pytest.raises(Exception, match=r"power=0.5 on link 0"):
         Network(tail=[1], head=[2], capacity=[1.0], free_flow_time=[1.0], b=[1.0], power=[0.5], num_nodes=2,
                 zones=2)
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path):
+    """No network at all (any download or socket connection fails), no $STRATLEARN_TNTP_DIR, an empty cache."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("a packaged network must load without network access")
+
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.delenv("STRATLEARN_TNTP_DIR", raising=False)
+    monkeypatch.setenv("STRATLEARN_DATA", str(tmp_path / "cache"))
+    return tmp_path
+
+
+def test_packaged_networks_load_by_name_without_network_access(offline):
+    net, dem = load_tntp("SiouxFalls")
+    assert (net.num_nodes, net.num_links, net.zones, dem.zones) == (24, 76, 24, 24)
+    assert dem.total == pytest.approx(360600.0)
+    for name in ("Braess-Example", "Braess"):
+        net, dem = load_tntp(name)
+        assert (net.num_nodes, net.num_links, net.zones) == (4, 5, 2) and dem.volume[0, 1] == 6.0
+    package = Path(stratlearn.__file__).resolve().parent
+    assert locate_tntp("SiouxFalls").is_relative_to(package)            # read from inside the package
+    assert not (offline / "cache").exists()                             # and nothing was written to the cache
+
+
+def test_packaged_files_match_the_recorded_checksums():
+    for name in PACKAGED_TNTP:
+        folder = packaged_tntp(name)
+        assert sorted(p.name for p in folder.glob("*.tntp")) == sorted(TNTP_SHA256[name])
+        for filename, expected in TNTP_SHA256[name].items():
+            assert hashlib.sha256((folder / filename).read_bytes()).hexdigest() == expected, filename
+    terms = (packaged_tntp("SiouxFalls").parent / "README.txt").read_text()
+    assert "github.com/bstabler/TransportationNetworks" in terms and "academic research" in terms
+    assert set(TNTP_SHA256) == set(TNTP_NETWORKS)
+
+
+def test_names_not_on_this_machine_say_what_to_run(offline):
+    with pytest.raises(DataError, match=r"'Anaheim': network not packaged with stratlearn and not in the cache "
+                       r".*run `stratlearn data fetch Anaheim` first \(known networks: Anaheim, Barcelona, "
+                       r"Berlin-Center, Braess-Example, Chicago-Sketch, SiouxFalls, Winnipeg\)"):
+        load_tntp("Anaheim")
+    with pytest.raises(DataError, match=r"'Atlantis': neither a folder of TNTP files nor a known TNTP network; "
+                       r"known networks: Anaheim, .*, Winnipeg .*`stratlearn data fetch NAME`"):
+        load_tntp("Atlantis")
+    assert isinstance(DataError("x"), ValueError)
+    with pytest.raises(TNTPError, match="not a folder of TNTP files"):
+        load_tntp(offline / "no-such-folder")                          # a path stays a path
+
+
+def test_a_name_is_found_in_the_cache_and_in_the_tntp_dir(offline, monkeypatch):
+    # stand-in files under Anaheim's name (Braess's content): only the lookup is under test here
+    cached = offline / "cache" / "tntp" / "Anaheim"
+    cached.mkdir(parents=True)
+    for kind in ("net", "trips"):
+        shutil.copyfile(packaged_tntp("Braess") / f"Braess_{kind}.tntp", cached / f"Anaheim_{kind}.tntp")
+    assert load_tntp("Anaheim")[0].num_links == 5 and locate_tntp("Anaheim") == cached
+    own = offline / "mine" / "SiouxFalls"                                # $STRATLEARN_TNTP_DIR comes first
+    own.mkdir(parents=True)
+    for kind in ("net", "trips"):
+        shutil.copyfile(packaged_tntp("Braess") / f"Braess_{kind}.tntp", own / f"SiouxFalls_{kind}.tntp")
+    monkeypatch.setenv("STRATLEARN_TNTP_DIR", str(offline / "mine"))
+    assert locate_tntp("SiouxFalls") == own and load_tntp("SiouxFalls")[0].num_links == 5

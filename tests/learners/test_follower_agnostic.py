@@ -229,17 +229,13 @@ def test_bad_input():
                           bounds=Box(np.full(3, -1.0), np.full(3, 1.0)), follower_steps=2, tolerance=1e-6)
 
 
-TNTP = __import__("pathlib").Path(__file__).resolve().parents[3] / "shared" / "data" / "tntp"
-
-
-@pytest.mark.skipif(not (TNTP / "SiouxFalls").is_dir(), reason=f"the shared TNTP data is not at {TNTP}")
 def test_sioux_falls_within_one_percent_of_the_optimum_without_reading_the_demand():
     """76 tolls learned from responses alone (the followers are sealed: reading anything but respond fails). The
     measured ratio after 25 leader iterations is 1.007 of the system optimum (1.040 without tolls)."""
     from stratlearn.equilibria.wardrop import system_optimum
     from stratlearn.games.routing import load_tntp
 
-    net, dem = load_tntp(TNTP / "SiouxFalls")
+    net, dem = load_tntp("SiouxFalls")                 # the copy packaged with stratlearn
     cost, gx, gy = _tstt(net)
     followers = Sealed(RoutingFollowers(net, dem))
     res = follower_agnostic(followers, cost, gx, gy, np.zeros(76), bounds=(np.zeros(76), np.full(76, 100.0)),

@@ -1,19 +1,14 @@
-"""The `tolls` study at the quick size: Pigou, Braess and Sioux Falls (the shared TNTP data beside the repository),
-claims, tables and figures."""
-
-from pathlib import Path
+"""The `tolls` study at the quick size: Pigou, Braess and Sioux Falls (the copy packaged with stratlearn), claims,
+tables and figures."""
 
 import numpy as np
-import pytest
 
 from stratlearn.studies import STUDIES, run_study
 
-TNTP = Path(__file__).resolve().parents[3] / "shared" / "data" / "tntp"
 
-
-@pytest.mark.skipif(not (TNTP / "SiouxFalls").is_dir(), reason=f"the shared TNTP data is not at {TNTP}")
 def test_tolls_quick(tmp_path, monkeypatch):
-    monkeypatch.setenv("STRATLEARN_TNTP_DIR", str(TNTP))
+    monkeypatch.setenv("STRATLEARN_TNTP_DIR", str(tmp_path / "none"))    # the study reads the packaged copy only
+    monkeypatch.setenv("STRATLEARN_DATA", str(tmp_path / "no-cache"))
     assert "tolls" in STUDIES
     result = run_study("tolls", size="quick", output=tmp_path)
     # measured: Pigou toll exact to 1e-9 (two-timescale: 8e-14), PoA 1.0, Braess 1.0, Sioux Falls 1.007 of the

@@ -4,8 +4,9 @@
 ```toml
 title = "..."
 [network]
-name = "SiouxFalls"           # "pigou", "braess", or a TNTP network name: $STRATLEARN_TNTP_DIR, ../shared/data/tntp,
-                              # the cache of `stratlearn data fetch`, or a download
+name = "SiouxFalls"           # "pigou", "braess", or a TNTP network name: $STRATLEARN_TNTP_DIR, the copies packaged
+                              # with stratlearn (SiouxFalls, Braess-Example), the cache of `stratlearn data fetch`,
+                              # or a checked download
 # folder = "path/to/folder"   # instead of name: a folder with one *_net.tntp and one *_trips.tntp
 
 [followers]
@@ -53,7 +54,8 @@ def _method(name):
 
 def _network(table, where):
     from ..games.routing import braess, load_tntp, pigou
-    from .data import TNTP_NETWORKS, find_tntp
+    from ..games.tntp import tntp_prefix
+    from .data import find_tntp
 
     if ("name" in table) == ("folder" in table):
         raise ConfigError(f"{where}: [network] needs exactly one of name (pigou, braess or a TNTP network) and "
@@ -76,9 +78,9 @@ def _network(table, where):
             folder = fetch_tntp(name)
         except Exception as exc:      # any failure of the download is reported with its reason
             raise ConfigError(f"{where}: network.name={name!r}: no TNTP files found in $STRATLEARN_TNTP_DIR, "
-                              f"../shared/data/tntp or the cache, and fetching failed ({exc}); run `stratlearn data "
-                              f"fetch {name}` or give network.folder (built in: pigou, braess)") from None
-    return load_tntp(folder, TNTP_NETWORKS.get(name, name)), folder
+                              f"the packaged networks or the cache, and fetching failed ({exc}); run `stratlearn "
+                              f"data fetch {name}` or give network.folder (built in: pigou, braess)") from None
+    return load_tntp(folder, tntp_prefix(name)), folder
 
 
 def _bound(field, value, links, where):

@@ -12,8 +12,9 @@ apart from the network because in [4] the planner (the leader) knows the network
 
 TNTP files (the format of the Transportation Networks for Research repository: ``*_net.tntp``, ``*_trips.tntp``,
 ``*_flow.tntp``) are read by :func:`read_network`, :func:`read_demand` and :func:`read_flows`; :func:`load_tntp`
-reads a folder. Zones are the first nodes (1..Z). Nodes numbered below ``<FIRST THRU NODE>`` are zones that
-traffic may start or end at but not pass through.
+reads a folder, or a network by name (Sioux Falls and Braess ship with the package; see
+:mod:`stratlearn.games.tntp`). Zones are the first nodes (1..Z). Nodes numbered below ``<FIRST THRU NODE>`` are
+zones that traffic may start or end at but not pass through.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InvalidGameError, InvalidParameterError, StratlearnError
+from .tntp import tntp_folder, tntp_prefix
 
 __all__ = ["Network", "Demand", "TNTPError", "read_network", "read_demand", "read_flows", "load_tntp", "pigou",
            "braess"]
@@ -384,7 +386,26 @@ def read_flows(path, network: Network | None = None) -> np.ndarray:
 
 
 def load_tntp(folder, name: str | None = None) -> tuple[Network, Demand]:
-    """Read the ``*_net.tntp`` and ``*_trips.tntp`` files of ``folder`` (``name`` picks among several)."""
+    """Read a TNTP network and its demand: the ``*_net.tntp`` and ``*_trips.tntp`` files of a folder.
+
+    Args:
+        folder: a folder path, or the name of a network of the Transportation Networks for Research repository
+            (``"SiouxFalls"``, ``"Braess-Example"`` or ``"Braess"``, ``"Anaheim"``, ...). A name is looked up by
+            :func:`stratlearn.games.tntp.locate_tntp`: ``$STRATLEARN_TNTP_DIR``, the copies packaged with stratlearn
+            (Sioux Falls and Braess, read without any network access), then the cache of ``stratlearn data fetch``.
+            A string that names an existing folder is read as that folder.
+        name: the file prefix to pick when the folder holds several networks (default: the only one, or the
+            prefix of the named network).
+
+    Raises:
+        DataError: ``folder`` is a network name that is not on this machine; the message says to run
+            ``stratlearn data fetch NAME`` and lists the known networks.
+        TNTPError: the folder does not exist, does not hold exactly one pair of files, or a file is malformed.
+    """
+    if isinstance(folder, str) and not Path(folder).is_dir() and "/" not in folder and "\\" not in folder \
+            and not folder.startswith("."):
+        name = name or tntp_prefix(folder)
+        folder = tntp_folder(folder)
     folder = Path(folder)
     if not folder.is_dir():
         raise TNTPError(f"{folder}: not a folder of TNTP files")

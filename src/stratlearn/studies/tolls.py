@@ -87,52 +87,47 @@ def analyze(size: str, data: StudyData) -> StudyResult:
                         + ", ".join(f"{t:.2f}" for t in res.x[-1])))
     rows.append({"network": "Braess", "method": "follower-agnostic", "iterations": 60,
                  "tstt_over_so": res.cost[-1] / so, "follower_steps": res.follower_steps})
-    # Sioux Falls, demand hidden
-    from ..experiments.data import find_tntp
+    # Sioux Falls, demand hidden (always the copy packaged with stratlearn: no download, no skipped claim)
+    from ..games.tntp import packaged_tntp
 
-    folder = find_tntp("SiouxFalls")
+    folder = packaged_tntp("SiouxFalls")
     figures = {}
-    if folder is None:
-        claims.append(Claim("Sioux Falls: within 1% of the system optimum (network files unavailable: set "
-                            "STRATLEARN_TNTP_DIR or run `stratlearn data fetch SiouxFalls`)", float("nan"), "<=",
-                            1.01))
-    else:
-        net, dem = load_tntp(folder)
-        cost, gx, gy = _travel_time(net)
-        optimum = system_optimum(net, dem, gap=1e-6)           # travel times to ~2e-5: ample for 1% claims
-        ue = user_equilibrium(net, dem, gap=1e-6)
-        tolled = user_equilibrium(net, dem, tolls=marginal_cost_tolls(net, optimum.flow), gap=1e-6)
-        box = (np.zeros(net.num_links), np.full(net.num_links, 100.0))
-        fa = follower_agnostic(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(net.num_links),
-                               bounds=box, iterations=cfg["iterations"], step_size=1e-4, probes=8, radius=0.5,
-                               follower_steps=5, first_steps=80, tolerance=1e-2, seed=data.seed(0))
-        zo = zeroth_order_descent(SealedFollowers(RoutingFollowers(net, dem)), cost, np.zeros(net.num_links), bounds=box,
-                                  iterations=cfg["zeroth_order"], step_size=ZO_STEP, radius=0.5,
-                                  follower_steps=5, tolerance=1e-2, seed=data.seed(0), first_steps=80)
-        oracle = oracle_toll_descent(TollSensitivity(net, dem, gap=1e-6), np.zeros(net.num_links), bounds=box,
-                                     iterations=cfg["iterations"], step_size=1e-4)
-        so = optimum.tstt
-        claims.append(Claim(f"Sioux Falls, demand hidden: travel time after {cfg['iterations']} leader iterations "
-                            "/ system optimum", fa.cost[-1] / so, "<=", 1.01,
-                            detail=f"user equilibrium (no tolls) {ue.tstt / so:.4f}; marginal-cost tolls "
-                            f"{tolled.tstt / so:.6f}; {fa.follower_steps} follower steps, {fa.wall_time:.0f} s"))
-        claims.append(Claim("Sioux Falls: follower-agnostic excess travel time / zeroth-order baseline's, same "
-                            "leader iterations", (fa.cost[-1] / so - 1) / max(zo.cost[-1] / so - 1, 1e-12), "<",
-                            1.0, detail=f"zeroth-order {zo.cost[-1] / so:.4f} of the optimum"))
-        claims.append(Claim("Sioux Falls: follower-agnostic excess travel time / the oracle's (exact hypergradient, "
-                            "knows the demand), same leader iterations and step",
-                            (fa.cost[-1] / so - 1) / max(oracle.cost[-1] / so - 1, 1e-12), "<=", 1.25,
-                            detail=f"oracle {oracle.cost[-1] / so:.4f} of the optimum in {oracle.wall_time:.0f} s"))
-        for name, r in (("follower-agnostic", fa), ("oracle hypergradient", oracle), ("zeroth-order", zo)):
-            rows.append({"network": "Sioux Falls", "method": name, "iterations": len(r.cost) - 1,
-                         "tstt_over_so": r.cost[-1] / so, "follower_steps": r.follower_steps})
-        rows.append({"network": "Sioux Falls", "method": "marginal-cost tolls (knows the demand)",
-                     "tstt_over_so": tolled.tstt / so})
-        rows.append({"network": "Sioux Falls", "method": "no tolls (user equilibrium)", "tstt_over_so": ue.tstt / so})
-        curves = {"follower-agnostic": fa.cost / so, "oracle hypergradient (knows the demand)": oracle.cost / so,
-                  "zeroth-order": zo.cost / so}
-        figures["travel_time"] = _curves_figure(curves, ue.tstt / so)
-        figures["map"] = _map_figure(folder, net, fa.x[-1], fa.y, marginal_cost_tolls(net, optimum.flow))
+    net, dem = load_tntp(folder)
+    cost, gx, gy = _travel_time(net)
+    optimum = system_optimum(net, dem, gap=1e-6)           # travel times to ~2e-5: ample for 1% claims
+    ue = user_equilibrium(net, dem, gap=1e-6)
+    tolled = user_equilibrium(net, dem, tolls=marginal_cost_tolls(net, optimum.flow), gap=1e-6)
+    box = (np.zeros(net.num_links), np.full(net.num_links, 100.0))
+    fa = follower_agnostic(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(net.num_links),
+                           bounds=box, iterations=cfg["iterations"], step_size=1e-4, probes=8, radius=0.5,
+                           follower_steps=5, first_steps=80, tolerance=1e-2, seed=data.seed(0))
+    zo = zeroth_order_descent(SealedFollowers(RoutingFollowers(net, dem)), cost, np.zeros(net.num_links), bounds=box,
+                              iterations=cfg["zeroth_order"], step_size=ZO_STEP, radius=0.5,
+                              follower_steps=5, tolerance=1e-2, seed=data.seed(0), first_steps=80)
+    oracle = oracle_toll_descent(TollSensitivity(net, dem, gap=1e-6), np.zeros(net.num_links), bounds=box,
+                                 iterations=cfg["iterations"], step_size=1e-4)
+    so = optimum.tstt
+    claims.append(Claim(f"Sioux Falls, demand hidden: travel time after {cfg['iterations']} leader iterations "
+                        "/ system optimum", fa.cost[-1] / so, "<=", 1.01,
+                        detail=f"user equilibrium (no tolls) {ue.tstt / so:.4f}; marginal-cost tolls "
+                        f"{tolled.tstt / so:.6f}; {fa.follower_steps} follower steps, {fa.wall_time:.0f} s"))
+    claims.append(Claim("Sioux Falls: follower-agnostic excess travel time / zeroth-order baseline's, same "
+                        "leader iterations", (fa.cost[-1] / so - 1) / max(zo.cost[-1] / so - 1, 1e-12), "<",
+                        1.0, detail=f"zeroth-order {zo.cost[-1] / so:.4f} of the optimum"))
+    claims.append(Claim("Sioux Falls: follower-agnostic excess travel time / the oracle's (exact hypergradient, "
+                        "knows the demand), same leader iterations and step",
+                        (fa.cost[-1] / so - 1) / max(oracle.cost[-1] / so - 1, 1e-12), "<=", 1.25,
+                        detail=f"oracle {oracle.cost[-1] / so:.4f} of the optimum in {oracle.wall_time:.0f} s"))
+    for name, r in (("follower-agnostic", fa), ("oracle hypergradient", oracle), ("zeroth-order", zo)):
+        rows.append({"network": "Sioux Falls", "method": name, "iterations": len(r.cost) - 1,
+                     "tstt_over_so": r.cost[-1] / so, "follower_steps": r.follower_steps})
+    rows.append({"network": "Sioux Falls", "method": "marginal-cost tolls (knows the demand)",
+                 "tstt_over_so": tolled.tstt / so})
+    rows.append({"network": "Sioux Falls", "method": "no tolls (user equilibrium)", "tstt_over_so": ue.tstt / so})
+    curves = {"follower-agnostic": fa.cost / so, "oracle hypergradient (knows the demand)": oracle.cost / so,
+              "zeroth-order": zo.cost / so}
+    figures["travel_time"] = _curves_figure(curves, ue.tstt / so)
+    figures["map"] = _map_figure(folder, net, fa.x[-1], fa.y, marginal_cost_tolls(net, optimum.flow))
     tables = {"summary": pd.DataFrame(rows)}
     if curves:
         tables["curves"] = pd.DataFrame({"iteration": np.arange(len(curves["follower-agnostic"])),
