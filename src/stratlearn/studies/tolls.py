@@ -26,7 +26,13 @@ import numpy as np
 from ..experiments.plots import _pyplot
 from .base import Claim, Study, StudyData, StudyResult
 
-SIZES = {"quick": {"iterations": 20, "zeroth_order": 20}, "full": {"iterations": 60, "zeroth_order": 60}}
+# Sioux Falls leader runs: one follower-agnostic (and one zeroth-order) run per seed. Each costs 20 to 40 s on 2 cores
+# (the path-based followers answer every probe), so the quick size runs one seed and its verdict is checked at three
+# seed offsets by benchmarks/verdicts.py; the full size decides on a 95% interval over five seeds. 30 iterations:
+# after 20 the follower-agnostic leader measured 1.0076, 1.0102 and 1.0118 of the optimum on seeds 0, 1 and 2 (the 1%
+# claim held on one seed in three); after 30, 1.0071 and 1.0089 on seeds 1 and 2.
+SIZES = {"quick": {"iterations": 30, "zeroth_order": 30, "seeds": 1},
+         "full": {"iterations": 60, "zeroth_order": 60, "seeds": 5}}
 
 
 def points(size: str) -> list:
@@ -98,26 +104,40 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     ue = user_equilibrium(net, dem, gap=1e-6)
     tolled = user_equilibrium(net, dem, tolls=marginal_cost_tolls(net, optimum.flow), gap=1e-6)
     box = (np.zeros(net.num_links), np.full(net.num_links, 100.0))
-    fa = follower_agnostic(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(net.num_links),
-                           bounds=box, iterations=cfg["iterations"], step_size=1e-4, probes=8, radius=0.5,
-                           follower_steps=5, first_steps=80, tolerance=1e-2, seed=data.seed(0))
-    zo = zeroth_order_descent(SealedFollowers(RoutingFollowers(net, dem)), cost, np.zeros(net.num_links), bounds=box,
-                              iterations=cfg["zeroth_order"], step_size=ZO_STEP, radius=0.5,
-                              follower_steps=5, tolerance=1e-2, seed=data.seed(0), first_steps=80)
+    runs = []
+    for k in range(cfg["seeds"]):
+        fa = follower_agnostic(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(net.num_links),
+                               bounds=box, iterations=cfg["iterations"], step_size=1e-4, probes=8, radius=0.5,
+                               follower_steps=5, first_steps=80, tolerance=1e-2, seed=data.seed(k))
+        zo = zeroth_order_descent(SealedFollowers(RoutingFollowers(net, dem)), cost, np.zeros(net.num_links),
+                                  bounds=box, iterations=cfg["zeroth_order"], step_size=ZO_STEP, radius=0.5,
+                                  follower_steps=5, tolerance=1e-2, seed=data.seed(k), first_steps=80)
+        runs.append((fa, zo))
+    fa, zo = runs[0]          # the first seed's runs are drawn and tabled
     oracle = oracle_toll_descent(TollSensitivity(net, dem, gap=1e-6), np.zeros(net.num_links), bounds=box,
-                                 iterations=cfg["iterations"], step_size=1e-4)
+                                 iterations=cfg["iterations"], step_size=1e-4)      # deterministic: one run
     so = optimum.tstt
-    claims.append(Claim(f"Sioux Falls, demand hidden: travel time after {cfg['iterations']} leader iterations "
-                        "/ system optimum", fa.cost[-1] / so, "<=", 1.01,
-                        detail=f"user equilibrium (no tolls) {ue.tstt / so:.4f}; marginal-cost tolls "
-                        f"{tolled.tstt / so:.6f}; {fa.follower_steps} follower steps, {fa.wall_time:.0f} s"))
-    claims.append(Claim("Sioux Falls: follower-agnostic excess travel time / zeroth-order baseline's, same "
-                        "leader iterations", (fa.cost[-1] / so - 1) / max(zo.cost[-1] / so - 1, 1e-12), "<",
-                        1.0, detail=f"zeroth-order {zo.cost[-1] / so:.4f} of the optimum"))
-    claims.append(Claim("Sioux Falls: follower-agnostic excess travel time / the oracle's (exact hypergradient, "
-                        "knows the demand), same leader iterations and step",
-                        (fa.cost[-1] / so - 1) / max(oracle.cost[-1] / so - 1, 1e-12), "<=", 1.25,
-                        detail=f"oracle {oracle.cost[-1] / so:.4f} of the optimum in {oracle.wall_time:.0f} s"))
+    fa_final = np.array([r[0].cost[-1] / so for r in runs])
+    zo_final = np.array([r[1].cost[-1] / so for r in runs])
+    vs_zo = (fa_final - 1) / np.maximum(zo_final - 1, 1e-12)
+    vs_oracle = (fa_final - 1) / max(oracle.cost[-1] / so - 1, 1e-12)
+
+    def claim(text, values, comparison, threshold, detail):
+        if len(values) >= 2:
+            return Claim.over_seeds(text, values, comparison, threshold, detail=detail)
+        return Claim(text, float(values[0]), comparison, threshold, seeds=1,
+                     detail=detail + "; one leader run (seed offset shifts it; benchmarks/verdicts.py checks three)")
+
+    claims.append(claim(f"Sioux Falls, demand hidden: travel time after {cfg['iterations']} leader iterations "
+                        "/ system optimum", fa_final, "<=", 1.01,
+                        f"user equilibrium (no tolls) {ue.tstt / so:.4f}; marginal-cost tolls "
+                        f"{tolled.tstt / so:.6f}; {fa.follower_steps} follower steps, {fa.wall_time:.0f} s per run"))
+    claims.append(claim("Sioux Falls: follower-agnostic excess travel time / zeroth-order baseline's, same "
+                        "leader iterations and seed", vs_zo, "<", 1.0,
+                        f"zeroth-order {zo_final.mean():.4f} of the optimum"))
+    claims.append(claim("Sioux Falls: follower-agnostic excess travel time / the oracle's (exact hypergradient, "
+                        "knows the demand), same leader iterations and step", vs_oracle, "<=", 1.25,
+                        f"oracle {oracle.cost[-1] / so:.4f} of the optimum in {oracle.wall_time:.0f} s"))
     for name, r in (("follower-agnostic", fa), ("oracle hypergradient", oracle), ("zeroth-order", zo)):
         rows.append({"network": "Sioux Falls", "method": name, "iterations": len(r.cost) - 1,
                      "tstt_over_so": r.cost[-1] / so, "follower_steps": r.follower_steps})
