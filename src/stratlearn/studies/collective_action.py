@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiments.plots import _pyplot
+from ..experiments.plots import finish_figure, method_colors
+from ..experiments.plots import panels as panel_grid
 from .base import Claim, Study, StudyData, StudyResult
 
 SIZES = {
@@ -294,45 +295,47 @@ def _alpha_ticks(ax, alphas):
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xticks(list(alphas))
-    ax.set_xticklabels([f"{a:g}" for a in alphas], fontsize=7)
+    ax.set_xticklabels([f"{a:g}" for a in alphas], fontsize=8, rotation=45 if len(alphas) > 6 else 0)
 
 
 def _figure(table, panels):
-    plt = _pyplot()
-    fig, axes = plt.subplots(2, 3, figsize=(17, 8.4))
-    axes = axes.ravel()
-    ax = axes[0]
+    fig, axes = panel_grid(6, ncols=2, height=3.0)
     syn = table[table.dataset == "synthetic (ξ = 0.01)"]
+    erasing = table[table.dataset == "synthetic, spurious flag (erasing)"]
+    labels = [*syn.model.unique(), *erasing.model.unique()]
+    for key in ("digits", "mnist1d", "resumes"):
+        labels += [*panels[key][1], *panels[key][2]]
+    colors = method_colors(labels)
+    ax = axes[0]
     for model, group in syn.groupby("model"):
         curve = group.groupby("alpha").agg(success=("success", "mean"), bound=("bound", "mean"),
                                            low=("low", "mean"), high=("high", "mean"))
-        ax.plot(curve.index, curve.success, marker="o", label=model)
-        ax.fill_between(curve.index, curve.low, curve.high, alpha=0.2)
-        ax.plot(curve.index, curve.bound, "--", label=f"bound, {model.split(' ')[0]}")
+        ax.plot(curve.index, curve.success, marker="o", label=model, color=colors[model])
+        ax.fill_between(curve.index, curve.low, curve.high, alpha=0.2, color=colors[model], linewidth=0)
+        ax.plot(curve.index, curve.bound, "--", label=f"Theorem 1 bound, {model.split(' ')[0]}", color=colors[model])
     ax.set_title("synthetic task (ξ = 1%): success and Theorem 1", fontsize=9)
     for ax, key, title in ((axes[1], "digits", "digits, unique 2x2 patch"),
                            (axes[2], "mnist1d", "MNIST-1D: more training"),
                            (axes[3], "resumes", "resumes: rare token, transformer")):
         alphas, curves, extra = panels[key]
         for name, values in curves.items():
-            ax.plot(alphas, values, marker="o", label=name)
+            ax.plot(alphas, values, marker="o", label=name, color=colors[name])
         for name, (a, v) in extra.items():
-            ax.plot(a, v, marker="s", label=name)
+            ax.plot(a, v, marker="s", label=name, color=colors[name])
         ax.set_title(title, fontsize=9)
     ax = axes[4]
-    erasing = table[table.dataset == "synthetic, spurious flag (erasing)"]
     for model, group in erasing.groupby("model", sort=False):
         curve = group.groupby("alpha").agg(success=("success", "mean"), low=("low", "mean"), high=("high", "mean"))
-        ax.plot(curve.index, curve.success, marker="o", label=model)
-        ax.fill_between(curve.index, curve.low, curve.high, alpha=0.2)
+        ax.plot(curve.index, curve.success, marker="o", label=model, color=colors[model])
+        ax.fill_between(curve.index, curve.low, curve.high, alpha=0.2, color=colors[model], linewidth=0)
     alphas, bounds = panels["erasing"]
-    ax.plot(alphas, bounds, "k--", label="bound P[(1 − α) Δ(x) < α]")
+    ax.plot(alphas, bounds, "k--", label="erasing bound P[(1 − α) Δ(x) < α]")
     ax.set_title("synthetic task, spurious flag: signal erasing", fontsize=9)
     ax.set_ylabel("success P[f(g(x)) = f(x)]")
     ax = axes[5]
     alphas, measured, predicted = panels["steering"]
-    ax.plot(alphas, measured, marker="o", label="SGD, averaged iterate")
-    ax.plot(alphas, predicted, "k--", label="fixed point of the expected update")
+    ax.plot(alphas, measured, marker="o", color="0.35", label="steering: SGD, averaged iterate")
+    ax.plot(alphas, predicted, "k:", label="steering: fixed point of the expected update")
     ax.set_ylabel("distance to the target parameters")
     ax.set_title("gradient-based learning: steering", fontsize=9)
     names = ("synthetic (ξ = 0.01)", "digits (unique patch, ξ = 0)", "MNIST-1D (3-feature pattern)",
@@ -345,9 +348,8 @@ def _figure(table, panels):
             ax.set_ylim(-0.02, 1.02)
             ax.set_ylabel("success")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
+    fig.suptitle("Success of the collective against its size α (mean over seeds; band: 95% interval)", fontsize=10)
+    return finish_figure(fig, ncol=2)
 
 
 STUDY = Study(name="collective-action", title="Algorithmic collective action: how large a group steers a classifier",

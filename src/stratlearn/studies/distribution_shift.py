@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiments.plots import _pyplot
+from ..experiments.plots import finish_figure, method_colors, panels
 from .base import Claim, Study, StudyData, StudyResult
 
 SIZES = {"quick": {"cells": 160, "t_limits": 30.0, "t_polar": 20.0, "rounds": 12, "t_groups": 40.0, "cells_2d": 32,
@@ -263,89 +263,88 @@ def _two_dimensional(cfg):
 
 
 def _groups_figure(trace):
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = panels(2, height=3.4)
     z = np.linspace(-5, 5, trace.final_state["groups"].shape[-1] + 1)
     z = 0.5 * (z[1:] + z[:-1])
+    colors = method_colors(f"group α = {a}" for a in (0.1, 1.0))
     for k, (a, style) in enumerate(((0.1, "-"), (1.0, "--"))):
-        axes[0].plot(z, trace.final_state["groups"][0, k], style, alpha=0.4, label=f"group α = {a}, t = 0")
-        axes[0].plot(z, trace.final_state["groups"][-1, k], style, label=f"group α = {a}, final")
-        axes[1].plot(trace.final_state["times"], trace.metrics[f"group_loss_{k}"][0], style, label=f"α = {a}")
+        color = colors[f"group α = {a}"]
+        axes[0].plot(z, trace.final_state["groups"][0, k], style, color=color, alpha=0.4,
+                     label=f"group α = {a}, t = 0")
+        axes[0].plot(z, trace.final_state["groups"][-1, k], style, color=color, label=f"group α = {a}, final")
+        axes[1].plot(trace.final_state["times"], trace.metrics[f"group_loss_{k}"][0], style, color=color,
+                     label=f"group α = {a}")
     axes[0].axvline(trace.final_state["x"][-1, 0], color="k", linestyle=":", label="final model x")
     axes[0].set_xlabel("feature z")
     axes[0].set_ylabel("group density")
-    axes[0].legend(fontsize=7)
+    axes[0].set_title("(c) group densities")
     axes[1].set_xlabel("time")
     axes[1].set_ylabel("loss of the shared model on the group")
     axes[1].set_title("(c) disparate impact")
-    axes[1].legend(fontsize=8)
     for ax in axes:
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig, legend="axes")
 
 
 def _two_d_figure(grid, trace):
-    plt = _pyplot()
     times, dens, xs = trace.final_state["times"], trace.final_state["densities"], trace.final_state["x"]
     picks = np.linspace(0, len(times) - 1, 4).astype(int)
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.6))
+    fig, axes = panels(4, ncols=2, height=3.6)
     extent = (grid.low[0], grid.high[0], grid.low[1], grid.high[1])
     for ax, k in zip(axes, picks):
-        ax.imshow(dens[k].T, origin="lower", extent=extent, cmap="viridis")
+        image = ax.imshow(dens[k].T, origin="lower", extent=extent, cmap="viridis")
         ax.plot(xs[:k + 1, 0], xs[:k + 1, 1], "w-", lw=1)
         ax.plot(xs[k, 0], xs[k, 1], "r*", ms=10)
         ax.set_title(f"(d) t = {times[k]:.1f}")
         ax.set_xlabel("z₁")
-    axes[0].set_ylabel("z₂")
-    fig.suptitle("2-D population density; the model's path in white, its position as a red star", fontsize=9)
-    fig.tight_layout()
-    return fig
+        ax.set_ylabel("z₂")
+        fig.colorbar(image, ax=ax, shrink=0.85, label="density")
+    fig.suptitle("2-D population density; the model's path in white, its position as a red star", fontsize=10)
+    return finish_figure(fig, legend=None)
 
 
 def _densities_figure(grid, runs, polar):
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    import matplotlib
+
+    fig, axes = panels(2, height=3.4)
     z = grid.centers
     for ax, (title, tr) in zip(axes, (("(a) coupled flow, γ = 1", runs["coupled (γ = 1)"]),
                                        ("(b) polarization", polar))):
         times, dens = tr.final_state["times"], tr.final_state["densities"]
-        for k in np.linspace(0, len(times) - 1, 6).astype(int):
-            ax.plot(z, dens[k], label=f"t = {times[k]:.1f}")
+        picks = np.linspace(0, len(times) - 1, 6).astype(int)
+        shades = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.9, len(picks)))   # time runs dark to light
+        for k, shade in zip(picks, shades):
+            ax.plot(z, dens[k], color=shade, label=f"t = {times[k]:.1f}")
         ax.set_title(title)
         ax.set_xlabel("feature z")
         ax.set_ylabel("density ρ(z, t)")
-        ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig, legend="axes")
 
 
 def _x_energy_figure(runs, rrm, rgd, x_ps, x_po):
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = panels(2, height=3.4)
+    colors = method_colors([*runs, "RRM (rounds of 5)", "RGD (rounds of 5)"])
     for name, tr in runs.items():
-        axes[0].plot(tr.final_state["times"], tr.final_state["x"][:, 0], label=name)
+        axes[0].plot(tr.final_state["times"], tr.final_state["x"][:, 0], label=name, color=colors[name])
         pot = tr.metrics["potential"][0]
         excess = pot - pot.min()
         keep = excess > 0
-        axes[1].semilogy(tr.final_state["times"][keep], excess[keep], label=name)
+        axes[1].semilogy(tr.final_state["times"][keep], excess[keep], label=name, color=colors[name])
     rounds = np.arange(len(rrm.x)) * 5.0
-    axes[0].plot(rounds, rrm.x[:, 0], "o--", label="RRM (rounds of 5)")
-    axes[0].plot(rounds, rgd.x[:, 0], "s--", label="RGD (rounds of 5)")
+    axes[0].plot(rounds, rrm.x[:, 0], "o--", label="RRM (rounds of 5)", color=colors["RRM (rounds of 5)"])
+    axes[0].plot(rounds, rgd.x[:, 0], "s--", label="RGD (rounds of 5)", color=colors["RGD (rounds of 5)"])
     axes[0].axhline(x_ps[0], color="k", linestyle=":", label="performatively stable")
     axes[0].axhline(x_po[0], color="gray", linestyle="-.", label="performatively optimal")
     axes[0].set_xlabel("time")
     axes[0].set_ylabel("learner parameter x(t)")
-    axes[0].legend(fontsize=7)
+    axes[0].set_title("the learner's parameter")
     axes[0].grid(alpha=0.3)
     axes[1].set_xlabel("time")
-    axes[1].set_ylabel("E₁ + (β/2)|x − x̄|² minus its final value")
+    axes[1].set_ylabel("E₁ + (β/2)|x − x̄|²\nminus its final value")
     axes[1].set_title("energy decay (cooperative)")
-    axes[1].legend(fontsize=7)
     axes[1].grid(alpha=0.3, which="both")
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig)
 
 
 STUDY = Study(name="distribution-shift",

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiments.plots import _pyplot, plot_band, style_axis
+from ..experiments.plots import finish_figure, method_colors, panels, plot_band, style_axis
 from ..experiments.points import Point
 from .base import Claim, Study, StudyData, StudyResult, fitted_slope
 
@@ -101,23 +101,23 @@ def analyze(size: str, data: StudyData) -> StudyResult:
 
 
 def _figure(frame):
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, len(INSTANCES), figsize=(5 * len(INSTANCES), 4.2), squeeze=False)
-    for ax, instance in zip(axes[0], INSTANCES):
+    fig, axes = panels(len(INSTANCES), ncols=2, height=3.0)
+    colors = method_colors(run.split(":")[0] for run in frame.run.unique())
+    for ax, instance in zip(axes, INSTANCES):
         sub = frame[frame.run.str.endswith(f":{instance}")]
         for run, curve in sub.groupby("run", sort=False):
             positive = curve["mean"] > 0  # the projection methods reach the float64 floor; log axes drop zeros
             plot_band(ax, curve.step[positive], curve["mean"][positive], curve.q10[positive].clip(lower=1e-16),
-                      curve.q90[positive], run.split(":")[0])
+                      curve.q90[positive], run.split(":")[0], color=colors[run.split(":")[0]])
         steps = sub.step.to_numpy(float)
         if len(steps):
             gfw = sub[sub.run == f"gfw:{instance}"]
             anchor = float(gfw["mean"].iloc[len(gfw) // 10])
             at = float(gfw.step.iloc[len(gfw) // 10])
             ax.plot(gfw.step, anchor * (gfw.step / at) ** -0.5, "k:", linewidth=1, label="slope −1/2")
-        style_axis(ax, instance, "VI gap (mean, 10%-90% band over seeds)", xlabel="iterations")
-    fig.tight_layout()
-    return fig
+        style_axis(ax, instance, "VI gap", xlabel="iterations")
+    fig.suptitle("Last-iterate VI gap: mean over seeds, band 10%–90%", fontsize=10)
+    return finish_figure(fig)
 
 
 STUDY = Study(name="frank-wolfe",

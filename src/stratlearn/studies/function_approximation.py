@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiments.plots import _pyplot, plot_band, style_axis
+from ..experiments.plots import finish_figure, method_colors, panels, plot_band, style_axis
 from ..experiments.points import Point
 from .base import Claim, Study, StudyData, StudyResult
 
@@ -115,14 +115,13 @@ def analyze(size: str, data: StudyData) -> StudyResult:
 
 
 def _figure(frame, start):
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, (ax,) = panels(1, width=7.0, height=4.2)
+    colors = method_colors(frame.run.unique())
     for run, curve in frame.groupby("run", sort=False):
-        plot_band(ax, curve.step, curve["mean"], curve.q10, curve.q90, run)
+        plot_band(ax, curve.step, curve["mean"], curve.q10, curve.q90, run, color=colors[run], marker="o", ms=3)
     ax.axhline(start, color="k", linestyle=":", linewidth=1, label="uniform policies")
     style_axis(ax, "pursuit-evasion 10x10 (10^4 states), γ = 0.9, τ = 0.05", "exact Nash gap (mean, 10%-90% band)")
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig, legend="axes")
 
 
 STUDY = Study(name="function-approximation",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiments.plots import _pyplot, plot_band, style_axis
+from ..experiments.plots import finish_figure, method_colors, panels, plot_band, style_axis
 from ..experiments.points import Point
 from .base import Claim, Study, StudyData, StudyResult, fitted_slope
 
@@ -142,17 +142,17 @@ def analyze(size: str, data: StudyData) -> StudyResult:
 
 
 def _figure(frame):
-    plt = _pyplot()
     gaps = frame[frame.metric == "nash_gap"]
     grid = [(S, A, g) for S, A, g in GRID if gaps.run.str.endswith(f"-S{S}-A{A}-g{g}").any()]
-    fig, axes = plt.subplots(-(-len(grid) // 4), 4, figsize=(18, 4 * -(-len(grid) // 4)), squeeze=False)
-    for ax, (S, A, gamma) in zip(axes.reshape(-1), grid):
-        tag = f"-S{S}-A{A}-g{gamma}"
+    fig, axes = panels(max(len(grid), 1), ncols=2, height=2.9)
+    tags = [f"-S{S}-A{A}-g{gamma}" for S, A, gamma in grid]
+    colors = method_colors(run[: -len(tag)] for tag in tags for run in gaps.run.unique() if run.endswith(tag))
+    for ax, (S, A, gamma), tag in zip(axes, grid, tags):
         for run, sub in gaps[gaps.run.str.endswith(tag)].groupby("run", sort=False):
-            plot_band(ax, sub.step, sub["mean"], sub.q10, sub.q90, run[: -len(tag)])
-        style_axis(ax, f"|S|={S}, |A|=|B|={A}, γ={gamma}", "Nash gap (mean, 10%-90% band over seeds)")
-    fig.tight_layout()
-    return fig
+            plot_band(ax, sub.step, sub["mean"], sub.q10, sub.q90, run[: -len(tag)], color=colors[run[: -len(tag)]])
+        style_axis(ax, f"|S|={S}, |A|=|B|={A}, γ={gamma}", "Nash gap")
+    fig.suptitle("Nash gap: mean over seeds, band 10%–90%", fontsize=10)
+    return finish_figure(fig)
 
 
 STUDY = Study(name="markov-games",

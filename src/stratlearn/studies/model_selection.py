@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiments.plots import _pyplot, plot_band, style_axis
+from ..experiments.plots import finish_figure, log_ticks, method_colors, panels, plot_band, style_axis
 from ..experiments.points import Point
 from .base import Claim, Study, StudyData, StudyResult
 
@@ -211,58 +211,53 @@ def analyze(size: str, data: StudyData) -> StudyResult:
 
 # ------------------------------------------------------------------------------------------------ figures
 def _expressivity_figure(curves):
-    plt = _pyplot()
     games = ["regression", "classification", "cournot", "entry deterrence"]
-    fig, axes = plt.subplots(1, 4, figsize=(20, 4.2))
+    fig, axes = panels(len(games), ncols=2, height=3.1)
+    colors = method_colors(curves.family.unique())
     for ax, game in zip(axes, games):
         sub = curves[curves.game == game]
         for family, part in sub.groupby("family", sort=False):
             part = part.sort_values("expressivity")
-            ax.plot(part.expressivity, part.learner_loss, "o-", label=family)
+            ax.plot(part.expressivity, part.learner_loss, "o-", label=family, color=colors[family])
         ax.set_title(game)
         ax.set_xlabel({"cournot": "expressivity: (a − c) − low", "entry deterrence": "class size (stances)"}.get(
             game, "expressivity: features used / ball radius"))
         ax.set_ylabel("learner's equilibrium loss" if game != "entry deterrence" else "−(1 − γ) × payoff")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig)
 
 
 def _algorithm1_figure(frame, est):
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig, axes = panels(3, height=3.3)
+    colors = method_colors(run.split(":")[1] for run in frame.run.unique()
+                           if run.startswith(("regression", "classification", "cournot")))
     for ax, game in zip(axes, ("regression", "classification", "cournot")):
         for run, curve in frame[frame.run.str.startswith(game)].groupby("run", sort=False):
-            plot_band(ax, curve.step, curve["mean"], curve.q10, curve.q90, run.split(":")[1])
+            plot_band(ax, curve.step, curve["mean"], curve.q10, curve.q90, run.split(":")[1],
+                      color=colors[run.split(":")[1]])
             exact = float(est[est.run == run].exact.iloc[0])
-            ax.axhline(exact, color="k", linestyle=":", linewidth=1)
-        style_axis(ax, f"{game}: Algorithm 1 (dotted: exact)", "learner's loss at the average", xlabel="steps",
-                   yscale="linear")
-    fig.tight_layout()
-    return fig
+            ax.axhline(exact, color=colors[run.split(":")[1]], linestyle=":", linewidth=1)
+        style_axis(ax, game, "learner's loss at the average", xlabel="steps", yscale="linear")
+    fig.suptitle("Algorithm 1: mean over seeds, band 10%–90%; dotted: the exact equilibrium loss", fontsize=10)
+    return finish_figure(fig)
 
 
 def _samples_figure(selection):
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4.2))
+    fig, (ax,) = panels(1, width=6.5, height=4.2)
     sub = selection[selection.gap_to_best > 0]
+    colors = method_colors(sub.game.unique())
     for game, part in sub.groupby("game", sort=False):
-        ax.loglog(part.gap_to_best, part.mean_samples, "o", label=game)
+        ax.loglog(part.gap_to_best, part.mean_samples, "o", label=game, color=colors[game])
     gaps = np.geomspace(sub.gap_to_best.min(), sub.gap_to_best.max(), 20) if len(sub) else np.array([])
     if len(gaps):
         anchor = float(sub.mean_samples.median() * sub.gap_to_best.median() ** 2)
         ax.loglog(gaps, anchor / gaps ** 2, "k:", linewidth=1, label="∝ gap⁻²")
-    from matplotlib.ticker import NullFormatter
-
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    log_ticks(ax)
     ax.set_xlabel("gap to the best class (equilibrium loss)")
     ax.set_ylabel("samples spent on the class (mean of 100 trials)\n(floor: the first round's 2·10^4)")
     ax.set_title("successive elimination: samples vs gap")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig, legend="axes")
 
 
 STUDY = Study(name="model-selection",

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiments.plots import _pyplot
+from ..experiments.plots import finish_figure, method_colors, panels
 from .base import Claim, Study, StudyData, StudyResult
 
 # Sioux Falls leader runs: one follower-agnostic (and one zeroth-order) run per seed. Each costs 20 to 40 s on 2 cores
@@ -160,32 +160,35 @@ ZO_STEP = 1e-6     # the best of 1e-7, 1e-6 and 1e-5 on Sioux Falls after 20 ite
 
 
 def _curves_figure(curves, ue):
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.5, 4))
+    fig, (ax,) = panels(1, width=8.0, height=4.0)
+    colors = method_colors(curves)
     for name, values in curves.items():
-        ax.plot(np.arange(len(values)), values, marker="o", ms=3, label=name)
+        ax.plot(np.arange(len(values)), values, marker="o", ms=3, label=name, color=colors[name])
     ax.axhline(1.0, color="k", linestyle=":", label="system optimum (= marginal-cost tolls)")
     ax.axhline(ue, color="gray", linestyle="--", label="no tolls (user equilibrium)")
-    ax.axhline(1.01, color="tab:red", linestyle="-.", lw=0.8, label="1% above the optimum")
+    ax.axhline(1.01, color="k", linestyle="-.", lw=0.8, label="1% above the optimum")
     ax.set_xlabel("leader iteration")
     ax.set_ylabel("total travel time / system optimum")
     ax.set_title("Sioux Falls: tolls learned without the demand")
-    ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig, legend="axes")
 
 
-def _map_figure(folder, net, tolls, flow, pigouvian):
-    from matplotlib.collections import LineCollection
-
-    plt = _pyplot()
+def _node_coordinates(folder) -> dict[int, tuple[float, float]]:
+    """Node coordinates from a TNTP ``*_node.tntp`` file (``node x y``; a header line and ``;`` ends allowed)."""
     xy = {}
     for line in (folder / "SiouxFalls_node.tntp").read_text().splitlines()[1:]:
         parts = line.replace(";", " ").split()
         if len(parts) >= 3:
             xy[int(parts[0])] = (float(parts[1]), float(parts[2]))
-    fig, axes = plt.subplots(1, 3, figsize=(15, 5))
+    return xy
+
+
+def _map_figure(folder, net, tolls, flow, pigouvian):
+    from matplotlib.collections import LineCollection
+
+    xy = _node_coordinates(folder)
+    fig, axes = panels(3, height=4.0)
     segments = []
     for a, b in zip(net.tail, net.head):
         (x1, y1), (x2, y2) = xy[int(a)], xy[int(b)]
@@ -193,20 +196,19 @@ def _map_figure(folder, net, tolls, flow, pigouvian):
         norm = np.hypot(dx, dy) or 1.0
         off = 0.004 * np.array([-dy, dx]) / norm          # draw the two directions side by side
         segments.append([(x1 + off[0], y1 + off[1]), (x2 + off[0], y2 + off[1])])
-    for ax, values, title in ((axes[0], tolls, "learned toll (min)"), (axes[1], pigouvian, "marginal-cost toll (min)"),
-                              (axes[2], flow, "flow at the learned tolls (veh/h)")):
+    for ax, values, title, unit in ((axes[0], tolls, "learned toll", "toll (min)"),
+                                    (axes[1], pigouvian, "marginal-cost toll", "toll (min)"),
+                                    (axes[2], flow, "flow at the learned tolls", "flow (veh/h)")):
         lc = LineCollection(segments, array=np.asarray(values), cmap="viridis", linewidths=2.5)
         ax.add_collection(lc)
         ax.scatter(*zip(*xy.values()), s=8, color="k", zorder=3)
         ax.autoscale()
         ax.set_aspect("equal")
         ax.set_title(title)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        fig.colorbar(lc, ax=ax, shrink=0.8)
+        ax.set_axis_off()                                   # a map: the coordinates carry no unit worth reading
+        fig.colorbar(lc, ax=ax, orientation="horizontal", shrink=0.9, pad=0.04, label=unit)
     fig.suptitle("Sioux Falls: links coloured by toll and by flow (the two directions side by side)", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.94))
-    return fig
+    return finish_figure(fig, legend=None)
 
 
 STUDY = Study(name="tolls", title="Learning road tolls without knowing the travellers' utilities",
