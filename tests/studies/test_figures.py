@@ -137,7 +137,8 @@ def _figures(tmp_path) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def figures(tmp_path_factory):
-    figs = _figures(tmp_path_factory.mktemp("tntp"))
+    with matplotlib.rc_context({"figure.max_open_warning": 0}):      # all of them are open at once, on purpose
+        figs = _figures(tmp_path_factory.mktemp("tntp"))
     for fig in figs.values():
         fig.canvas.draw()
     yield figs
@@ -146,7 +147,7 @@ def figures(tmp_path_factory):
 
 
 # ------------------------------------------------------------------------------------------------------ checks
-def _labelled(axis) -> list[str]:
+def labelled(axis) -> list[str]:
     """The texts of the tick labels of ``axis`` that are drawn: non-empty, at a tick inside the view."""
     low, high = sorted(axis.get_view_interval())
     slack = 1e-9 * (high - low)
@@ -170,10 +171,10 @@ def test_every_axis_has_two_numbered_ticks(figures):
                 continue                      # a map drawn without axes
             if hasattr(ax, "_colorbar"):
                 long = ax.yaxis if ax._colorbar.orientation == "vertical" else ax.xaxis
-                assert len(_labelled(long)) >= 2, (name, "colour bar")
+                assert len(labelled(long)) >= 2, (name, "colour bar")
                 continue
             for axis in (ax.xaxis, ax.yaxis):
-                labels = _labelled(axis)
+                labels = labelled(axis)
                 assert len(labels) >= 2, (name, ax.get_title(), axis.axis_name, axis.get_scale(), labels)
 
 
@@ -218,9 +219,9 @@ def test_matrix_games_shapley_panel_and_function_approximation_are_numbered(figu
     """The two figures the issue names: before, neither axis of the function-approximation figure and the y axis of
     Shapley's panel had a single number."""
     fa = figures["function-approximation slope -0.02"].axes[0]
-    assert len(_labelled(fa.xaxis)) >= 2 and len(_labelled(fa.yaxis)) >= 2
+    assert len(labelled(fa.xaxis)) >= 2 and len(labelled(fa.yaxis)) >= 2
     shapley = [ax for ax in figures["matrix-games slope -0.02"].axes if "Shapley" in ax.get_title()][0]
-    assert len(_labelled(shapley.yaxis)) >= 2
+    assert len(labelled(shapley.yaxis)) >= 2
 
 
 @pytest.mark.parametrize("low, high", [(2e-3, 6e-2), (0.31, 0.39), (0.2, 0.9), (1e-12, 1.0), (3e-5, 4e-5),
@@ -230,7 +231,7 @@ def test_log_axes_of_any_span_are_numbered(low, high):
     ax.loglog([low, high], [high, low])
     log_ticks(ax)
     fig.canvas.draw()
-    assert len(_labelled(ax.xaxis)) >= 2 and len(_labelled(ax.yaxis)) >= 2, (_labelled(ax.xaxis))
+    assert len(labelled(ax.xaxis)) >= 2 and len(labelled(ax.yaxis)) >= 2, (labelled(ax.xaxis))
     plt.close(fig)
 
 

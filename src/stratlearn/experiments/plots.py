@@ -92,7 +92,7 @@ def _plain(value: float) -> str:
     if value == 0 or not np.isfinite(value):
         return f"{value:g}"
     if 1e-3 <= abs(value) < 1e4:
-        return f"{value:.3g}"
+        return np.format_float_positional(value, precision=3, unique=True, fractional=False, trim="-")
     exponent = math.floor(math.log10(abs(value)))
     coefficient = f"{value / 10.0 ** exponent:.2g}"
     if coefficient in ("1", "-1"):
