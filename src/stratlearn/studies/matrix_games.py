@@ -3,8 +3,8 @@
 What it checks:
 
 1. Theorem 2.1's smoothing bias: with the default constant steps, the Nash gap of ``π_K`` averaged over seeds and
-   over the last decade of 10^6 samples (where it has settled) is below ``2τ log A_max``, on rock-paper-scissors and on a random 10x10 zero-sum game, for
-   ``τ ∈ {0.1, 0.05}``; and with constant steps it plateaus there (its log-log slope over the last decade is ≈ 0).
+   over the last decade of 10^6 samples (where it has settled) is below ``2τ log A_max``, on rock-paper-scissors and
+   on a random 10x10 zero-sum game, for ``τ ∈ {0.1, 0.05}``; and with constant steps it plateaus there (its log-log slope over the last decade is ≈ 0).
 2. The decay of the gap with harmonic steps ``α_k = α/(k+h)`` (Theorem 2.1(2), ``α > 2/c``, ``h > α``): on the random
    game the gap keeps falling over the last decade of samples.
 3. The sample budget as ``τ`` shrinks (``τ = 0.02`` included): the first recorded sample count at which the mean gap
