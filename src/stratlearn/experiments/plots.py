@@ -53,7 +53,8 @@ def method_colors(labels, palette=PALETTE) -> dict[str, str]:
     figure to the next unless two labels of a figure want the same one); labels that collide take the next free
     colour, in sorted order of the labels. The result depends only on the set of labels, not on their order, and
     distinct labels get distinct colours as long as there are no more of them than colours in ``palette`` (beyond
-    that, colours repeat).
+    that, colours repeat). With the default :data:`PALETTE`, up to nine labels share out its nine strong colours
+    (``tab10``'s); its darker shades come in only for more.
 
     Args:
         labels: Method names (any iterable of strings; repeats are ignored).
@@ -245,6 +246,10 @@ def plot_metric(trace, metric: str, *, ax=None, label: str | None = None, band=(
     ax.grid(True, which="both", alpha=0.3)
     if new:
         finish_figure(fig, legend="axes")
+    elif label:
+        # a panel of the caller's figure: its legend beside it (finish_figure may gather the panels' legends)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False,
+                  fontsize=max(MIN_FONT_SIZE, _points("small")))
     return fig
 
 

@@ -44,7 +44,8 @@ table{border-collapse:collapse;margin:.6rem 0;font-size:.85rem}
 table.data{width:100%;table-layout:auto}
 td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere;
 word-break:break-word}
-th{background:#f4f4f4}td.num,td.status{white-space:nowrap;overflow-wrap:normal;word-break:normal}
+th{background:#f4f4f4;overflow-wrap:normal;word-break:normal}
+td.num,td.status{white-space:nowrap;overflow-wrap:normal;word-break:normal}td.interval{overflow-wrap:normal;word-break:normal}
 td.num{font-variant-numeric:tabular-nums}
 .status{font-weight:600}.pass{color:#176617}.fail{color:#a11}.skip{color:#8a6d00}.xfail{color:#555}
 .xpass{color:#8a3ab9}.crashed{color:#fff;background:#a11;padding:0 .35rem;border-radius:3px}
@@ -302,16 +303,17 @@ def _claims_table(claims: list[dict]) -> tuple[str, dict]:
                      "threshold": f"{c.get('comparison', '')} {_num(threshold)}".strip(),
                      "reason (skip / expected failure)": reason, "detail": c.get("detail", "")})
         classes[(i, "status")] = f"status {status.lower()}"
+        classes[(i, "95% interval")] = "interval"           # wraps after its comma, not inside a number
         row_classes.append(status.lower())
     columns = ["status", "claim", "measured", "95% interval", "seeds", "threshold"]
     if any(r["reason (skip / expected failure)"] for r in rows):
         columns.append("reason (skip / expected failure)")
     columns.append("detail")
     counts = {s: sum(1 for c in claims if _status(c) == s) for s in STATUSES}
-    widths = {"status": "4.4rem", "claim": "26%", "measured": "5.8rem", "95% interval": "8.6rem", "seeds": "3.9rem",
+    widths = {"status": "4.4rem", "claim": "26%", "measured": "6.2rem", "95% interval": "8.6rem", "seeds": "3.9rem",
               "threshold": "6.2rem", "reason (skip / expected failure)": "15%"}
     table = _table(rows, columns, classes=classes, row_classes=row_classes,
-                   numeric=("measured", "95% interval", "seeds", "threshold"), widths=widths)
+                   numeric=("measured", "seeds", "threshold"), widths=widths)
     return table, counts
 
 
@@ -398,7 +400,8 @@ def _summary(sections: list[_Section]) -> str:
         totals = {st: sum(s.counts.get(st, 0) for s in studies) for st in STATUSES}
         items.append(f"<span><b>{len(studies)}</b> studies ran</span>")
         items.append(('<span class="fail">' if crashed else "<span>") + f"<b>{len(crashed)}</b> crashed</span>")
-        items += [f'<span class="{st.lower()}"><b>{totals[st]}</b> claims {_WORDS[st]}</span>' for st in STATUSES]
+        items += [(f'<span class="{st.lower()}">' if totals[st] else "<span>") + f"<b>{totals[st]}</b> claims "
+                  f"{_WORDS[st]}</span>" for st in STATUSES]
     if sweeps:
         items.append(f"<span><b>{len(sweeps)}</b> sweep{'s' if len(sweeps) != 1 else ''}</span>")
     return f'<div class="summary" id="summary">{"".join(items)}</div>'
