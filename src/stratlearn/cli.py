@@ -123,6 +123,7 @@ def _cmd_collective_audit(args) -> int:
              "target": args.target, "signal": args.signal, "seeds": args.seeds, "test_size": args.test_size,
              "seed": args.seed}
     options.update({k: v for k, v in given.items() if v is not None})
+    options["allow_modules"] = list(args.allow_module or [])    # only from the command line, never from --config
     if args.features:
         options["features"] = [f.strip() for f in args.features.split(",")]
     if args.alphas:
@@ -280,10 +281,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     coll = sub.add_parser("collective", help="algorithmic collective action ([6]) on your own data and model")
     coll_sub = coll.add_subparsers(dest="collective_command", required=True)
-    aud = coll_sub.add_parser("audit", help="how large a collective must be to steer a scikit-learn classifier")
+    aud = coll_sub.add_parser(
+        "audit", help="how large a collective must be to steer a scikit-learn classifier",
+        description="How large must a collective be to steer your classifier on your data? The model (--model or "
+        "model.name in --config) must name a classifier CLASS: a dotted path MODULE.Class, or sklearn:PATH for a "
+        "path inside scikit-learn. It is checked before anything it names is called, and a module outside the "
+        "allowed ones is never imported: its module must lie under sklearn or under a package you name with "
+        "--allow-module (a config file cannot allow one), and it must be a class with fit() and predict() (for "
+        "scikit-learn, a classifier). Its parameters (--param, model.params) must be plain numbers, strings, "
+        "booleans and lists or tables of them. Anything else is refused with an error before it runs.")
     aud.add_argument("--data", help="CSV or Parquet file with a label column, or builtin:breast_cancer|digits|mnist1d")
     aud.add_argument("--label", help="the label column")
-    aud.add_argument("--model", help="sklearn:MODULE.PATH.Estimator, e.g. sklearn:sklearn.linear_model.LogisticRegression")
+    aud.add_argument("--model", help="a classifier class, MODULE.Class or sklearn:PATH, e.g. "
+                     "sklearn.linear_model.LogisticRegression (see the rule above)")
+    aud.add_argument("--allow-module", action="append", metavar="PACKAGE",
+                     help="also allow classifier classes from this package or module, e.g. xgboost (repeatable; "
+                     "only scikit-learn is allowed otherwise)")
     aud.add_argument("--param", action="append", help="an estimator keyword NAME=VALUE (repeatable)")
     aud.add_argument("--features", help="feature columns, comma-separated (default: all but the label)")
     aud.add_argument("--strategy", choices=["planting", "feature-only"], help="default: planting")

@@ -18,6 +18,7 @@ __all__ = [
     "InvalidGameError",
     "InvalidParameterError",
     "ConfigError",
+    "ModelNotAllowedError",
     "StudyError",
     "UnknownNameError",
     "DataError",
@@ -43,6 +44,12 @@ class InvalidParameterError(StratlearnError):
 
 class ConfigError(StratlearnError):
     """A configuration file cannot be read or does not describe a valid experiment."""
+
+
+class ModelNotAllowedError(ConfigError):
+    """A model name (``model.name`` of ``stratlearn collective audit``) that is not an allowed scikit-learn-style
+    classifier class. It is raised before anything named by the config is called or instantiated, and before a
+    module outside the allow-list is imported; the message names the field, the value and what was expected."""
 
 
 class StudyError(StratlearnError):

@@ -65,15 +65,17 @@ def test_example_config_parses():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--model", "sklearn:preprocessing.StandardScaler"], "no predict()"),
+    (["--model", "sklearn:preprocessing.StandardScaler"],
+     "model.name='sklearn:preprocessing.StandardScaler': a class without predict\\(\\)"),
     (["--model", "sklearn:linear_model.NoSuchModel"], "cannot import"),
-    (["--model", "LogisticRegression"], "expected 'sklearn:MODULE.PATH.Estimator'"),
+    (["--model", "LogisticRegression"], "model.name='LogisticRegression': not a dotted path MODULE.Class"),
     (["--target", "healthy"], "target='healthy': this label does not occur in column 'diagnosis'"),
     (["--signal", "tumour size=3"], "signal column 'tumour size': not a feature column"),
     (["--signal", "mean radius"], "expected COLUMN=VALUE"),
     (["--alphas", "0.1,1.0"], "alphas\\[1\\]=1.0: expected a number in \\(0.0, 1.0\\)"),
     (["--label", "colour"], "colour"),
-    (["--model", "sklearn:linear_model.LinearRegression"], "a regressor; expected a classifier"),
+    (["--model", "sklearn:linear_model.LinearRegression"],
+     "not a classifier \\(a regressor\\); expected a scikit-learn classifier class"),
     (["--model", "sklearn:linear_model.LogisticRegression", "--param", "C=-1"], "fitting it failed"),
 ])
 def test_audit_errors_name_the_field(table, tmp_path, capsys, args, message):

@@ -17,8 +17,8 @@ path = "my_table.csv"        # CSV or Parquet; or builtin:breast_cancer, builtin
 label = "outcome"            # the class column (not needed for a builtin data set)
 # features = ["a", "b"]      # default: every other column
 [model]
-name = "sklearn:sklearn.linear_model.LogisticRegression"   # or "sklearn:linear_model.LogisticRegression"
-params = { max_iter = 1000 }
+name = "sklearn.linear_model.LogisticRegression"   # or "sklearn:linear_model.LogisticRegression"
+params = { max_iter = 1000 }  # plain data only: numbers, strings, booleans, lists and tables of them
 standardize = true           # a StandardScaler in front of the model, fitted on the training set it sees
 [collective]
 strategy = "planting"        # or "feature-only"
@@ -29,49 +29,178 @@ seeds = 3
 test_size = 0.25
 seed = 0
 ```
+
+Configs are data: ``model.name`` must name a scikit-learn-style classifier *class*, and it is checked before anything
+is imported, called or instantiated (:func:`resolve_model_class`). The name is a dotted path ``MODULE.Class`` (or
+``sklearn:PATH``, a path inside scikit-learn); its module must lie under ``sklearn`` or under a package the person
+running the audit allows by name (``--allow-module PACKAGE`` on the command line, ``allow_modules=`` in Python). A
+config file cannot widen that list. The resolved object must be a class, defined in an allowed module, with callable
+``fit`` and ``predict``; a scikit-learn class must also be a classifier (a ``ClassifierMixin``), and a class from an
+allowed package must not declare itself something else (a regressor, a transformer, ...). ``model.params`` must be
+plain data. Anything else is refused with :class:`~stratlearn.errors.ModelNotAllowedError`.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
+import keyword
 import time
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, InvalidParameterError
+from ..errors import ConfigError, InvalidParameterError, ModelNotAllowedError
 
-__all__ = ["resolve_model", "run_audit", "load_audit_config"]
+__all__ = ["resolve_model", "resolve_model_class", "check_model_params", "run_audit", "load_audit_config"]
 
 _ALLOWED = {"data": {"path", "label", "features"}, "model": {"name", "params", "standardize"},
             "collective": {"strategy", "target", "signal", "alphas", "seeds", "test_size", "seed"}}
 DEFAULT_ALPHAS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
+DEFAULT_MODULES = ("sklearn",)          # always allowed; anything else only by name, from the person running it
+_EXPECTED = ("expected a scikit-learn classifier class such as sklearn.linear_model.LogisticRegression "
+             "(a class from another package needs --allow-module PACKAGE on the command line, or "
+             "allow_modules=['PACKAGE'] in Python; a config file cannot allow modules)")
 
 
-def resolve_model(spec: str, params: dict | None = None):
-    """An estimator from ``sklearn:module.path.Class`` (the module path may start after ``sklearn.``), built with
-    ``params`` and checked to have ``fit`` and ``predict``."""
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _refuse(spec, reason: str) -> ModelNotAllowedError:
+    return ModelNotAllowedError(f"model.name={_show(spec)}: {reason}; {_EXPECTED}")
+
+
+def _is_dotted(name) -> bool:
+    return isinstance(name, str) and all(p.isidentifier() and not keyword.iskeyword(p) for p in name.split("."))
+
+
+def _check_allow_modules(allow_modules) -> tuple[str, ...]:
+    if allow_modules is None:
+        return ()
+    if isinstance(allow_modules, str):
+        allow_modules = [allow_modules]
+    if not isinstance(allow_modules, (list, tuple, set, frozenset)):
+        raise InvalidParameterError(f"allow_modules={_show(allow_modules)}: expected a list of module names, "
+                                    "e.g. ['xgboost']")
+    out = []
+    for i, name in enumerate(allow_modules):
+        if not _is_dotted(name):
+            raise InvalidParameterError(f"allow_modules[{i}]={_show(name)}: expected a module name such as "
+                                        "'xgboost' or 'mypackage.models'")
+        out.append(name)
+    return tuple(out)
+
+
+def _under(module: str, allowed: tuple[str, ...]) -> bool:
+    return any(module == a or module.startswith(a + ".") for a in allowed)
+
+
+def resolve_model_class(spec, allow_modules=()) -> type:
+    """The classifier class named by ``spec``, checked without calling anything it names.
+
+    ``spec`` is a dotted path ``MODULE.Class`` (e.g. ``sklearn.linear_model.LogisticRegression``) or
+    ``sklearn:PATH``, a path inside scikit-learn (``sklearn:linear_model.LogisticRegression``). In order:
+
+    1. the name must be a dotted path of public Python identifiers (no component starts with ``_``);
+    2. its module must lie under ``sklearn`` or under a module named in ``allow_modules``: this is checked on the
+       *name*, so a module outside the list is never imported;
+    3. the allowed module is imported and the last component looked up in it; the object must be a class
+       (:func:`inspect.isclass`) defined in an allowed module, with callable ``fit`` and ``predict``;
+    4. a scikit-learn class must be a classifier (a subclass of ``sklearn.base.ClassifierMixin``); a class from
+       another allowed package must not declare another kind (a ``RegressorMixin``, ``TransformerMixin``, ... or an
+       ``_estimator_type`` other than ``"classifier"``).
+
+    Anything else raises :class:`~stratlearn.errors.ModelNotAllowedError` naming ``model.name`` and the value.
+    """
+    allowed = DEFAULT_MODULES + _check_allow_modules(allow_modules)
+    if not isinstance(spec, str) or not spec.strip():
+        raise _refuse(spec, "not a class name")
+    path = spec.strip()
+    if path.startswith("sklearn:"):                 # a path inside scikit-learn, never a top-level fallback
+        path = path[len("sklearn:"):]
+        path = path if path.startswith("sklearn.") else f"sklearn.{path}"
+    if not _is_dotted(path) or "." not in path:
+        raise _refuse(spec, "not a dotted path MODULE.Class")
+    parts = path.split(".")
+    if any(p.startswith("_") for p in parts):
+        raise _refuse(spec, "a private name (a component starting with '_')")
+    module_name, attr = ".".join(parts[:-1]), parts[-1]
+    if not _under(module_name, allowed):
+        raise _refuse(spec, f"module {module_name!r} is not allowed (allowed: "
+                      f"{', '.join(repr(a) for a in allowed)})")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:                         # the module is allowed: its import errors are the user's to see
+        raise _refuse(spec, f"cannot import module {module_name!r} ({type(exc).__name__}: {exc})") from None
+    obj = getattr(module, attr, None)               # an allowed module's own lookup (it may load lazily)
+    if obj is None:
+        raise _refuse(spec, f"cannot import it: module {module_name!r} has no attribute {attr!r}")
+    if not inspect.isclass(obj):
+        kind = "function" if inspect.isroutine(obj) else "module" if inspect.ismodule(obj) else type(obj).__name__
+        raise _refuse(spec, f"a {kind}, not a class")
+    defined_in = getattr(obj, "__module__", None)
+    if not isinstance(defined_in, str) or not _under(defined_in, allowed):
+        raise _refuse(spec, f"a class defined in module {defined_in!r}, which is not allowed")
+    missing = [m for m in ("fit", "predict") if not callable(getattr(obj, m, None))]
+    if missing:
+        raise _refuse(spec, f"a class without {' and '.join(m + '()' for m in missing)}, not a classifier")
+    from sklearn.base import (BiclusterMixin, ClassifierMixin, ClusterMixin, DensityMixin, OutlierMixin,
+                              RegressorMixin, TransformerMixin)
+
+    if not issubclass(obj, ClassifierMixin):
+        other = [m.__name__ for m in (RegressorMixin, ClusterMixin, BiclusterMixin, OutlierMixin, DensityMixin,
+                                      TransformerMixin) if issubclass(obj, m)]
+        declared = inspect.getattr_static(obj, "_estimator_type", None)
+        if _under(defined_in, DEFAULT_MODULES) or other or (isinstance(declared, str) and declared != "classifier"):
+            what = (f"a {other[0].replace('Mixin', '').lower()}" if other else
+                    f"an estimator of type {declared!r}" if isinstance(declared, str) else "not a ClassifierMixin")
+            raise _refuse(spec, f"a class that is not a classifier ({what})")
+    return obj
+
+
+_PLAIN = (bool, int, float, str, np.bool_, np.integer, np.floating)
+
+
+def _check_plain(field: str, value):
+    if value is None or isinstance(value, _PLAIN):
+        return value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, (list, tuple)):
+        return [_check_plain(f"{field}[{i}]", v) for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, (str, int, float)):        # e.g. class_weight = {0: 1.0, 1: 5.0} in Python
+                raise ModelNotAllowedError(f"{field}: key {_show(key)}: expected a string or a number")
+        return {k: _check_plain(f"{field}.{k}", v) for k, v in value.items()}
+    raise ModelNotAllowedError(f"{field}={_show(value)}: expected plain data (a number, string, boolean, or a "
+                               f"list or table of them), got a {type(value).__name__}")
+
+
+def check_model_params(params, field: str = "model.params") -> dict:
+    """``params`` checked to be plain data: a mapping from keyword names to numbers, strings, booleans, ``None``,
+    and lists or tables of them (what a TOML file or ``--param`` gives). Nothing in it is imported or called."""
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        raise ModelNotAllowedError(f"{field}={_show(params)}: expected a table of keyword = value")
+    for key in params:
+        if not isinstance(key, str) or not key.isidentifier() or keyword.iskeyword(key) or key.startswith("_"):
+            raise ModelNotAllowedError(f"{field}: key {_show(key)}: expected a keyword argument name")
+    return {k: _check_plain(f"{field}.{k}", v) for k, v in params.items()}
+
+
+def resolve_model(spec: str, params: dict | None = None, *, allow_modules=()):
+    """An estimator built from the classifier class ``spec`` names (see :func:`resolve_model_class`) with the plain
+    data ``params`` (see :func:`check_model_params`). Both are checked before the class is instantiated."""
     from ..populations.collective import check_estimator
 
-    if not isinstance(spec, str) or not spec.startswith("sklearn:") or "." not in spec[len("sklearn:"):]:
-        raise InvalidParameterError(f"model={spec!r}: expected 'sklearn:MODULE.PATH.Estimator', e.g. "
-                                    "'sklearn:sklearn.linear_model.LogisticRegression'")
-    path = spec[len("sklearn:"):]
-    module_name, _, attr = path.rpartition(".")
-    candidates = [module_name] if module_name.startswith("sklearn") else [f"sklearn.{module_name}", module_name]
-    obj, errors = None, []
-    for name in candidates:
-        try:
-            obj = getattr(importlib.import_module(name), attr)
-            break
-        except (ImportError, AttributeError) as exc:
-            errors.append(f"{name}.{attr}: {exc}")
-    if obj is None:
-        raise InvalidParameterError(f"model={spec!r}: cannot import it ({'; '.join(errors)})")
+    params = check_model_params(params)
+    cls = resolve_model_class(spec, allow_modules)
     try:
-        estimator = obj(**(params or {})) if isinstance(obj, type) or callable(obj) else obj
+        estimator = cls(**params)
     except TypeError as exc:
-        raise InvalidParameterError(f"model params={params!r}: {spec} does not accept them ({exc})") from None
+        raise InvalidParameterError(f"model.params={_show(params)}: {spec} does not accept them ({exc})") from None
     return check_estimator(estimator, "model")
 
 
@@ -80,6 +209,10 @@ def load_audit_config(path) -> dict:
     from .config import config_table, read_config
 
     raw = read_config(path)
+    if isinstance(raw.get("model"), dict) and "allow_modules" in raw["model"]:
+        raise ConfigError(f"{path}: model.allow_modules={_show(raw['model']['allow_modules'])}: a config file "
+                          "cannot allow modules (configs are data); the person running the audit allows a "
+                          "package with --allow-module PACKAGE, or allow_modules= in Python")
     unknown = sorted(set(raw) - set(_ALLOWED) - {"title", "description"})
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {', '.join(unknown)}; expected {', '.join(_ALLOWED)}")
@@ -146,15 +279,19 @@ def _dataset(data, label, features):
 
 def run_audit(*, data, model, output, label=None, features=None, model_params=None, standardize=True,
               strategy="planting", target=None, signal=None, alphas=DEFAULT_ALPHAS, seeds=3, test_size=0.25,
-              seed=0) -> dict:
-    """Run the audit sweep and write its files (see the module docstring); returns a summary dict."""
+              seed=0, allow_modules=()) -> dict:
+    """Run the audit sweep and write its files (see the module docstring); returns a summary dict.
+
+    ``model`` names a classifier class, checked by :func:`resolve_model_class` before anything is instantiated;
+    ``allow_modules`` lists the packages besides scikit-learn whose classes may be named (e.g. ``["xgboost"]``)."""
     from ..populations import collective as C
     from ..studies.base import Claim
     from .io import save_figure, write_json, write_parquet
     from .report import write_report
 
     started = time.perf_counter()
-    estimator = resolve_model(model, model_params)
+    allow_modules = _check_allow_modules(allow_modules)
+    estimator = resolve_model(model, model_params, allow_modules=allow_modules)
     if standardize:
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
@@ -223,6 +360,7 @@ def run_audit(*, data, model, output, label=None, features=None, model_params=No
         "passed": all(c.passed for c in claims), "wall_time": wall, "claims": [c.as_dict() for c in claims],
         "machine": machine_info()})
     config = {"data": str(data), "label": label, "features": features, "model": model, "model_params": model_params,
+              "allow_modules": list(allow_modules),
               "standardize": standardize, "strategy": strategy, "target": classes[target_index],
               "signal": signal_spec, "alphas": alphas, "seeds": seeds, "test_size": test_size, "seed": seed}
     write_json(Path(output) / "config.json", config)
