@@ -92,8 +92,9 @@ def main(argv=None) -> int:
     text, n, flips = table(args.offsets, results)
     crashes = sum(c["status"] == "CRASH" for r in results for c in r.values())
     summary = (f"{n} claims of the quick studies at seed offsets {', '.join(map(str, args.offsets))} "
-               f"(`stratlearn reproduce all --quick --seed-offset K`, each offset from an empty folder; "
-               + ", ".join(f"{seconds[o]:.0f} s" for o in args.offsets) + " on this machine): "
+               f"(`stratlearn reproduce all --quick --seed-offset K`, each offset from an empty folder"
+               + ("" if args.table_only else "; " + ", ".join(f"{seconds[o]:.0f} s" for o in args.offsets)
+                  + " on this machine") + "): "
                f"**{n - flips} with the same verdict at every offset, {flips} that differ**"
                + (f", {crashes} crashed studies" if crashes else "") + ". Each cell: status, measured value and, "
                "for claims over seeds, the 95% interval that decides the verdict.")
