@@ -111,7 +111,10 @@ def test_studies_that_all_stop_with_an_error_are_named(tmp_path):
     assert result.stderr.strip() == ("stratlearn: error: studies that stopped with an error (their output is "
                                      "above): frank-wolfe, model-selection")
     crashed = json.loads((tmp_path / "crashed.json").read_text())
-    assert sorted(crashed) == ["frank-wolfe", "model-selection"] and "File exists" in crashed["frank-wolfe"]["error"]
+    # each crash keeps the study process's last line (its exception) and exit status
+    error = crashed["frank-wolfe"]["error"]
+    assert sorted(crashed) == ["frank-wolfe", "model-selection"]
+    assert "Not a directory" in error and "frank-wolfe" in error and "exited with status 1" in error
     assert "0 studies ran, 2 crashed" in result.stdout
 
 
