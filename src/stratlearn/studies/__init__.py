@@ -10,8 +10,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import UnknownNameError
 from .base import Claim, Study, StudyData, StudyResult, count_statuses, format_counts
 from .collective_action import STUDY as _COLLECTIVE_ACTION
@@ -41,12 +39,9 @@ def _check(name: str, size: str) -> Study:
 
 
 def _check_offset(seed_offset) -> int:
-    from ..errors import InvalidParameterError
+    from ..errors import check_seed
 
-    if isinstance(seed_offset, bool) or not isinstance(seed_offset, (int, np.integer)) or seed_offset < 0:
-        raise InvalidParameterError(f"seed_offset={seed_offset!r}: expected a non-negative integer (it is added to "
-                                    "every seed of the study)")
-    return int(seed_offset)
+    return check_seed(seed_offset, "seed_offset")      # added to every seed, so it is a seed's range: an integer >= 0
 
 
 def shift_seeds(points: list, seed_offset: int) -> list:
