@@ -14,7 +14,13 @@ def test_collective_action_quick(tmp_path):
     assert by_text["synthetic task (ξ = 1%, Δ and ε exact)"].passed
     assert by_text["gradient-based learning"].passed
     assert by_text["signal erasing (synthetic, a flag carried by 50% of class 0 and 5% of the others)"].passed
+    # the transformer claim is decided over several independently trained models (one per α would let the base seed
+    # decide it), on a sweep that brackets the 90% crossing on both sides
+    text = by_text["tiny collectives steer a language-model classifier (resumes, a token no resume has)"]
+    assert text.seeds == 4 and text.interval is not None and text.interval[0] <= text.measured <= text.interval[1]
     table = result.tables["success"]
+    resumes = table[table.dataset == "resumes (rare token)"].groupby("alpha").success.mean()
+    assert resumes.iloc[0] < 0.9 < resumes.iloc[-1]
     assert {"synthetic (ξ = 0.01)", "digits (unique patch, ξ = 0)", "MNIST-1D (3-feature pattern)",
             "resumes (rare token)", "synthetic, spurious flag (erasing)",
             "SGD steering (least squares)"} == set(table.dataset)

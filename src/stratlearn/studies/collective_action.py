@@ -34,13 +34,13 @@ SIZES = {
     "quick": {"synthetic_n": 3000, "synthetic_alphas": (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2), "seeds": 3,
               "digits_alphas": (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1), "boosting_alphas": (0.005, 0.02, 0.1),
               "mnist1d_n": 3000, "mnist1d_alphas": (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02), "epochs": (5, 60),
-              "resume_n": 8000, "resume_alphas": (0.002, 0.005, 0.01, 0.02), "resume_seeds": 1, "resume_epochs": 4,
+              "resume_n": 8000, "resume_alphas": (0.002, 0.005, 0.01, 0.02, 0.05), "resume_seeds": 4, "resume_epochs": 8,
               "steering_steps": 4000, "erasing_alphas": (0.01, 0.05, 0.1, 0.2, 0.3, 0.5)},
     "full": {"synthetic_n": 10000, "synthetic_alphas": (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5),
              "seeds": 10, "digits_alphas": (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2),
              "boosting_alphas": (0.002, 0.005, 0.01, 0.02, 0.05, 0.1), "mnist1d_n": 6000,
              "mnist1d_alphas": (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1), "epochs": (5, 100), "resume_n": 16000,
-             "resume_alphas": (0.001, 0.002, 0.005, 0.01, 0.02, 0.05), "resume_seeds": 3, "resume_epochs": 8,
+             "resume_alphas": (0.001, 0.002, 0.005, 0.01, 0.02, 0.05), "resume_seeds": 6, "resume_epochs": 8,
              "steering_steps": 20000, "erasing_alphas": (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)},
 }
 TARGET = 0
@@ -243,18 +243,20 @@ def analyze(size: str, data: StudyData) -> StudyResult:
         rows.append({"dataset": "resumes (rare token)", "model": "transformer (from scratch)",
                      "alpha": sweep.alpha[m], "seed": int(sweep.seed[m]), "success": ok.value[m], "low": ok.low[m],
                      "high": ok.high[m], "accuracy": float(acc[m])})
-    text = np.asarray(ok.value).reshape(len(alphas), r_seeds).mean(1)
-    # one trained transformer per α (the expensive model of the study): its success is judged by the lower end of
-    # its 95% interval over the test resumes, the randomness this claim can measure
-    text_low = np.asarray(ok.low).reshape(len(alphas), r_seeds).min(1)
-    reached = [a for a, v in zip(alphas, text_low) if v >= 0.9]
-    a90 = min(reached) if reached else float("inf")
-    claims.append(Claim("tiny collectives steer a language-model classifier (resumes, a token no resume has): the "
-                        "smallest α of the sweep whose success is ≥ 90% with 95% confidence (inf: none)", float(a90),
-                        "<=", 0.02, seeds=r_seeds,
-                        detail=f"{len(train.y)} training resumes ({int(np.floor(0.02 * len(train.y)))} at α = 2%); "
-                        f"test accuracy {np.mean(acc):.3f}; success by α: "
-                        + ", ".join(f"{a:g}: {v:.2f}" for a, v in zip(alphas, text))))
+    per_model = np.asarray(ok.value).reshape(len(alphas), r_seeds).T          # (models, α)
+    text = per_model.mean(0)
+    # The level (90% success) and the bound (α ≤ 2%) were fixed before the sweep; the sweep brackets the crossing on
+    # both sides, and the crossing of the mean curve (interpolated in log α) is decided at the upper end of its 95%
+    # bootstrap interval over the independently trained models (a different planted subset and initialization each)
+    a90 = _alpha_at(alphas, text, level=0.9)
+    claims.append(Claim.bootstrap("tiny collectives steer a language-model classifier (resumes, a token no resume "
+                                  "has): the α where the mean success over trained transformers crosses 90% "
+                                  "(interpolated in log α; inf: never)", per_model,
+                                  lambda v: _alpha_at(alphas, v.mean(0), level=0.9), "<=", 0.02,
+                                  detail=f"{r_seeds} transformers per α, {cfg['resume_epochs']} epochs; "
+                                  f"{len(train.y)} training resumes ({int(np.floor(0.02 * len(train.y)))} at α = 2%); "
+                                  f"test accuracy {np.mean(acc):.3f}; crossing {a90:.3g}; mean success by α: "
+                                  + ", ".join(f"{a:g}: {v:.2f}" for a, v in zip(alphas, text))))
     panels["resumes"] = (alphas, {"transformer": text}, {})
 
     # ---------------------------------------------------------------- SGD steering of a linear model
