@@ -54,9 +54,11 @@ def _print_results(store) -> int:
     from .experiments.runner import format_table
 
     index = store.index()
+    if store.damaged:
+        print(store.damaged_note(), file=sys.stderr)
     if index.empty:
         print("(no points stored)")
-        return 0
+        return 1 if store.damaged else 0
     metric_cols = sorted({c[: -len("_mean")] for c in index.columns if c.endswith("_mean")})
     rows = []
     for _, row in index.iterrows():
@@ -69,7 +71,7 @@ def _print_results(store) -> int:
             out[m] = f"{row[m + '_mean']:.4g} ± {row[m + '_std']:.2g}" if m + "_mean" in row else ""
         rows.append(out)
     print(format_table(rows, ["point", "game", "learner", "params", "seeds", "steps", *metric_cols]))
-    return 0
+    return 1 if store.damaged else 0
 
 
 def _cmd_population(args) -> int:

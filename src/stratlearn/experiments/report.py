@@ -18,6 +18,7 @@ import io
 import json
 import math
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,14 +179,17 @@ def _order(point: dict, varying: set):
 
 def _store_parts(store: ResultStore, figures: bool = True):
     """Figures (unless ``figures=False``), a final-metrics table and the configs of the points of a store."""
-    entries = []
+    entries, damaged = [], {}
     for key in store.keys():
         try:
-            frame = store.read(key)
-            meta = store.meta(key)
-        except StoreError:
+            table, meta = store._read(store.file(key))
+        except StoreError as exc:
+            damaged[key] = str(exc)
             continue
-        entries.append((key, meta["point"], frame))
+        entries.append((key, meta["point"], table.to_pandas()))
+    store.damaged = damaged     # named by the caller: a damaged point is never left out silently
+    if damaged:
+        print(store.damaged_note(), file=sys.stderr, flush=True)
     if not entries:
         return [], [], []
     # which config values differ between points: those label the curves and order the rows
@@ -263,6 +267,8 @@ def _sweep_section(path: Path) -> _Section:
     title = (store.manifest.get("config") or {}).get("title") or path.name
     parts = [f'<p class="meta">store {_esc(path)} · {len(configs)} points · '
              f'stratlearn {_esc(store.manifest.get("stratlearn", "?"))}</p>']
+    if store.damaged:
+        parts.append('<p class="crashed">' + _esc(store.damaged_note()) + "</p>")
     parts += [f"<h3>{_esc(caption)}</h3>{_img(data, caption)}" for caption, data in figures]
     parts += _metrics_tables(tables, "Final metrics (mean ± std over seeds)")
     parts.append("<h3>Config</h3><pre>" + _esc(json.dumps(store.manifest.get("config"), indent=2)) + "</pre>")

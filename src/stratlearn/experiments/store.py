@@ -2,21 +2,38 @@
 
 ```
 DIR/
-  store.json              marks the folder as a store: format, version, the config that filled it
+  store.json              marks the folder as a store: format, version, every config that filled it
   points/<key>.parquet    one point: the tidy trace (seed, step, metric, value); the point's config, the run's
-                          info and stratlearn's version are in the file's key-value metadata under "stratlearn"
-  index.parquet           one row per stored point: key, file, game, learner, config (JSON), final metric means
+                          info, stratlearn's version and the file's SHA-256 are in the file's key-value metadata
+                          under "stratlearn"
+  index.parquet           one row per stored point: key, file, checksum, game, learner, config (JSON), final metric
+                          means; derived state, rebuilt from the point files whenever it disagrees with them
+  .lock                   the lock writers hold while they update the index and store.json
 ```
 
-Every file is written atomically (a temporary file, then a rename), so a crash leaves either the old file or the new
-one. Data pages carry CRC checksums that are verified on read; a truncated or corrupted point file is reported by
-name and recomputed, never silently read. Only Parquet and JSON are read back: nothing is unpickled. The files open
-with pandas or polars without stratlearn.
+Integrity. Each point file carries the SHA-256 of its whole content: the digest is computed over the finished file
+with the digest's own 64 characters set to ``0`` and then written into that place, so one file holds both and any
+change to any byte (data, schema, metadata, or the digest itself) is detected when the file is read. Every read
+verifies it (reading a point, checking whether it is stored, listing results, building a report); a file that fails
+is reported by name, never read, and recomputed by the next sweep. The digest is also in the index.
+
+Concurrency. Files are written atomically (a uniquely named temporary file in the same folder, then a rename), so a
+crash leaves either the old file or the new one. Several processes may write one store at once: temporary files
+carry their writer's host and process id, and are deleted only when that process no longer exists on this host; the
+index and ``store.json`` are read, merged and rewritten under an exclusive lock (``fcntl.flock`` on ``.lock``), so no
+writer's point or config is lost. Two writers of the same point write the same key; the last rename wins and the
+store holds it once. Only Parquet and JSON are read back: nothing is unpickled. The files open with pandas or polars
+without stratlearn.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
+import re
+import socket
 import time
 from pathlib import Path
 
@@ -24,11 +41,14 @@ from ..errors import StratlearnError
 from .io import atomic_write, write_json
 from .points import Point
 
-__all__ = ["ResultStore", "StoreError", "CorruptPointError"]
+__all__ = ["ResultStore", "StoreError", "CorruptPointError", "file_digest", "seal"]
 
 FORMAT = "stratlearn-store"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 META_KEY = b"stratlearn"
+DIGEST_FIELD = b'"sha256": "'
+PLACEHOLDER = b"0" * 64
+_TMP = re.compile(r"^\.(?P<name>.+)\.(?P<host>[^.]*)\.(?P<pid>\d+)\.[^.]+\.tmp$")
 
 
 class StoreError(StratlearnError):
@@ -39,46 +59,159 @@ class CorruptPointError(StoreError):
     """A point file exists but cannot be read back intact."""
 
 
+def seal(data: bytes) -> bytes:
+    """Write into ``data`` (a Parquet file whose metadata holds ``"sha256": "000…0"``) the SHA-256 of the file with
+    that placeholder in place: the file then carries the checksum of its whole content."""
+    at = data.rfind(DIGEST_FIELD + PLACEHOLDER)
+    if at < 0:
+        raise ValueError("no checksum placeholder in the file's metadata")
+    at += len(DIGEST_FIELD)
+    digest = hashlib.sha256(data).hexdigest().encode()
+    return data[:at] + digest + data[at + 64:]
+
+
+def file_digest(data: bytes) -> str:
+    """The SHA-256 that a sealed file's bytes carry, after checking it against the bytes; raises ``ValueError``
+    saying what is wrong when the file carries none or a different one."""
+    at = data.rfind(DIGEST_FIELD)
+    if at < 0:
+        raise ValueError("no checksum in the file's metadata (damaged metadata, or a file from a store format "
+                         "without checksums)")
+    at += len(DIGEST_FIELD)
+    carried = data[at:at + 64]
+    actual = hashlib.sha256(data[:at] + PLACEHOLDER + data[at + 64:]).hexdigest().encode()
+    if carried != actual:
+        raise ValueError(f"checksum mismatch: the file carries {carried[:12].decode(errors='replace')}…, its content "
+                         f"hashes to {actual[:12].decode()}…")
+    return actual.decode()
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True        # exists, owned by another user
+    except OSError:
+        return True        # cannot tell: keep the file
+    return True
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """An exclusive lock on ``path`` for the duration of the block (a no-op where ``fcntl`` is unavailable)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 class ResultStore:
     """A result store rooted at ``path`` (see the module docstring for the layout)."""
 
     def __init__(self, path: str | Path, manifest: dict):
         self.path = Path(path)
         self.manifest = manifest
-        self._rows: dict[str, dict] | None = None  # index rows, read once and then kept up to date
+        self.damaged: dict[str, str] = {}   # key -> reason, for the point files the last scan could not verify
 
     # ------------------------------------------------------------------------------------------ opening
     @classmethod
     def open(cls, path: str | Path, *, create: bool = False, config: dict | None = None) -> "ResultStore":
-        """Open the store at ``path``; with ``create=True`` make it if the folder is missing or empty."""
+        """Open the store at ``path``; with ``create=True`` make it if the folder is missing or empty.
+
+        ``config`` (a sweep's configuration) is added to the manifest's list of configs that filled the store."""
         path = Path(path)
         marker = path / "store.json"
         if marker.exists():
-            try:
-                manifest = json.loads(marker.read_text())
-            except (OSError, ValueError) as exc:
-                raise StoreError(f"{marker}: unreadable store manifest ({exc})") from None
-            if manifest.get("format") != FORMAT:
-                raise StoreError(f"{path}: not a stratlearn result store (store.json has format "
-                                 f"{manifest.get('format')!r}, expected {FORMAT!r})")
-            if config is not None and manifest.get("config") != config:
-                manifest["config"] = config
-                write_json(marker, manifest)
-            for stale in (path / "points").glob(".*.tmp"):  # left by a process killed mid-write
-                stale.unlink(missing_ok=True)
-            return cls(path, manifest)
+            manifest = cls._read_manifest(marker)
+            store = cls(path, manifest)
+            if config is not None:
+                store._add_config(config)
+            store.clean_abandoned()
+            return store
         if not create:
             raise StoreError(f"{path}: not a stratlearn result store (no store.json); expected a folder written by "
                              f"`stratlearn sweep` or `stratlearn reproduce`")
-        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        if path.exists() and (not path.is_dir() or any(p.name != ".lock" for p in path.iterdir())):
             raise StoreError(f"{path}: exists and is not an empty folder nor a result store; choose another output")
         from .. import __version__
 
-        manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "stratlearn": __version__,
-                    "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "config": config}
-        (path / "points").mkdir(parents=True, exist_ok=True)
-        write_json(marker, manifest)
+        try:
+            (path / "points").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create the store folder ({exc.strerror or exc}); choose another "
+                             f"output") from None
+        with _locked(path / ".lock"):
+            if marker.exists():          # another process created it meanwhile
+                store = cls(path, cls._read_manifest(marker))
+                if config is not None:
+                    store._add_config(config, locked=True)
+                return store
+            manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "stratlearn": __version__,
+                        "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "config": config,
+                        "configs": [] if config is None else [config]}
+            write_json(marker, manifest)
         return cls(path, manifest)
+
+    @staticmethod
+    def _read_manifest(marker: Path) -> dict:
+        try:
+            manifest = json.loads(marker.read_text())
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{marker}: unreadable store manifest ({exc})") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            found = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
+            raise StoreError(f"{marker.parent}: not a stratlearn result store (store.json has format {found!r}, "
+                             f"expected {FORMAT!r})")
+        return manifest
+
+    def _add_config(self, config: dict, locked: bool = False) -> None:
+        """Record ``config`` in ``store.json`` (under the lock: concurrent sweeps all keep theirs)."""
+        def update():
+            manifest = self._read_manifest(self.path / "store.json")
+            configs = manifest.get("configs")
+            if configs is None:   # a manifest from before the list: its one config is the first entry
+                configs = [] if manifest.get("config") is None else [manifest["config"]]
+            if config not in configs:
+                configs.append(config)
+            manifest["configs"], manifest["config"] = configs, config
+            write_json(self.path / "store.json", manifest)
+            self.manifest = manifest
+
+        if locked:
+            update()
+        else:
+            with _locked(self.path / ".lock"):
+                update()
+
+    def configs(self) -> list[dict]:
+        """Every configuration that filled the store, oldest first."""
+        configs = self.manifest.get("configs")
+        if configs is None:
+            return [] if self.manifest.get("config") is None else [self.manifest["config"]]
+        return list(configs)
+
+    def clean_abandoned(self) -> list[Path]:
+        """Delete the temporary files of writers that no longer exist on this host (killed mid-write); a temporary
+        file of a live process, or of another host, is never touched. Returns the deleted paths."""
+        host, removed = socket.gethostname().replace(".", "_"), []
+        for folder in (self.path, self.path / "points"):
+            for tmp in folder.glob(".*.tmp"):
+                match = _TMP.match(tmp.name)
+                if match is None or match["host"] != host or _process_alive(int(match["pid"])):
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+                    removed.append(tmp)
+        return removed
 
     # ------------------------------------------------------------------------------------------ points
     def file(self, point: Point | str) -> Path:
@@ -86,11 +219,20 @@ class ResultStore:
         return self.path / "points" / f"{key}.parquet"
 
     def _read(self, path: Path):
+        """Read and verify one point file: its carried SHA-256, then Parquet's page checksums and the metadata."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         try:
-            table = pq.read_table(path, page_checksum_verification=True)
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CorruptPointError(f"{path}: unreadable point file ({exc.strerror or exc})") from None
+        try:
+            digest = file_digest(data)
+        except ValueError as exc:
+            raise CorruptPointError(f"{path}: {exc}") from None
+        try:
+            table = pq.read_table(pa.BufferReader(data), page_checksum_verification=True)
         except (OSError, pa.ArrowException, ValueError) as exc:
             raise CorruptPointError(f"{path}: unreadable point file ({exc})") from None
         meta = (table.schema.metadata or {}).get(META_KEY)
@@ -102,6 +244,7 @@ class ResultStore:
             raise CorruptPointError(f"{path}: point metadata is not valid JSON ({exc})") from None
         if meta.get("key") != path.stem or meta.get("rows") != table.num_rows:
             raise CorruptPointError(f"{path}: point file does not match its metadata (key or row count)")
+        meta["sha256"] = digest
         return table, meta
 
     def status(self, point: Point) -> tuple[str, str | None]:
@@ -127,7 +270,8 @@ class ResultStore:
         return self._read(self.file(point))[1]
 
     def write(self, point: Point, frame, info: dict) -> Path:
-        """Store ``frame`` (the tidy trace) for ``point`` atomically, then update the index."""
+        """Store ``frame`` (the tidy trace) for ``point`` atomically and sealed with its checksum, then merge its row
+        into the index under the store's lock."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -136,13 +280,18 @@ class ResultStore:
         key = point.key()
         table = pa.Table.from_pandas(frame, preserve_index=False)
         meta = {"key": key, "point": point.as_dict(), "tags": point.tags, "info": info, "stratlearn": __version__,
-                "rows": table.num_rows, "written": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                "rows": table.num_rows, "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "sha256": PLACEHOLDER.decode()}
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                                META_KEY: json.dumps(meta, default=str).encode()})
-        path = atomic_write(self.file(key), lambda p: pq.write_table(table, p, write_page_checksum=True))
-        rows = self._index_rows()
-        rows[key] = self._row(key, meta, frame)
-        self.write_index()
+        buffer = pa.BufferOutputStream()
+        # the placeholder occurs once in plain text (the Arrow schema's copy of the metadata is base64-encoded; it
+        # keeps the zeros, and is covered by the checksum like every other byte)
+        pq.write_table(table, buffer, write_page_checksum=True)
+        sealed = seal(buffer.getvalue().to_pybytes())
+        path = atomic_write(self.file(key), lambda p: p.write_bytes(sealed))
+        meta["sha256"] = file_digest(sealed)
+        self._merge_index({key: self._row(key, meta, frame, path.stat())})
         return path
 
     def keys(self) -> list[str]:
@@ -150,37 +299,94 @@ class ResultStore:
 
     # ------------------------------------------------------------------------------------------ index
     @staticmethod
-    def _row(key: str, meta: dict, frame) -> dict:
+    def _row(key: str, meta: dict, frame, stat) -> dict:
         point = meta["point"]
-        row = {"key": key, "file": f"points/{key}.parquet", "game": point["game"]["name"],
-               "learner": point["learner"]["name"], "config": json.dumps(point, sort_keys=True),
+        row = {"key": key, "file": f"points/{key}.parquet", "sha256": meta["sha256"],
+               "game": point["game"]["name"], "learner": point["learner"]["name"],
+               "config": json.dumps(point, sort_keys=True),
                "seeds": int(frame["seed"].nunique()), "steps": int(frame["step"].max()),
-               "wall_time": float(meta.get("info", {}).get("wall_time", float("nan")))}
+               "wall_time": float(meta.get("info", {}).get("wall_time", float("nan"))),
+               "file_size": int(stat.st_size), "file_mtime_ns": int(stat.st_mtime_ns)}
         last = frame[frame.step == frame.step.max()]
         for metric, values in last.groupby("metric")["value"]:
             row[f"{metric}_mean"] = float(values.mean())
             row[f"{metric}_std"] = float(values.std(ddof=0))
         return row
 
-    def _index_rows(self) -> dict[str, dict]:
-        if self._rows is None:
-            self._rows = {}
-            for key in self.keys():
-                try:
-                    table, meta = self._read(self.file(key))
-                except CorruptPointError:
-                    continue  # damaged files stay out of the index until they are recomputed
-                self._rows[key] = self._row(key, meta, table.to_pandas())
-        return self._rows
+    def _scan(self, known: dict[str, dict] | None = None) -> dict[str, dict]:
+        """Index rows of every point file that verifies. A row of ``known`` is reused for a file whose size and
+        modification time are those it records (the writer's fast path); every other file is read and verified.
+        Files that fail go to ``self.damaged`` with the reason."""
+        known = known or {}
+        rows, damaged = {}, {}
+        for key in self.keys():
+            path = self.file(key)
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            row = known.get(key)
+            if row is not None and row.get("file_size") == stat.st_size and row.get("file_mtime_ns") == stat.st_mtime_ns:
+                rows[key] = row
+                continue
+            try:
+                table, meta = self._read(path)
+            except CorruptPointError as exc:
+                damaged[key] = str(exc)
+                continue
+            rows[key] = self._row(key, meta, table.to_pandas(), stat)
+        self.damaged = damaged
+        return rows
 
-    def index(self):
-        """One row per readable point: key, file, game, learner, config (JSON), seeds, steps, wall time, and each
-        metric's final mean and std over seeds."""
+    def _disk_index(self) -> dict[str, dict]:
         import pandas as pd
 
-        rows = self._index_rows()
-        return pd.DataFrame([rows[k] for k in sorted(rows)])
+        path = self.path / "index.parquet"
+        try:
+            frame = pd.read_parquet(path)
+        except Exception:  # noqa: BLE001 - missing or damaged: the index is derived state, rebuilt from the files
+            return {}
+        if "key" not in frame.columns:
+            return {}
+        rows = {}
+        for record in frame.to_dict("records"):
+            rows[record["key"]] = {k: v for k, v in record.items() if not (isinstance(v, float) and v != v
+                                                                           and k.endswith(("_mean", "_std")))}
+        return rows
+
+    def _merge_index(self, new_rows: dict[str, dict]) -> None:
+        with _locked(self.path / ".lock"):
+            rows = self._scan(self._disk_index())
+            rows.update({k: v for k, v in new_rows.items() if k in rows or self.file(k).exists()})
+            self._write_rows(rows)
+
+    def _write_rows(self, rows: dict[str, dict]) -> Path:
+        import pandas as pd
+
+        frame = pd.DataFrame([rows[k] for k in sorted(rows)])
+        return atomic_write(self.path / "index.parquet", lambda p: frame.to_parquet(p, index=False))
+
+    def index(self, verify: bool = True):
+        """One row per intact point: key, file, checksum, game, learner, config (JSON), seeds, steps, wall time, and
+        each metric's final mean and std over seeds.
+
+        With ``verify`` (the default) every point file is read and its checksum checked; files that fail are left
+        out and listed in :attr:`damaged` (key -> reason), so a caller can name them."""
+        import pandas as pd
+
+        rows = self._scan() if verify else self._scan(self._disk_index())
+        frame = pd.DataFrame([rows[k] for k in sorted(rows)])
+        return frame.drop(columns=[c for c in ("file_size", "file_mtime_ns") if c in frame.columns])
 
     def write_index(self) -> Path:
-        frame = self.index()
-        return atomic_write(self.path / "index.parquet", lambda p: frame.to_parquet(p, index=False))
+        """Rebuild ``index.parquet`` from the point files (under the lock)."""
+        with _locked(self.path / ".lock"):
+            return self._write_rows(self._scan())
+
+    def damaged_note(self) -> str:
+        """One line naming the files the last scan left out, with what to do; empty when none."""
+        if not self.damaged:
+            return ""
+        names = "; ".join(f"points/{k}.parquet ({why.split(': ', 1)[-1]})" for k, why in sorted(self.damaged.items()))
+        return (f"store {self.path}: {len(self.damaged)} damaged point file(s) left out: {names}. Run the sweep "
+                f"again to recompute them.")
