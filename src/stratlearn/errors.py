@@ -14,6 +14,7 @@ import numpy as np
 
 __all__ = [
     "check_seed",
+    "MAX_SEED",
     "StratlearnError",
     "InvalidGameError",
     "InvalidParameterError",
@@ -112,10 +113,19 @@ def check_positive_int(field: str, value: Any, *, error=InvalidParameterError) -
     return int(value)
 
 
-def check_seed(seed: Any, field: str = "seed") -> int:
-    """Return ``seed`` as an int after checking it is an integer >= 0 (a NumPy generator's seed)."""
+MAX_SEED = 2**32 - 1
+"""The largest seed of a simulated run: JAX's keys hold 32 bits, so a larger seed would alias a smaller one."""
+
+
+def check_seed(seed: Any, field: str = "seed", maximum: int | None = None) -> int:
+    """Return ``seed`` as an int after checking it is an integer >= 0 (and at most ``maximum`` when given: a JAX run's
+    seeds stop at :data:`MAX_SEED`, where 2^32 would alias 0)."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InvalidParameterError(f"{field}={_describe(seed)}: expected an integer >= 0")
+        raise InvalidParameterError(f"{field}={_describe(seed)}: expected an integer >= 0"
+                                    + (f" and <= {maximum}" if maximum is not None else ""))
+    if maximum is not None and seed > maximum:
+        raise InvalidParameterError(f"{field}={int(seed)}: expected an integer in [0, {maximum}] (seeds are 32-bit; "
+                                    f"a larger one would repeat a smaller one's random numbers)")
     return int(seed)
 
 

@@ -37,7 +37,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from .. import metrics as metrics_module
-from ..errors import ConfigError, check_positive_int
+from ..errors import MAX_SEED, ConfigError, check_positive_int
 from .points import Point
 
 __all__ = ["read_config", "expand", "load_points", "config_table"]
@@ -102,8 +102,8 @@ def _check_run(run: dict) -> dict:
             raise ConfigError(f"run.record_every={record_every}: expected at most run.steps={steps}")
     out["record_every"] = record_every
     seed = run.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ConfigError(f"run.seed={seed!r}: expected an integer >= 0")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"run.seed={seed!r}: expected an integer in [0, {MAX_SEED}] (seeds are 32-bit)")
     out["seed"] = seed
     names = run.get("metrics", ["nash_gap"])
     if isinstance(names, str):
@@ -114,6 +114,8 @@ def _check_run(run: dict) -> dict:
         if not isinstance(name, str):
             raise ConfigError(f"run.metrics: expected metric names, got {name!r}")
         metrics_module.get(name)  # raises UnknownNameError listing the valid names
+    if len(set(names)) != len(names):
+        raise ConfigError(f"run.metrics={names!r}: a metric is listed twice; each is recorded once")
     out["metrics"] = list(names)
     if "precision" in run:  # only when given, so existing configs keep their point keys
         if run["precision"] not in ("float32", "float64"):

@@ -51,7 +51,7 @@ def run_experiment(points: list[Point], *, progress: bool = True) -> list[RunRes
         game, learner = point.build()
         run = {**RUN_DEFAULTS, **point.run}
         trace = simulate(learner, game, steps=run["steps"], seeds=run["seeds"], record_every=run["record_every"],
-                         metrics=run["metrics"], seed=run["seed"], progress=progress)
+                         metrics=run["metrics"], seed=run["seed"], progress=progress, precision=run["precision"])
         results.append(RunResult(game.name, learner.name, trace))
     return results
 

@@ -20,7 +20,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .. import metrics as metrics_module
-from ..errors import InvalidParameterError, check_positive_int
+from ..errors import MAX_SEED, InvalidParameterError, check_positive_int, check_seed
 from ..games.base import unlabeled
 from .trace import Trace
 
@@ -54,22 +54,23 @@ def _unroll(state, length: int) -> int:
 
 
 @partial(jax.jit, static_argnames=("learner", "length", "metrics"), donate_argnums=(2,))
-def _chunk(learner, game, states, keys, *, length: int, metrics: tuple):
-    """Advance every seed by ``length`` steps and evaluate ``metrics`` on the resulting policies."""
+def _chunk(learner, game, states, keys, start, *, length: int, metrics: tuple):
+    """Advance every seed by ``length`` steps, from step ``start``, and evaluate ``metrics`` on the policies.
+
+    Step ``t`` of a seed draws with ``fold_in(run_key, t)``: the random stream depends only on the seed and the step,
+    so how the run is cut into chunks (``record_every``) does not change what happens."""
 
     def run_one(state, key):
-        key, sub = jax.random.split(key)
-
         def body(carry, i):
-            return learner.step(game, carry, jax.random.fold_in(sub, i)), None
+            return learner.step(game, carry, jax.random.fold_in(key, start + i)), None
 
         state, _ = jax.lax.scan(body, state, jnp.arange(length, dtype=jnp.uint32), unroll=_unroll(state, length))
-        return state, key
+        return state
 
-    states, keys = jax.vmap(run_one)(states, keys)
+    states = jax.vmap(run_one)(states, keys)
     profiles = jax.vmap(lambda s: learner.policy(game, s))(states)
     values = tuple(jax.vmap(lambda p, m=m: m(game, p))(profiles) for m in metrics)
-    return states, keys, values
+    return states, values
 
 
 @partial(jax.jit, static_argnames=("learner",))
@@ -131,10 +132,13 @@ def simulate(learner, game, *, steps: int, seeds: int | Sequence[int] = 1, recor
     if precision not in ("float32", "float64"):
         raise InvalidParameterError(f"precision={precision!r}: expected 'float32' or 'float64'")
     with jax.enable_x64(precision == "float64"):
+        if precision == "float64" and jnp.zeros(1, dtype=jnp.float64).dtype != jnp.float64:
+            raise InvalidParameterError("precision='float64': this JAX cannot compute in float64 here (it would "
+                                        "silently truncate to float32); run with precision='float32' or on a "
+                                        "backend with double precision")
         trace = _simulate(learner, game, steps=steps, seeds=seeds, record_every=record_every, metrics=metrics,
                           seed=seed, progress=progress)
-    if precision == "float64":
-        trace.config["precision"] = precision
+    trace.config["precision"] = precision
     return trace
 
 
@@ -146,18 +150,25 @@ def _simulate(learner, game, *, steps, seeds, record_every, metrics, seed, progr
     if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
         seed_list = list(range(check_positive_int("seeds", seeds)))
     else:
-        try:
-            seed_list = [int(s) for s in seeds]
-        except (TypeError, ValueError):
-            raise InvalidParameterError(f"seeds={seeds!r}: expected a count >= 1 or a list of integers") from None
-        if not seed_list or min(seed_list) < 0 or len(set(seed_list)) != len(seed_list):
-            raise InvalidParameterError(f"seeds={seeds!r}: expected a non-empty list of distinct integers >= 0")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InvalidParameterError(f"seed={seed!r}: expected an integer >= 0")
+        if isinstance(seeds, (str, bytes, bool)) or not hasattr(seeds, "__iter__"):
+            raise InvalidParameterError(f"seeds={seeds!r}: expected a count >= 1 or a list of integers")
+        seed_list = [check_seed(s, "seeds[]", maximum=MAX_SEED) for s in seeds]
+        if not seed_list or len(set(seed_list)) != len(seed_list):
+            raise InvalidParameterError(f"seeds={list(seeds)!r}: expected a non-empty list of distinct integers")
+    if seed_list[-1] > MAX_SEED:
+        raise InvalidParameterError(f"seeds={seeds!r}: seed indices go up to {MAX_SEED}")
+    seed = check_seed(seed, "seed", maximum=MAX_SEED)
+    if steps > MAX_SEED:
+        raise InvalidParameterError(f"steps={steps}: expected at most {MAX_SEED} (steps are counted in 32 bits)")
     if not metrics:
         raise InvalidParameterError("metrics=(): expected at least one metric")
     metric_fns = tuple(metrics_module.resolve(m, game) for m in metrics)
     names = [metrics_module.metric_name(m) for m in metric_fns]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        given = ", ".join(repr(m if isinstance(m, str) else metrics_module.metric_name(m)) for m in metrics)
+        raise InvalidParameterError(f"metrics=[{given}]: {', '.join(repeated)} would be recorded twice on "
+                                    f"{type(game).__name__} (each metric must be recorded under its own name)")
     device_fns = tuple(m for m in metric_fns if not metrics_module.is_host_metric(m))
     host_fns = tuple(m for m in metric_fns if metrics_module.is_host_metric(m))
     if hasattr(learner, "check_game"):
@@ -175,7 +186,8 @@ def _simulate(learner, game, *, steps, seeds, record_every, metrics, seed, progr
     done = 0
     try:
         for length in lengths:
-            states, keys, values = _chunk(learner, traced, states, keys, length=length, metrics=device_fns)
+            states, values = _chunk(learner, traced, states, keys, jnp.uint32(done), length=length,
+                                    metrics=device_fns)
             done += length
             recorded_steps.append(done)
             for metric, value in zip(device_fns, values):
