@@ -130,11 +130,16 @@ def check_seed(seed: Any, field: str = "seed", maximum: int | None = None) -> in
 
 
 def check_finite_array(field: str, value: Any, *, ndim: int | None = None, error=InvalidGameError) -> np.ndarray:
-    """Convert ``value`` to a float64 NumPy array and check its rank, emptiness and finiteness."""
+    """Convert ``value`` to a float64 NumPy array and check that it holds real numbers (no text, complex numbers or
+    other objects, which NumPy would otherwise parse or truncate), its rank, emptiness and finiteness."""
     try:
-        array = np.asarray(value, dtype=np.float64)
+        raw = np.asarray(value)
+        array = np.asarray(raw, dtype=np.float64) if raw.dtype.kind in "biuf" else None
     except (TypeError, ValueError) as exc:
         raise error(f"{field}: expected an array of numbers, got {_describe(value)} ({exc})") from None
+    if array is None:
+        kind = {"c": "complex numbers", "U": "text", "S": "bytes", "O": "objects"}.get(raw.dtype.kind, raw.dtype.name)
+        raise error(f"{field}: expected an array of real numbers, got {kind} ({_describe(value)})")
     if ndim is not None and array.ndim != ndim:
         raise error(f"{field}: expected a {ndim}-D array, got shape {array.shape}")
     if array.size == 0:

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["array_module", "softmax", "logsumexp", "entropy", "project_simplex", "uniform", "renormalize"]
+__all__ = ["array_module", "softmax", "smoothed_max", "logsumexp", "entropy", "project_simplex", "uniform", "renormalize"]
 
 
 def array_module(*arrays):
@@ -26,12 +26,27 @@ def logsumexp(x, axis=-1):
 
 
 def softmax(x, temperature=1.0, axis=-1):
-    """The smoothed best response ``σ_τ(x)(a) = exp(x(a)/τ) / Σ_a' exp(x(a')/τ)`` ([1], Section 2.1)."""
+    """The smoothed best response ``σ_τ(x)(a) = exp(x(a)/τ) / Σ_a' exp(x(a')/τ)`` ([1], Section 2.1).
+
+    Stable for every finite ``x`` and ``τ > 0``: the largest entry is subtracted *before* dividing by ``τ``, so it
+    maps to exactly ``exp(0) = 1`` and the sum is at least 1. (Dividing first, ``x/τ`` reaches 10^9 at ``τ = 1e-10``;
+    under ``jit`` XLA may round the maximum and the entries differently there, and every ``exp`` then underflows to 0:
+    0/0 = NaN.)"""
     xp = array_module(x)
-    z = x / temperature
-    z = z - xp.max(z, axis=axis, keepdims=True)
+    with np.errstate(over="ignore"):     # (x − max)/τ → −inf is intended: its exp is 0
+        z = (x - xp.max(x, axis=axis, keepdims=True)) / temperature
     e = xp.exp(z)
     return e / xp.sum(e, axis=axis, keepdims=True)
+
+
+def smoothed_max(x, temperature, axis=-1):
+    """``τ log Σ_a exp(x(a)/τ)``, the value of the entropy-regularized best response, computed as
+    ``max x + τ log Σ exp((x − max x)/τ)``: finite for every finite ``x`` and ``τ > 0`` (no ``x/τ`` to overflow)."""
+    xp = array_module(x)
+    top = xp.max(x, axis=axis, keepdims=True)
+    with np.errstate(over="ignore"):
+        rest = xp.log(xp.sum(xp.exp((x - top) / temperature), axis=axis))
+    return xp.squeeze(top, axis=axis) + temperature * rest
 
 
 def entropy(p, axis=-1):

@@ -7,7 +7,7 @@ with JAX inputs they stay in JAX and run under ``jit``/``vmap`` (this is how ``s
 from __future__ import annotations
 
 from ..errors import InvalidParameterError
-from ..ops import array_module, entropy, logsumexp
+from ..ops import array_module, entropy, smoothed_max
 
 __all__ = ["best_response", "best_response_values", "nash_gap", "regularized_nash_gap", "player_gaps"]
 
@@ -58,6 +58,6 @@ def regularized_nash_gap(game, profile, temperature: float):
     x, y = profile
     ay = game.row_payoff_vector(y)
     bx = game.col_payoff_vector(x)
-    gap_row = temperature * logsumexp(ay / temperature) - ((x * ay).sum(-1) + temperature * entropy(x))
-    gap_col = temperature * logsumexp(bx / temperature) - ((y * bx).sum(-1) + temperature * entropy(y))
+    gap_row = smoothed_max(ay, temperature) - ((x * ay).sum(-1) + temperature * entropy(x))
+    gap_col = smoothed_max(bx, temperature) - ((y * bx).sum(-1) + temperature * entropy(y))
     return gap_row + gap_col

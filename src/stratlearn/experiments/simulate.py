@@ -24,7 +24,7 @@ from ..errors import MAX_SEED, InvalidParameterError, check_positive_int, check_
 from ..games.base import unlabeled
 from .trace import Trace
 
-__all__ = ["simulate", "seed_keys"]
+__all__ = ["simulate", "seed_keys", "check_representable"]
 
 
 def seed_keys(seed: int, seeds: Sequence[int]):
@@ -136,10 +136,49 @@ def simulate(learner, game, *, steps: int, seeds: int | Sequence[int] = 1, recor
             raise InvalidParameterError("precision='float64': this JAX cannot compute in float64 here (it would "
                                         "silently truncate to float32); run with precision='float32' or on a "
                                         "backend with double precision")
+        check_representable(learner, game, metrics, precision)
         trace = _simulate(learner, game, steps=steps, seeds=seeds, record_every=record_every, metrics=metrics,
                           seed=seed, progress=progress)
     trace.config["precision"] = precision
     return trace
+
+
+def check_representable(learner, game, metrics, precision: str = "float32") -> None:
+    """Refuse, before anything is compiled, numbers the run's precision cannot hold: a hyperparameter or a metric's
+    temperature that overflows or falls below the smallest normal number (XLA on the CPU flushes subnormals to zero,
+    so ``τ = 1e-50`` would become 0 in float32), and game arrays whose entries overflow (payoffs of ``1e39`` become
+    ``inf`` in float32). The message says what to do instead of letting the run end in NaN."""
+    dtype = np.dtype(precision)
+    info = np.finfo(dtype)
+    tiny, largest = float(info.tiny), float(info.max)
+    advice = ("run with precision='float64'" if dtype == np.float32 else "rescale it") + " or choose another value"
+
+    def walk(where, value):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{where}.{k}", v)
+        elif isinstance(value, (list, tuple)):
+            for i, v in enumerate(value):
+                walk(f"{where}[{i}]", v)
+        elif isinstance(value, (float, np.floating)):
+            v = float(value)
+            if v != 0.0 and np.isfinite(v) and not tiny <= abs(v) <= largest:
+                raise InvalidParameterError(f"{where}={v:g}: not representable in {dtype.name} (normal numbers "
+                                            f"span {tiny:.3g} to {largest:.3g}); {advice}")
+
+    learner_name = getattr(learner, "name", type(learner).__name__)
+    walk(f"learner {learner_name!r}", learner.params() if hasattr(learner, "params") else {})
+    for metric in metrics:
+        metric = metrics_module.get(metric) if isinstance(metric, str) else metric
+        if isinstance(getattr(metric, "temperature", None), (float, np.floating)):
+            walk(f"metric {metrics_module.metric_name(metric)!r}.temperature", metric.temperature)
+    for leaf in jax.tree_util.tree_leaves(game):
+        array = np.asarray(leaf)
+        if array.dtype.kind == "f" and array.size and float(np.abs(array).max()) > largest:
+            raise InvalidParameterError(
+                f"game {getattr(game, 'name', type(game).__name__)!r}: entries up to {np.abs(array).max():.3g} "
+                f"overflow {dtype.name} (largest {largest:.3g}); rescale the payoffs"
+                + (" or run with precision='float64'" if dtype == np.float32 else ""))
 
 
 def _simulate(learner, game, *, steps, seeds, record_every, metrics, seed, progress) -> Trace:

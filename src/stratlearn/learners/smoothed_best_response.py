@@ -22,7 +22,8 @@ Defaults. The constants ``ℓ_τ, c_0`` of the theorem are not numerically usefu
 measurements (``stratlearn reproduce matrix-games``; docs/learners.md): at ``τ = 0.05`` on rock-paper-scissors a constant
 ``α = 0.01`` with ``c = 0.003`` ends near a Nash gap of 0.10 after 10^6 samples (below the bias 0.11), whereas
 ``c = 0.01`` stalls and ``c = 0.3`` cycles. ``policy_rate_ratio=None`` (the default) therefore uses
-``c = 0.003 (τ / 0.05)³``, capped at 0.5: the measured anchor, scaled as the theory prescribes.
+``c = 0.003 · min(1, (τ / 0.05)³)``: the measured anchor, scaled as the theory prescribes below τ = 0.05 and capped at
+0.003 above it; below τ ≈ 0.0017 the default would fall under float32's resolution and is refused (pass the ratio).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ..errors import check_in_range, check_positive
+from ..errors import InvalidParameterError, check_in_range, check_positive
 from ..ops import renormalize, softmax, uniform
 from ..schedules import Schedule, constant
 from .base import MatrixLearner, sample_action, schedule_param
@@ -41,9 +42,13 @@ from .base import MatrixLearner, sample_action, schedule_param
 __all__ = ["DoublySmoothedBestResponse", "DSBRState", "default_policy_rate_ratio"]
 
 
+FLOAT32_RESOLUTION = float(2.0**-23)
+"""The spacing of float32 numbers just below 1: a policy entry moved by less than this stays where it is."""
+
+
 def default_policy_rate_ratio(temperature: float) -> float:
-    """``c_{α,β} = 0.003 (τ/0.05)³`` capped at 0.5: the measured anchor at τ = 0.05 scaled like Theorem 2.1's
-    condition ``c_{α,β} ∝ τ³``."""
+    """``c_{α,β} = 0.003 · min(1, (τ/0.05)³)``: the ratio measured at τ = 0.05, scaled like Theorem 2.1's condition
+    ``c_{α,β} ∝ τ³`` below it and capped at 0.003 above it."""
     return 0.003 * min(1.0, (temperature / 0.05) ** 3)
 
 
@@ -78,6 +83,14 @@ class DoublySmoothedBestResponse(MatrixLearner):
         ratio = self.policy_rate_ratio
         if ratio is None:
             ratio = default_policy_rate_ratio(self.temperature)
+            if ratio < FLOAT32_RESOLUTION:
+                # β = c·α ≤ c: a policy entry of order 1 moves by less than float32's resolution, so the policy would
+                # never change, silently
+                raise InvalidParameterError(
+                    f"temperature={self.temperature:g}: the default policy_rate_ratio 0.003·(τ/0.05)³ = {ratio:.3g} "
+                    f"is below float32's resolution {FLOAT32_RESOLUTION:.3g}, so the policies would never move; pass "
+                    f"policy_rate_ratio explicitly (Theorem 2.1's c ∝ τ³ at this τ needs a run of order 1/c steps) "
+                    f"or use a temperature of at least 0.0017")
         object.__setattr__(self, "policy_rate_ratio",
                            check_in_range("policy_rate_ratio", ratio, 0.0, 1.0, low_open=True, high_open=True))
         schedule_param(self, "step_size", largest=1.0)
