@@ -7,17 +7,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import StratlearnError
+from .errors import ConfigError, StratlearnError
 
 __all__ = ["main", "build_parser"]
 
 
 def _cmd_run(args) -> int:
     from .experiments.config import load_points
+    from .experiments.io import prepare_output
     from .experiments.runner import format_table, mean_pm_std, run_experiment, summary_rows, write_outputs
 
     raw, points = load_points(args.config, sweep=False)
     output = Path(args.output) if args.output else Path("runs") / Path(args.config).stem
+    prepare_output(output)        # before computing: a run is never lost to an unwritable folder
     results = run_experiment(points, progress=not args.no_progress)
     write_outputs(results, raw, output)
     rows = summary_rows(results)
@@ -220,6 +222,16 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected an integer >= 1") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected an integer >= 1")
+    return value
+
+
 def _seed_offset(text: str) -> int:
     try:
         value = int(text)
@@ -234,6 +246,9 @@ def _cmd_reproduce(args) -> int:
     from .studies import run_studies
 
     size = "full" if args.full else "quick"
+    if not [n for n in str(args.study).split(",") if n.strip()]:
+        raise ConfigError(f"study={args.study!r}: expected a study name, names separated by commas, or 'all' "
+                          f"(see `stratlearn list`)")
     summary = run_studies(args.study, size=size, output=Path(args.output), executor=_executor(args),
                           progress=not args.no_progress, force=args.force, jobs=args.jobs,
                           seed_offset=args.seed_offset)
@@ -250,7 +265,7 @@ def _add_executor_options(parser) -> None:
     parser.add_argument("--executor", default="local", choices=["local", "ray"],
                         help="where points run: this process (default) or Ray tasks")
     parser.add_argument("--address", help="Ray head node HOST:PORT (default: start a local runtime on 127.0.0.1)")
-    parser.add_argument("--num-cpus", type=int, help="CPUs for a local Ray runtime (default: all)")
+    parser.add_argument("--num-cpus", type=_positive_int, help="CPUs for a local Ray runtime (default: all)")
     parser.add_argument("--force", action="store_true", help="recompute points already in the store")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
@@ -364,6 +379,19 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except StratlearnError as exc:
         print(f"stratlearn: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        # files are written atomically: what is on disk is whole, and a store resumes where it stopped
+        print("stratlearn: interrupted; finished results are kept (a sweep or reproduce resumes where it stopped)",
+              file=sys.stderr)
+        return 130
+    except MemoryError as exc:
+        print(f"stratlearn: error: out of memory{': ' + str(exc) if str(exc) else ''}; use a smaller game, fewer "
+              f"seeds or a machine with more memory", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"stratlearn: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
 
 

@@ -14,6 +14,8 @@ import numpy as np
 
 __all__ = [
     "check_seed",
+    "check_memory",
+    "DataWarning",
     "MAX_SEED",
     "StratlearnError",
     "InvalidGameError",
@@ -67,6 +69,11 @@ class UnknownNameError(StratlearnError):
         super().__init__(f"unknown {kind} {name!r}: expected one of {', '.join(self.valid)}")
 
 
+class DataWarning(UserWarning):
+    """A data file was loaded but disagrees with itself (e.g. a trips file whose entries do not sum to its header's
+    total); the message gives both numbers."""
+
+
 class DataError(StratlearnError):
     """A data set cannot be had: an unknown network name, files missing from the package and the cache, or a
     download that failed; the message names the value and says what to run (e.g. ``stratlearn data fetch NAME``)."""
@@ -111,6 +118,32 @@ def check_positive_int(field: str, value: Any, *, error=InvalidParameterError) -
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise error(f"{field}={_describe(value)}: expected an integer >= 1")
     return int(value)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to allocate now (Linux's ``MemAvailable``; physical memory elsewhere), or None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import os
+
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_memory(what: str, nbytes: float) -> None:
+    """Refuse, before allocating, an array of ``nbytes`` that does not fit in the memory available now, naming
+    ``what`` (the field and its value) and the estimate."""
+    free = available_memory()
+    if free is not None and nbytes > free:
+        raise InvalidParameterError(f"{what}: needs about {nbytes / 2**30:.3g} GiB, more than the "
+                                    f"{free / 2**30:.3g} GiB of memory available; choose a smaller size")
 
 
 MAX_SEED = 2**32 - 1

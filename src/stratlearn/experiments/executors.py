@@ -66,6 +66,9 @@ class RayExecutor:
     name = "ray"
 
     def __init__(self, address: str | None = None, num_cpus: int | None = None):
+        if num_cpus is not None and (isinstance(num_cpus, bool) or not isinstance(num_cpus, int) or num_cpus < 1):
+            raise ConfigError(f"num_cpus={num_cpus!r}: expected an integer >= 1 (a Ray runtime with no CPUs would "
+                              f"wait forever)")
         self.address = address
         self.num_cpus = num_cpus
         self._started = False
@@ -95,6 +98,12 @@ class RayExecutor:
                 sys.modules["ray._private.ray_constants"].ENABLE_RAY_CLUSTER = False
             ray.init(num_cpus=self.num_cpus, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
         self._started = True
+        cpus = ray.cluster_resources().get("CPU", 0)
+        if cpus < 1:   # every task asks for one CPU: on a cluster without any it would wait forever, silently
+            ray.shutdown()
+            self._started = False
+            raise ConfigError(f"--executor ray: the Ray cluster{' at ' + self.address if self.address else ''} "
+                              f"has {cpus:g} CPUs; each point needs one")
         return self
 
     def __exit__(self, *exc):

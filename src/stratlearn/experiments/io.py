@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["atomic_write", "write_json", "write_parquet", "save_figure", "current_umask", "VECTOR_FORMAT"]
+__all__ = ["prepare_output", "atomic_write", "write_json", "write_parquet", "save_figure", "current_umask", "VECTOR_FORMAT"]
 
 VECTOR_FORMAT = "pdf"
 """The vector copy :func:`save_figure` writes beside every raster figure (for papers and slides)."""
@@ -40,6 +40,26 @@ def current_umask() -> int:
         mask = os.umask(0o022)
         os.umask(mask)
     return mask
+
+
+def prepare_output(folder: str | Path) -> Path:
+    """Make sure ``folder`` can receive outputs *before* anything is computed: create it (and its parents) and write
+    and remove a probe file in it. Raises :class:`~stratlearn.errors.ConfigError` naming the folder and the reason
+    (it is a file, it cannot be created, it is not writable), so that a finished run is never lost to its folder."""
+    from ..errors import ConfigError
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"output {folder}: exists and is a file, not a folder; choose another output")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-probe.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(f"output {folder}: cannot write there ({exc.strerror or exc}); choose another "
+                          f"output") from None
+    return folder
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:

@@ -59,6 +59,8 @@ class Point:
             name = params.pop("name", None)
             if name is None:
                 raise ConfigError(f"{kind}.name: missing; every {kind} needs a name (see `stratlearn list`)")
+            if not isinstance(name, str):
+                raise ConfigError(f"{kind}.name={name!r}: expected a string naming a {kind} (see `stratlearn list`)")
             try:
                 return maker(name, **params)
             except UnknownNameError:

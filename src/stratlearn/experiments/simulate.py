@@ -20,7 +20,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .. import metrics as metrics_module
-from ..errors import MAX_SEED, InvalidParameterError, check_positive_int, check_seed
+from ..errors import MAX_SEED, InvalidParameterError, check_memory, check_positive_int, check_seed
 from ..games.base import unlabeled
 from .trace import Trace
 
@@ -136,6 +136,8 @@ def simulate(learner, game, *, steps: int, seeds: int | Sequence[int] = 1, recor
             raise InvalidParameterError("precision='float64': this JAX cannot compute in float64 here (it would "
                                         "silently truncate to float32); run with precision='float32' or on a "
                                         "backend with double precision")
+        if isinstance(metrics, str):
+            metrics = [metrics]       # one name, not a sequence of one-letter names
         check_representable(learner, game, metrics, precision)
         trace = _simulate(learner, game, steps=steps, seeds=seeds, record_every=record_every, metrics=metrics,
                           seed=seed, progress=progress)
@@ -181,13 +183,39 @@ def check_representable(learner, game, metrics, precision: str = "float32") -> N
                 + (" or run with precision='float64'" if dtype == np.float32 else ""))
 
 
+def _check_metric_outputs(learner, game, device_fns) -> None:
+    """Each compiled metric must give one real number per policy profile: checked on shapes only (nothing runs), so
+    a custom metric returning text, an array or failing to trace is refused before the run, naming the metric."""
+    try:
+        state = jax.eval_shape(lambda k: learner.init(game, k), jax.random.PRNGKey(0))
+        profile = jax.eval_shape(lambda s: learner.policy(game, s), state)
+    except Exception:  # noqa: BLE001 - the learner's own errors surface when it runs
+        return
+    for metric in device_fns:
+        name = metrics_module.metric_name(metric)
+        try:
+            out = jax.eval_shape(lambda p, m=metric: m(game, p), profile)
+        except Exception as exc:  # noqa: BLE001 - a user's metric: report it in one line
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            raise InvalidParameterError(f"metric {name!r}: cannot be evaluated on the learner's policies inside "
+                                        f"jit ({type(exc).__name__}: {first})") from None
+        leaves = jax.tree_util.tree_leaves(out)
+        if len(leaves) != 1 or leaves[0].shape != () or np.dtype(leaves[0].dtype).kind not in "biuf":
+            got = ", ".join(f"{np.dtype(x.dtype).name}{list(x.shape)}" for x in leaves) or "nothing"
+            raise InvalidParameterError(f"metric {name!r}: expected one real number per policy profile, got {got}")
+
+
 def _simulate(learner, game, *, steps, seeds, record_every, metrics, seed, progress) -> Trace:
     steps = check_positive_int("steps", steps)
     record_every = steps if record_every is None else check_positive_int("record_every", record_every)
     if record_every > steps:
         raise InvalidParameterError(f"record_every={record_every}: expected at most steps={steps}")
     if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
-        seed_list = list(range(check_positive_int("seeds", seeds)))
+        count = check_positive_int("seeds", seeds)
+        if count > MAX_SEED + 1:
+            raise InvalidParameterError(f"seeds={count}: expected at most {MAX_SEED + 1} (seeds are 32-bit)")
+        check_memory(f"seeds={count}", 64 * count)       # the seed list and the keys, before any state
+        seed_list = list(range(count))
     else:
         if isinstance(seeds, (str, bytes, bool)) or not hasattr(seeds, "__iter__"):
             raise InvalidParameterError(f"seeds={seeds!r}: expected a count >= 1 or a list of integers")
@@ -199,6 +227,8 @@ def _simulate(learner, game, *, steps, seeds, record_every, metrics, seed, progr
     seed = check_seed(seed, "seed", maximum=MAX_SEED)
     if steps > MAX_SEED:
         raise InvalidParameterError(f"steps={steps}: expected at most {MAX_SEED} (steps are counted in 32 bits)")
+    if isinstance(metrics, str):
+        metrics = [metrics]           # one name, not a sequence of one-letter names
     if not metrics:
         raise InvalidParameterError("metrics=(): expected at least one metric")
     metric_fns = tuple(metrics_module.resolve(m, game) for m in metrics)
@@ -212,6 +242,15 @@ def _simulate(learner, game, *, steps, seeds, record_every, metrics, seed, progr
     host_fns = tuple(m for m in metric_fns if metrics_module.is_host_metric(m))
     if hasattr(learner, "check_game"):
         learner.check_game(game)
+    # the states of every seed, estimated from the learner's init without running it (states and their donated
+    # copies), before anything is allocated
+    try:
+        shape = jax.eval_shape(lambda k: learner.init(unlabeled(game), k), jax.random.PRNGKey(0))
+        per_seed = sum(leaf.size * leaf.dtype.itemsize for leaf in jax.tree_util.tree_leaves(shape))
+    except Exception:  # noqa: BLE001 - an estimate only: the run itself reports a learner's own errors
+        per_seed = 0
+    check_memory(f"seeds={len(seed_list)} with a learner state of {per_seed} bytes each", 3 * per_seed * len(seed_list))
+    _check_metric_outputs(learner, unlabeled(game), device_fns)
 
     started = time.perf_counter()
     traced = unlabeled(game)  # the name is a label: games differing only in it share compiled code
@@ -234,8 +273,13 @@ def _simulate(learner, game, *, steps, seeds, record_every, metrics, seed, progr
             if host_fns:
                 x, y = (np.asarray(p, dtype=np.float64)[:count] for p in _policies(learner, traced, states))
                 for metric in host_fns:
-                    columns[metrics_module.metric_name(metric)].append(
-                        np.array([metric(game, (x[i], y[i])) for i in range(count)]))
+                    values = [metric(game, (x[i], y[i])) for i in range(count)]
+                    try:
+                        column = np.asarray(values, dtype=np.float64).reshape(count)
+                    except (TypeError, ValueError):
+                        raise InvalidParameterError(f"metric {metrics_module.metric_name(metric)!r}: expected one "
+                                                    f"real number per seed, got {values[0]!r}") from None
+                    columns[metrics_module.metric_name(metric)].append(column)
             if bar is not None:
                 bar.update(length)
     finally:

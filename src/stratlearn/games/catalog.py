@@ -12,7 +12,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import ConfigError, InvalidParameterError, UnknownNameError, check_positive_int, check_seed
+from ..errors import (ConfigError, InvalidParameterError, UnknownNameError, check_memory, check_positive_int,
+                      check_seed)
 from .markov_catalog import entry_deterrence, matching_pennies_markov, pursuit_evasion, random_zero_sum_markov, soccer
 from .strategic import cournot, strategic_classification, strategic_regression
 from .matrix import MatrixGame
@@ -82,6 +83,7 @@ def random_zero_sum(rows: int = 10, cols: int | None = None, seed: int = 0) -> M
     """A zero-sum game with i.i.d. uniform(-1, 1) payoffs, drawn with ``numpy.random.default_rng(seed)``."""
     rows = _check_size("rows", rows)
     cols = rows if cols is None else _check_size("cols", cols)
+    check_memory(f"rows={rows}, cols={cols}", 3 * 8 * rows * cols)   # the draw, A and B = −A in float64
     rng = np.random.default_rng(check_seed(seed))
     return MatrixGame.zero_sum(rng.uniform(-1.0, 1.0, size=(rows, cols)), name=f"random_zero_sum_{rows}x{cols}_s{seed}")
 
@@ -90,6 +92,7 @@ def random_general_sum(rows: int = 10, cols: int | None = None, seed: int = 0) -
     """A general-sum game with independent i.i.d. uniform(-1, 1) payoff matrices for the two players."""
     rows = _check_size("rows", rows)
     cols = rows if cols is None else _check_size("cols", cols)
+    check_memory(f"rows={rows}, cols={cols}", 2 * 8 * rows * cols)
     rng = np.random.default_rng(check_seed(seed))
     a = rng.uniform(-1.0, 1.0, size=(rows, cols))
     b = rng.uniform(-1.0, 1.0, size=(rows, cols))

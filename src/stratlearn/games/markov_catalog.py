@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InvalidParameterError, check_in_range, check_positive_int, check_seed
+from ..errors import InvalidParameterError, check_in_range, check_memory, check_positive_int, check_seed
 from .markov import MarkovGame
 
 __all__ = ["random_zero_sum_markov", "soccer", "pursuit_evasion", "matching_pennies_markov", "entry_deterrence"]
@@ -27,6 +27,9 @@ def random_zero_sum_markov(states: int = 5, actions: int = 2, col_actions: int |
     if K > S:
         raise InvalidParameterError(f"successors={K}: expected at most states={S}")
     concentration = check_in_range("concentration", concentration, 0.0, np.inf, low_open=True, high_open=True)
+    # rewards, transition probabilities and successor indices (and the sort's keys when K < S)
+    check_memory(f"states={S}, actions={A}, col_actions={B}, successors={K}",
+                 8 * S * A * B * (1 + 2 * K + (S if K < S else 0)))
     rng = np.random.default_rng(check_seed(seed))
     rewards = rng.uniform(-1.0, 1.0, size=(S, A, B))
     probs = rng.dirichlet(np.full(K, concentration), size=(S, A, B))
