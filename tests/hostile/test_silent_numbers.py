@@ -81,3 +81,21 @@ def test_a_default_step_ratio_below_float32_resolution_is_refused(tau):
 def test_games_hold_real_numbers_only(payoffs, kind):
     with pytest.raises(InvalidGameError, match=f"real numbers, got {kind}"):
         MatrixGame(payoffs, [[0, 0], [0, 0]])
+
+
+def test_highs_solves_payoffs_at_any_finite_scale():
+    # at 1e300 HiGHS stopped with a model error (a RuntimeError traceback); the LP is solved on A / max|A|
+    from stratlearn.equilibria import solve_zero_sum
+
+    base = np.array([[2.0, -1.0], [-1.0, 1.0]])
+    small = solve_zero_sum(MatrixGame.zero_sum(base))
+    for scale in (1e-300, 1e300):
+        big = solve_zero_sum(MatrixGame.zero_sum(base * scale))
+        np.testing.assert_allclose(big.row, small.row, atol=1e-9)
+        assert big.value == pytest.approx(small.value * scale, rel=1e-9)
+
+
+@pytest.mark.parametrize("learner", [None, "dsbr", object()])
+def test_something_that_is_not_a_learner_is_named(learner):
+    with pytest.raises(InvalidParameterError, match="learner=.*init, step and policy"):
+        simulate(learner, GAME, steps=10, progress=False)

@@ -46,8 +46,8 @@ def _maximin(a: np.ndarray) -> tuple[float, np.ndarray]:
     a_eq = np.concatenate([np.ones(n), [0.0]])[None, :]
     bounds = [(0.0, None)] * n + [(None, None)]
     res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0], bounds=bounds, method="highs")
-    if res.status != 0:  # pragma: no cover - a bounded feasible LP always solves
-        raise RuntimeError(f"HiGHS failed on the zero-sum LP: {res.message}")
+    if res.status != 0:  # pragma: no cover - a bounded feasible LP with scaled coefficients always solves
+        raise InvalidGameError(f"payoffs of shape {a.shape}: HiGHS could not solve the zero-sum LP ({res.message})")
     x = np.clip(res.x[:n], 0.0, None)
     return float(res.x[-1]), x / x.sum()
 
@@ -71,7 +71,13 @@ def solve_zero_sum(game: MatrixGame | np.ndarray) -> ZeroSumSolution:
             f"game {game.name!r}: expected a zero-sum game (col_payoffs == -row_payoffs); use a general-sum "
             f"solver or MatrixGame.zero_sum(A)")
     a = np.asarray(game.row_payoffs, dtype=np.float64)
-    v, x = _maximin(a)
-    w_neg, y = _maximin(-a.T)  # the column player maximizes min_i (-A y)_i
-    w = -w_neg
+    # The equilibrium strategies do not change when A is scaled, and the value scales with it: solving A / max|A|
+    # keeps HiGHS's coefficients in [-1, 1] for every finite payoff (at 1e300 it stopped with a model error).
+    scale = float(np.abs(a).max())
+    if scale == 0.0:
+        n, m = a.shape
+        return ZeroSumSolution(value=0.0, row=np.full(n, 1.0 / n), col=np.full(m, 1.0 / m), duality_gap=0.0)
+    v, x = _maximin(a / scale)
+    w_neg, y = _maximin(-a.T / scale)  # the column player maximizes min_i (-A y)_i
+    v, w = v * scale, -w_neg * scale
     return ZeroSumSolution(value=v, row=x, col=y, duality_gap=abs(v - w))

@@ -131,6 +131,10 @@ def simulate(learner, game, *, steps: int, seeds: int | Sequence[int] = 1, recor
     """
     if precision not in ("float32", "float64"):
         raise InvalidParameterError(f"precision={precision!r}: expected 'float32' or 'float64'")
+    missing = [name for name in ("init", "step", "policy") if not callable(getattr(learner, name, None))]
+    if missing:
+        raise InvalidParameterError(f"learner={learner!r}: expected a stratlearn learner with init, step and policy "
+                                    f"(missing {', '.join(missing)}); build one with stratlearn.learners.make")
     with jax.enable_x64(precision == "float64"):
         if precision == "float64" and jnp.zeros(1, dtype=jnp.float64).dtype != jnp.float64:
             raise InvalidParameterError("precision='float64': this JAX cannot compute in float64 here (it would "

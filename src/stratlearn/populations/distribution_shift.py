@@ -675,69 +675,124 @@ def gibbs_density(grid, potential, natural=None, alpha: float = 1.0) -> np.ndarr
 
 
 # ------------------------------------------------------------------------------------------------ the solver
-def _run(problem: DistributionShift, t_end, records: int, cfl: float, dt_fixed, max_steps: int, reference,
-         limit=None):
-    dtype = jnp.asarray(problem.initial).dtype
-    record_times = t_end * (jnp.arange(1, records + 1, dtype=dtype) / records)
+def _measure(problem: DistributionShift, rho, x, reference):
+    e = _energy(problem, rho, x)
+    anchor = jnp.asarray(problem.anchor, rho.dtype)
+    out = {"energy": e, "potential": e + 0.5 * problem.beta * jnp.sum((x - anchor) ** 2),
+           "mass": jnp.sum(jnp.asarray(problem.weights, rho.dtype) * _grid_sum(problem, rho)),
+           "min_density": jnp.min(rho), "learner_loss": _learner_objective(problem, rho, x)}
+    if problem.grid.ndim == 1:      # 2-D distances are POT computations on the host, after the run
+        out["w2_to_reference"] = _w2_quantiles(problem.grid, _total(problem, rho), reference, 4096)
+    if problem.groups > 1:
+        out["group_loss"] = group_losses(problem, rho, x)
+    return out
 
-    def measure(rho, x):
-        e = _energy(problem, rho, x)
-        anchor = jnp.asarray(problem.anchor, rho.dtype)
-        out = {"energy": e, "potential": e + 0.5 * problem.beta * jnp.sum((x - anchor) ** 2),
-               "mass": jnp.sum(jnp.asarray(problem.weights, rho.dtype) * _grid_sum(problem, rho)),
-               "min_density": jnp.min(rho), "learner_loss": _learner_objective(problem, rho, x)}
-        if problem.grid.ndim == 1:      # 2-D distances are POT computations on the host, after the run
-            out["w2_to_reference"] = _w2_quantiles(problem.grid, _total(problem, rho), reference, 4096)
-        if problem.groups > 1:
-            out["group_loss"] = group_losses(problem, rho, x)
-        return out
 
-    def segment(carry, target):
-        def cond(c):
-            rho, x, t, n, tries, factor, bad = c
-            return (t < target) & (tries < max_steps) & (bad == 0)
-
-        def body(c):
-            rho, x, t, n, tries, factor, bad = c
-            if dt_fixed is not None:
-                dt = jnp.minimum(dt_fixed, target - t)
-                new_rho, new_x, speed = _ssp_rk3(problem, rho, x, dt, limit)
-                finite = jnp.all(jnp.isfinite(new_rho)) & jnp.all(jnp.isfinite(new_x))
-                flag = jnp.where(~finite, 1, jnp.where(dt * speed > 0.5, 2, 0)).astype(jnp.int32)
-                return new_rho, new_x, t + dt, n + 1, tries + 1, factor, flag
-            dt = jnp.minimum(factor * cfl * _cfl_step(problem, rho, x, limit), target - t)
-            new_rho, new_x, speed = _ssp_rk3(problem, rho, x, dt, limit)
-            finite = jnp.all(jnp.isfinite(new_rho)) & jnp.all(jnp.isfinite(new_x)) & jnp.isfinite(dt)
-            # a later stage can be faster than the first (the entropy term's log near empty cells): then the step
-            # is rejected and retried at half the size, which keeps every stage within the CFL bound
-            ok = finite & (dt * speed <= 0.5)
-            return (jnp.where(ok, new_rho, rho), jnp.where(ok, new_x, x), jnp.where(ok, t + dt, t),
-                    n + ok.astype(n.dtype), tries + 1, jnp.where(ok, jnp.minimum(1.0, 2 * factor), 0.5 * factor),
-                    jnp.where(finite, 0, 1).astype(jnp.int32))
-
-        rho, x, t, n, tries, factor, bad = jax.lax.while_loop(cond, body, carry)
-        extra = {"steps": n, "time": t, "flag": bad}
-        if limit == "population":
-            extra["residual"] = best_response_residual(problem, x, rho)
-        return (rho, x, t, n, tries, factor, bad), ({**measure(rho, x), **extra}, rho, x)
-
+def _begin(problem: DistributionShift, reference, limit=None):
+    """The measurements at t = 0 and the solver's carry ``(ρ, x, t, steps, tries, step factor, flag)``."""
     rho0, x0 = jnp.asarray(problem.initial), jnp.asarray(problem.x0)
+    dtype = rho0.dtype
     if limit == "population":    # the fast side starts at its best response
         rho0 = best_response_rho(problem, x0, rho0)
     elif limit == "learner":
         x0 = best_response_x(problem, rho0, x0)
-    start = {**measure(rho0, x0), "rho": rho0, "x": x0}
+    start = {**_measure(problem, rho0, x0, reference), "rho": rho0, "x": x0}
     carry = (rho0, x0, jnp.zeros((), dtype), jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32), jnp.ones((), dtype),
              jnp.zeros((), jnp.int32))
+    return start, carry
+
+
+def _advance(problem: DistributionShift, carry, target, cfl, dt_fixed, max_steps: int, reference, limit=None):
+    """Integrate from the carry's time to ``target`` (one record): SSP-RK3 steps at the CFL bound (or ``dt_fixed``),
+    at most ``max_steps`` tries in all. Returns the new carry and the record (measurements, ρ, x)."""
+
+    def cond(c):
+        rho, x, t, n, tries, factor, bad = c
+        return (t < target) & (tries < max_steps) & (bad == 0)
+
+    def body(c):
+        rho, x, t, n, tries, factor, bad = c
+        if dt_fixed is not None:
+            dt = jnp.minimum(dt_fixed, target - t)
+            new_rho, new_x, speed = _ssp_rk3(problem, rho, x, dt, limit)
+            finite = jnp.all(jnp.isfinite(new_rho)) & jnp.all(jnp.isfinite(new_x))
+            flag = jnp.where(~finite, 1, jnp.where(dt * speed > 0.5, 2, 0)).astype(jnp.int32)
+            return new_rho, new_x, t + dt, n + 1, tries + 1, factor, flag
+        dt = jnp.minimum(factor * cfl * _cfl_step(problem, rho, x, limit), target - t)
+        new_rho, new_x, speed = _ssp_rk3(problem, rho, x, dt, limit)
+        finite = jnp.all(jnp.isfinite(new_rho)) & jnp.all(jnp.isfinite(new_x)) & jnp.isfinite(dt)
+        # a later stage can be faster than the first (the entropy term's log near empty cells): then the step
+        # is rejected and retried at half the size, which keeps every stage within the CFL bound
+        ok = finite & (dt * speed <= 0.5)
+        return (jnp.where(ok, new_rho, rho), jnp.where(ok, new_x, x), jnp.where(ok, t + dt, t),
+                n + ok.astype(n.dtype), tries + 1, jnp.where(ok, jnp.minimum(1.0, 2 * factor), 0.5 * factor),
+                jnp.where(finite, 0, 1).astype(jnp.int32))
+
+    rho, x, t, n, tries, factor, bad = jax.lax.while_loop(cond, body, carry)
+    extra = {"steps": n, "time": t, "flag": bad}
+    if limit == "population":
+        extra["residual"] = best_response_residual(problem, x, rho)
+    return (rho, x, t, n, tries, factor, bad), ({**_measure(problem, rho, x, reference), **extra}, rho, x)
+
+
+def _run_all(problem: DistributionShift, t_end, records: int, cfl, dt_fixed, max_steps: int, reference, limit=None):
+    """The whole integration as one compiled function (a scan of :func:`_advance` over the records), for callers that
+    ``vmap`` it over a batch of problems; :func:`solve` runs the same steps record by record."""
+    start, carry = _begin(problem, reference, limit)
+    dtype = carry[2].dtype
+    record_times = t_end * (jnp.arange(1, records + 1, dtype=dtype) / records)
+
+    def segment(c, target):
+        return _advance(problem, c, target, cfl, dt_fixed, max_steps, reference, limit)
+
     _, (recorded, snapshots, xs) = jax.lax.scan(segment, carry, record_times)
     return start, recorded, snapshots, xs
 
 
-_run_jit = jax.jit(_run, static_argnames=("records", "max_steps", "limit"))
+_run_jit = jax.jit(_run_all, static_argnames=("records", "max_steps", "limit"))
+_begin_jit = jax.jit(_begin, static_argnames=("limit",))
+_advance_jit = jax.jit(_advance, static_argnames=("max_steps", "limit"))
+
+
+def _run(problem: DistributionShift, t_end: float, records: int, cfl, dt_fixed, max_steps: int, reference,
+         limit=None, progress: bool = True):
+    """Integrate record by record (one compiled call each), with a progress bar on a terminal that shows the time
+    reached, the solver steps taken and the estimate of those the whole run needs; stops early when the state turns
+    non-finite or ``max_steps`` is used up (:func:`solve` then says what to change)."""
+    start, carry = _begin_jit(problem, reference, limit)
+    dtype = carry[2].dtype
+    record_times = jnp.asarray(t_end, dtype) * (jnp.arange(1, records + 1, dtype=dtype) / records)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=records, desc="population", unit="record", leave=False, dynamic_ncols=True, disable=None)
+    outs = []
+    try:
+        for k in range(records):
+            carry, out = _advance_jit(problem, carry, record_times[k], cfl, dt_fixed, max_steps, reference, limit)
+            outs.append(out)
+            t, tries, flag = float(carry[2]), int(carry[4]), int(carry[6])
+            if bar is not None:
+                needed = tries / t * float(t_end) if t > 0 else float("nan")
+                bar.set_postfix_str(f"t={t:.4g}/{float(t_end):g}, {tries:,} steps, ~{needed:,.0f} needed "
+                                    f"(max_steps={max_steps:,})")
+                bar.update(1)
+            if flag != 0 or tries >= max_steps:
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+    recorded = {name: jnp.stack([o[0][name] for o in outs]) for name in outs[0][0]}
+    return start, recorded, jnp.stack([o[1] for o in outs]), jnp.stack([o[2] for o in outs])
+
+
+
 
 
 def solve(problem: DistributionShift, t_end: float, *, records: int = 100, cfl: float = 0.9, dt: float | None = None,
-          max_steps: int = 10_000_000, reference=None, limit: str | None = None, precision: str = "float64"):
+          max_steps: int = 10_000_000, reference=None, limit: str | None = None, precision: str = "float64",
+          progress: bool = True):
     """Integrate the coupled system to time ``t_end`` and return a :class:`~stratlearn.experiments.Trace`.
 
     Recorded at ``records`` equally spaced times (and at t = 0): ``energy`` (E₁), ``potential``
@@ -757,6 +812,10 @@ def solve(problem: DistributionShift, t_end: float, *, records: int = 100, cfl: 
     ``limit`` takes one side's timescale to zero: ``"population"`` (the population best-responds at every instant,
     :func:`best_response_rho`, and the learner's ODE runs) or ``"learner"`` (the learner best-responds,
     :func:`best_response_x`, and the population's PDE runs); ``None`` integrates both at the ratio ``γ``.
+
+    ``progress`` shows, on a terminal, a bar over the records with the time reached, the solver steps taken and the
+    number the whole run needs at the rate so far. When ``max_steps`` runs out the solve stops there and raises,
+    saying the time it reached and what to change.
     """
     from ..experiments.trace import Trace   # the shared result type of runs (experiments layer)
 
@@ -797,9 +856,9 @@ def solve(problem: DistributionShift, t_end: float, *, records: int = 100, cfl: 
                                             "(the smallest of the transport bound 1/(2d max|u|/Δz), the parabolic "
                                             "1/(2α Σ Δz⁻²) and 2/(γ‖∇²L‖)); expected dt <= the bound (or dt=None "
                                             "for an adaptive step)")
-        start, recorded, snapshots, xs = _run_jit(problem, jnp.asarray(t_end), records, jnp.asarray(cfl),
-                                                  None if dt is None else jnp.asarray(dt), max_steps,
-                                                  jnp.asarray(ref), limit)
+        start, recorded, snapshots, xs = _run(problem, t_end, records, jnp.asarray(cfl),
+                                              None if dt is None else jnp.asarray(dt), max_steps, jnp.asarray(ref),
+                                              limit, progress)
         start = {k: np.asarray(v) for k, v in start.items()}
         rho_start, x_start = start.pop("rho"), start.pop("x")
         recorded = {k: np.asarray(v) for k, v in recorded.items()}
