@@ -126,3 +126,17 @@ def test_tntp_headers_and_ids_that_are_not_finite(tmp_path):
     trips.write_text("<NUMBER OF ZONES> 2\n<TOTAL OD FLOW> 10.0\n<END OF METADATA>\nOrigin 1\n 2 : 5.0;\n"
                      "Origin 2\n 1 : 5.0;\n")
     assert read_demand(trips).volume.sum() == 10.0
+
+
+@pytest.mark.parametrize("spec", ["a=nan", "a=inf", "a=text"])
+def test_a_signal_value_that_is_not_a_finite_number_names_the_option(spec):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from stratlearn.errors import InvalidParameterError
+    from stratlearn.experiments.collective_audit import _signal
+
+    dataset = SimpleNamespace(feature_names=["a", "b"])
+    with pytest.raises(InvalidParameterError, match=r"signal value a=.*\(--signal\)"):
+        _signal(spec, dataset, np.zeros((3, 2)))

@@ -240,7 +240,7 @@ def _signal(spec, dataset, X):
         for part in spec.split(","):
             column, sep, value = part.partition("=")
             if not sep:
-                raise InvalidParameterError(f"signal (--signal)={spec!r}: expected COLUMN=VALUE[,COLUMN=VALUE...]")
+                raise InvalidParameterError(f"signal={spec!r} (--signal): expected COLUMN=VALUE[,COLUMN=VALUE...]")
             pairs[column.strip()] = value.strip()
         spec = pairs
     if not isinstance(spec, dict) or not spec:
@@ -248,14 +248,14 @@ def _signal(spec, dataset, X):
     idx, vals = [], []
     for column, value in spec.items():
         if column not in names:
-            raise InvalidParameterError(f"signal (--signal) column {column!r}: not a feature column (features: "
+            raise InvalidParameterError(f"signal column {column!r}: not a feature column (features: "
                                         f"{', '.join(names[:20])}{' ...' if len(names) > 20 else ''})")
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise InvalidParameterError(f"signal (--signal) value {column}={value!r}: expected a number") from None
+            raise InvalidParameterError(f"signal value {column}={value!r} (--signal): expected a number") from None
         if not np.isfinite(number):
-            raise InvalidParameterError(f"signal (--signal) value {column}={value!r}: expected a finite number")
+            raise InvalidParameterError(f"signal value {column}={value!r} (--signal): expected a finite number")
         vals.append(number)
         idx.append(names.index(column))
     return FeaturePattern(tuple(idx), tuple(vals)), {c: float(v) for c, v in zip(spec, vals)}
