@@ -172,7 +172,8 @@ def check_finite_array(field: str, value: Any, *, ndim: int | None = None, error
         raise error(f"{field}: expected an array of numbers, got {_describe(value)} ({exc})") from None
     if array is None:
         kind = {"c": "complex numbers", "U": "text", "S": "bytes", "O": "objects"}.get(raw.dtype.kind, raw.dtype.name)
-        raise error(f"{field}: expected an array of real numbers, got {kind} ({_describe(value)})")
+        raise error(f"{field}: expected an array of numbers, got {kind} ({_describe(value)}); only real numbers are "
+                    f"accepted")
     if ndim is not None and array.ndim != ndim:
         raise error(f"{field}: expected a {ndim}-D array, got shape {array.shape}")
     if array.size == 0:

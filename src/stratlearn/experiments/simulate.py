@@ -20,7 +20,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .. import metrics as metrics_module
-from ..errors import MAX_SEED, InvalidParameterError, check_memory, check_positive_int, check_seed
+from ..errors import MAX_SEED, InvalidParameterError, StratlearnError, check_memory, check_positive_int, check_seed
 from ..games.base import unlabeled
 from .trace import Trace
 
@@ -199,6 +199,8 @@ def _check_metric_outputs(learner, game, device_fns) -> None:
         name = metrics_module.metric_name(metric)
         try:
             out = jax.eval_shape(lambda p, m=metric: m(game, p), profile)
+        except StratlearnError:
+            raise                     # the metric's own error already says what is wrong
         except Exception as exc:  # noqa: BLE001 - a user's metric: report it in one line
             first = (str(exc).strip().splitlines() or [""])[0][:200]
             raise InvalidParameterError(f"metric {name!r}: cannot be evaluated on the learner's policies inside "
