@@ -372,9 +372,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+INTERRUPTED = "stratlearn: interrupted; finished results are kept (a sweep or reproduce resumes where it stopped)"
+
+
+def _on_interrupt(signum, frame):
+    """Ctrl-C: raise KeyboardInterrupt as Python would, so the command stops its workers and returns 130; and arm a
+    fallback that exits with 130 if the interrupt is swallowed (a KeyboardInterrupt raised inside a finalizer is only
+    printed, and the run would go on) or the clean-up hangs. Every file is written atomically, so exiting at any
+    point leaves a consistent store; a killed writer's temporary files are cleaned by the next one."""
+    import os
+    import threading
+
+    def fire():
+        print(INTERRUPTED, file=sys.stderr, flush=True)
+        os._exit(130)
+
+    timer = threading.Timer(20.0, fire)
+    timer.daemon = True
+    timer.start()
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+    import threading
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, _on_interrupt)
+    else:  # pragma: no cover - called from a thread: leave signals alone
+        previous = None
     try:
         return args.func(args)
     except StratlearnError as exc:
@@ -382,8 +410,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         # files are written atomically: what is on disk is whole, and a store resumes where it stopped
-        print("stratlearn: interrupted; finished results are kept (a sweep or reproduce resumes where it stopped)",
-              file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr, flush=True)
         return 130
     except MemoryError as exc:
         print(f"stratlearn: error: out of memory{': ' + str(exc) if str(exc) else ''}; use a smaller game, fewer "
@@ -393,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         print(f"stratlearn: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover
