@@ -179,16 +179,8 @@ def _order(point: dict, varying: set):
 
 def _store_parts(store: ResultStore, figures: bool = True):
     """Figures (unless ``figures=False``), a final-metrics table and the configs of the points of a store."""
-    entries, damaged = [], {}
-    for key in store.keys():
-        try:
-            table, meta = store._read(store.file(key))
-        except StoreError as exc:
-            damaged[key] = str(exc)
-            continue
-        entries.append((key, meta["point"], table.to_pandas()))
-    store.damaged = damaged     # named by the caller: a damaged point is never left out silently
-    if damaged:
+    entries = [(key, meta["point"], frame) for key, meta, frame in store.read_all()]
+    if store.damaged:           # a damaged point is never left out silently
         print(store.damaged_note(), file=sys.stderr, flush=True)
     if not entries:
         return [], [], []

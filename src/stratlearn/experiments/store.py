@@ -294,6 +294,20 @@ class ResultStore:
         self._merge_index({key: self._row(key, meta, frame, path.stat())})
         return path
 
+    def read_all(self) -> list[tuple[str, dict, object]]:
+        """``(key, metadata, frame)`` for every point file that verifies, in key order; the files that do not are
+        left out and listed in :attr:`damaged` (key -> reason), for the caller to name."""
+        entries, damaged = [], {}
+        for key in self.keys():
+            try:
+                table, meta = self._read(self.file(key))
+            except CorruptPointError as exc:
+                damaged[key] = str(exc)
+                continue
+            entries.append((key, meta, table.to_pandas()))
+        self.damaged = damaged
+        return entries
+
     def keys(self) -> list[str]:
         return sorted(p.stem for p in (self.path / "points").glob("*.parquet"))
 
