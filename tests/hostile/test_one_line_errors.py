@@ -60,6 +60,36 @@ def test_run_onto_a_file_or_under_one_is_refused_before_computing(tmp_path):
     assert blocker.read_text() == "keep me"
 
 
+def _without_override():
+    """The command prefix that makes this test's process obey file permissions: nothing for an ordinary user; for
+    root (CI, containers), `setpriv` dropping the capabilities that let root write anywhere, so that a folder of mode
+    0555 is as read-only to it as to anyone."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: root writes into read-only folders, nothing to test")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+
+
+def test_run_into_a_read_only_folder_is_refused_before_computing(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(GOOD)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        for out in (locked, locked / "sub"):
+            done = subprocess.run([*_without_override(), EXE, "run", str(cfg), "-o", str(out), "--no-progress"],
+                                  capture_output=True, text=True, timeout=300)
+            _one_line(done, str(out), "cannot write there", "Permission denied")
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o755)
+
+
 @pytest.mark.parametrize("value", ["-1", "0", "two"])
 def test_num_cpus_must_be_positive(tmp_path, value):
     cfg = tmp_path / "c.toml"
