@@ -57,8 +57,8 @@ def biased_rock_paper_scissors(weight: float = 2.0) -> MatrixGame:
     """Rock-paper-scissors in which rock beats scissors by ``weight`` instead of 1, divided by ``max(1, weight)``
     so entries stay in [-1, 1]. The unique equilibrium is interior and not uniform when ``weight != 1``; the value
     is 0 (the game is skew-symmetric)."""
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:
-        raise InvalidParameterError(f"weight={weight!r}: expected a number > 0")
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight < np.inf:
+        raise InvalidParameterError(f"weight={weight!r}: expected a finite number > 0")
     w = float(weight)
     a = np.array([[0.0, -1.0, w], [1.0, 0.0, -1.0], [-w, 1.0, 0.0]]) / max(1.0, w)
     return MatrixGame.zero_sum(a, name="biased_rock_paper_scissors")
@@ -135,7 +135,7 @@ GAMES: dict[str, Callable[..., MatrixGame]] = {
 
 def make(name: str, **params):
     """Build the catalog game ``name`` with keyword ``params``; unknown names or parameters raise a clear error."""
-    if name not in GAMES:
+    if not isinstance(name, str) or name not in GAMES:
         raise UnknownNameError("game", name, GAMES)
     maker = GAMES[name]
     accepted = set(inspect.signature(maker).parameters)

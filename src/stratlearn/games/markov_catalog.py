@@ -27,6 +27,7 @@ def random_zero_sum_markov(states: int = 5, actions: int = 2, col_actions: int |
     if K > S:
         raise InvalidParameterError(f"successors={K}: expected at most states={S}")
     concentration = check_in_range("concentration", concentration, 0.0, np.inf, low_open=True, high_open=True)
+    discount = check_in_range("discount", discount, 0.0, 1.0, high_open=True)
     # rewards, transition probabilities and successor indices (and the sort's keys when K < S)
     check_memory(f"states={S}, actions={A}, col_actions={B}, successors={K}",
                  8 * S * A * B * (1 + 2 * K + (S if K < S else 0)))
@@ -130,6 +131,8 @@ def pursuit_evasion(size: int = 4, slip: float = 0.1, discount: float = 0.95, st
     slip = check_in_range("slip", slip, 0.0, 1.0, high_open=True)
     cells = n * n
     S = cells * cells
+    # the successor table and its probabilities (4 successors per state and action pair), rewards of both players
+    check_memory(f"size={n}", 8.0 * S * 25 * (2 * 4 + 2))
     restart = (n * n - 1)  # pursuer at cell 0, evader at the last cell
     pos = np.arange(cells)
     r, c = pos // n, pos % n
@@ -197,6 +200,7 @@ def entry_deterrence(states: int = 50, discount: float = 0.9, fight_cost: float 
     S = check_positive_int("states", states)
     if S < 2:
         raise InvalidParameterError(f"states={S}: expected at least 2")
+    check_memory(f"states={S}", 8.0 * S * 9 * 8)  # rewards, successors and probabilities of 9 action pairs
     gamma = check_in_range("discount", discount, 0.0, 1.0, high_open=True)
     fight_cost = check_in_range("fight_cost", fight_cost, 0.0, 1.0)
     margin = check_in_range("margin", margin, 0.0, 1.0)

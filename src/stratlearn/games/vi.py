@@ -22,8 +22,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..errors import (InvalidGameError, InvalidParameterError, check_finite_array, check_positive, check_positive_int,
-                      check_seed)
+from ..errors import (InvalidGameError, InvalidParameterError, check_finite_array, check_memory, check_positive,
+                      check_positive_int, check_seed)
 from ..ops import project_simplex
 from .base import pytree_game
 
@@ -300,6 +300,7 @@ def quadratic_game(players: int = 2, dim: int = 3, strength: float = 0.5, seed: 
     p, d = check_positive_int("players", players), check_positive_int("dim", dim)
     strength = check_positive("strength", strength)
     n = p * d
+    check_memory(f"players={p}, dim={d}", 8.0 * 4 * n * n)  # L, K, their products and the matrix (n = players·dim)
     rng = np.random.default_rng(check_seed(seed))
     L, K = rng.normal(size=(n, n)), rng.normal(size=(n, n))
     matrix = strength * np.eye(n) + L @ L.T / n + (K - K.T)
@@ -316,6 +317,9 @@ def affine_vi(dim: int = 10, rank: int = 2, radius: float = 1.0, seed: int = 0) 
     the ball, so the solution is on its boundary and the constraint matters."""
     n, r = check_positive_int("dim", dim), check_positive_int("rank", rank)
     radius = check_positive("radius", radius)
+    if r > n:
+        raise InvalidParameterError(f"rank={r}: expected at most dim={n}")
+    check_memory(f"dim={n}", 8.0 * 4 * n * n)  # K, L Lᵀ, the matrix and a temporary
     rng = np.random.default_rng(check_seed(seed))
     L, K = rng.normal(size=(n, r)) / np.sqrt(n), rng.normal(size=(n, n)) / np.sqrt(n)
     matrix = L @ L.T + (K - K.T) / 2

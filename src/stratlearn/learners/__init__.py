@@ -84,7 +84,7 @@ LEARNERS = {
 
 def make(name: str, **params):
     """Build the registered learner ``name`` with hyperparameters ``params`` (unknown ones raise a clear error)."""
-    if name not in LEARNERS:
+    if not isinstance(name, str) or name not in LEARNERS:
         raise UnknownNameError("learner", name, LEARNERS)
     cls = LEARNERS[name]
     accepted = {f.name for f in dataclasses.fields(cls)}
