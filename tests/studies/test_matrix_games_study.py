@@ -99,6 +99,26 @@ def test_default_jobs_and_bad_jobs(tmp_path, monkeypatch):
         run_studies("all", output=tmp_path, jobs=0)
 
 
+def test_each_study_process_gets_its_share_of_the_cores(monkeypatch):
+    import os
+
+    from stratlearn.studies import THREAD_VARIABLES, _thread_share
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    share = _thread_share({}, 2)
+    assert share["STRATLEARN_CPU_DEVICES"] == "1" and "--xla_cpu_multi_thread_eigen=false" in share["XLA_FLAGS"]
+    assert all(share[name] == "1" for name in THREAD_VARIABLES)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    share = _thread_share({"XLA_FLAGS": "--xla_dump_to=/tmp/x"}, 2)
+    assert share["STRATLEARN_CPU_DEVICES"] == "4" and share["OMP_NUM_THREADS"] == "4"
+    assert "XLA_FLAGS" not in share                     # several cores each: XLA keeps its thread pool
+    # what the user chose stays: a device count in XLA_FLAGS or STRATLEARN_CPU_DEVICES, a pool size
+    chosen = {"XLA_FLAGS": "--xla_force_host_platform_device_count=3", "OMP_NUM_THREADS": "7"}
+    share = _thread_share(chosen, 2)
+    assert "STRATLEARN_CPU_DEVICES" not in share and "XLA_FLAGS" not in share and "OMP_NUM_THREADS" not in share
+    assert "STRATLEARN_CPU_DEVICES" not in _thread_share({"STRATLEARN_CPU_DEVICES": "2"}, 2)
+
+
 def test_studies_that_all_stop_with_an_error_are_named(tmp_path):
     for name in ("frank-wolfe", "model-selection"):
         (tmp_path / name).write_text("not a folder")

@@ -140,10 +140,10 @@ def record_crashes(output: Path, size: str, errors: dict[str, str], ran: list[st
         write_json(path, keep)
 
 
-# Measured quick-size wall times (s) on the 2-core machine, used only to start the longest studies first when
-# studies run in parallel processes; an unknown study counts as 60 s.
-QUICK_SECONDS = {"markov-games": 180, "function-approximation": 140, "matrix-games": 116, "collective-action": 70,
-                 "distribution-shift": 61, "tolls": 57, "model-selection": 55, "frank-wolfe": 51}
+QUICK_SECONDS = {"collective-action": 187, "markov-games": 175, "matrix-games": 172, "function-approximation": 167,
+                 "tolls": 99, "distribution-shift": 68, "frank-wolfe": 66, "model-selection": 61}
+"""Seconds each quick study took in one of two study processes on 2 cores (one core each, see :func:`_thread_share`;
+measured 2026-12-03): the parallel runner starts the longest first; an unknown study counts as 60 s."""
 
 
 def _print_result(result: StudyResult, folder: Path) -> None:
@@ -165,9 +165,10 @@ def _run_and_write(name, size, output, executor, progress, force, seed_offset=0)
 
 def default_jobs(which: str, executor=None) -> int:
     """Parallel study processes ``run_studies`` uses by default: two when ``which`` names more than one study (``all``
-    or a comma-separated list), the executor is local and the machine has at least two cores (measured on 2 cores:
-    ``reproduce all --quick`` takes 6 to 7 minutes this way against about 12 one after the other, because one study
-    compiles or runs NumPy while the other computes), else one."""
+    or a comma-separated list), the executor is local and the machine has at least two cores, else one. Each process
+    gets its share of the cores (:func:`_thread_share`), so compiling, Python and single-threaded NumPy in one study
+    overlap with computing in the other: measured on 2 cores, ``reproduce all --quick`` took 572 s this way against
+    665 s one after the other (and 630 s two at a time with every process using every core)."""
     import os
 
     several = len(_names(which)) > 1
@@ -271,6 +272,28 @@ def _stop(running: dict) -> None:
     running.clear()
 
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+"""The thread pools of NumPy's BLAS, OpenMP and Numba, sized for each study process by :func:`_thread_share`."""
+
+
+def _thread_share(env: dict, jobs: int) -> dict:
+    """Environment for one of ``jobs`` study processes: the cores shared out, each process with its share as XLA CPU
+    devices and as the size of every thread pool (on 2 cores and 2 jobs: one device, one thread each). Without this,
+    each process split its seeds over every core and every pool spun on every core: measured on 2 cores, the quick
+    studies took 630 s two at a time against 665 s one after the other, ``tolls`` 148 s beside another study against
+    63 s alone. What the user set in the environment is kept."""
+    import os
+
+    share = max(1, (os.cpu_count() or 1) // jobs)
+    out = {name: str(share) for name in THREAD_VARIABLES if not env.get(name)}
+    flags = env.get("XLA_FLAGS", "")
+    if "xla_force_host_platform_device_count" not in flags and not env.get("STRATLEARN_CPU_DEVICES"):
+        out["STRATLEARN_CPU_DEVICES"] = str(share)
+        if share == 1 and "xla_cpu_multi_thread_eigen" not in flags:
+            out["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false").strip()
+    return out
+
+
 def _run_parallel(names, size, output: Path, force: bool, jobs: int, seed_offset: int = 0) -> dict[str, str]:
     """Run the studies in ``jobs`` processes; returns the error of each study that crashed."""
     import os
@@ -285,6 +308,7 @@ def _run_parallel(names, size, output: Path, force: bool, jobs: int, seed_offset
     print(f"running {len(names)} studies, {jobs} at a time in separate processes (longest first); each claims table "
           "is printed when its study ends\n", flush=True)
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    env.update(_thread_share(env, jobs))
 
     def terminated(signum, frame):
         raise SystemExit(128 + signum)
