@@ -14,12 +14,13 @@ def test_markov_games_quick(tmp_path):
     for c in result.claims:
         by_label[c.text[:3]].append(c)
         assert np.isfinite(c.measured), c
-    # (a) and (c) hold at the quick size, decided at the hardest end of their 95% intervals over 32 seeds
-    assert all(c.status == "PASS" and c.seeds == 32 for c in by_label["(a)"] + by_label["(c)"])
+    # (a) and (c) hold at the quick size, decided at the hardest end of their 95% intervals over 32 and 8 seeds
+    assert all(c.status == "PASS" and c.seeds == 32 for c in by_label["(a)"])
+    assert all(c.status == "PASS" and c.seeds == 8 for c in by_label["(c)"])
     # (b) decides against the smoothing bias τ(log|A| + log|B|)/(1−γ) at every τ; the uniform start is farther from
     # the QRE's gap than that bias, so the claim is not true before learning
     b_claims = by_label["(b)"]
-    assert len(b_claims) == 3 and all(c.status == "PASS" and c.seeds == 32 for c in b_claims)
+    assert len(b_claims) == 3 and all(c.status == "PASS" and c.seeds == 16 for c in b_claims)
     table = result.tables["qre_comparison"]
     assert (abs(table.uniform_gap - table.qre_gap) > table.smoothing_bias).all()
     assert result.passed
