@@ -119,6 +119,31 @@ def test_each_study_process_gets_its_share_of_the_cores(monkeypatch):
     assert "STRATLEARN_CPU_DEVICES" not in _thread_share({"STRATLEARN_CPU_DEVICES": "2"}, 2)
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "sched_setaffinity"), reason="pinning needs Linux's affinity calls")
+def test_study_processes_are_pinned_to_disjoint_cores(monkeypatch):
+    import os
+
+    from stratlearn.studies import _core_slots, _pin
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4})
+    assert _core_slots(2) == [{0, 1}, {2, 3}] and _core_slots(6) is None and _core_slots(1) is None
+    # real processes on this machine: the second goes to the slot the first does not hold
+    monkeypatch.undo()
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        pytest.skip("one core: nothing to pin apart")
+    slots = _core_slots(2)
+    first = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    second = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        _pin(first.pid, slots, {"a": first.pid})
+        _pin(second.pid, slots, {"a": first.pid, "b": second.pid})
+        assert os.sched_getaffinity(first.pid) == slots[0] and os.sched_getaffinity(second.pid) == slots[1]
+    finally:
+        first.kill(), second.kill()
+        first.wait(), second.wait()
+
+
 def test_studies_that_all_stop_with_an_error_are_named(tmp_path):
     for name in ("frank-wolfe", "model-selection"):
         (tmp_path / name).write_text("not a folder")

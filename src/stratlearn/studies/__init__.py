@@ -294,6 +294,42 @@ def _thread_share(env: dict, jobs: int) -> dict:
     return out
 
 
+def _core_slots(jobs: int) -> list[set[int]] | None:
+    """The cores this process may use, cut into ``jobs`` disjoint groups (one per study process), or ``None`` where the
+    platform cannot pin processes (not Linux) or there are fewer cores than jobs."""
+    import os
+
+    if not hasattr(os, "sched_getaffinity") or jobs < 2:
+        return None
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < jobs:
+        return None
+    size = len(cores) // jobs
+    return [set(cores[k * size:(k + 1) * size]) for k in range(jobs)]
+
+
+def _pin(pid: int, slots: list[set[int]] | None, running: dict[str, int]) -> None:
+    """Pin the study process ``pid`` to a group of cores no other running study process holds. XLA's CPU runtime keeps
+    a second thread busy even with one device and no intra-op threads; unpinned, that thread took a core from the
+    other study (measured: one DSBR run used 23.8 s of CPU in 14.6 s, pinned 14.0 s in 14.5 s)."""
+    import os
+
+    if slots is None:
+        return
+    taken = set()
+    for other in running.values():
+        if other != pid:
+            try:
+                taken |= {min(os.sched_getaffinity(other))}
+            except OSError:        # it has just ended
+                pass
+    free = [slot for slot in slots if min(slot) not in taken]
+    try:
+        os.sched_setaffinity(pid, free[0] if free else slots[0])
+    except OSError:                # it has already ended, or the platform refuses: it runs unpinned
+        pass
+
+
 def _run_parallel(names, size, output: Path, force: bool, jobs: int, seed_offset: int = 0) -> dict[str, str]:
     """Run the studies in ``jobs`` processes; returns the error of each study that crashed."""
     import os
@@ -309,6 +345,7 @@ def _run_parallel(names, size, output: Path, force: bool, jobs: int, seed_offset
           "is printed when its study ends\n", flush=True)
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     env.update(_thread_share(env, jobs))
+    slots = _core_slots(jobs)
 
     def terminated(signum, frame):
         raise SystemExit(128 + signum)
@@ -324,10 +361,12 @@ def _run_parallel(names, size, output: Path, force: bool, jobs: int, seed_offset
                 cmd = [sys.executable, "-m", "stratlearn.studies._worker", name, size, str(output),
                        "1" if force else "0", str(seed_offset)]
                 try:
-                    running[name] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env), log)
+                    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
                 except BaseException:
                     log.close()
                     raise
+                running[name] = (proc, log)
+                _pin(proc.pid, slots, {n: p.pid for n, (p, _) in running.items()})
             done = [n for n, (proc, _) in running.items() if proc.poll() is not None]
             if not done:
                 time.sleep(0.2)
