@@ -212,7 +212,7 @@ class StudyData:
     def __init__(self, points, store, seed_offset: int = 0):
         self._points = {p.tags["role"]: p for p in points}
         self._store = store
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[Any, Any] = {}  # role -> stored frame; (role, metric) -> (steps, values)
         self.seed_offset = int(seed_offset)
 
     def seed(self, base: int = 0) -> int:
@@ -226,9 +226,13 @@ class StudyData:
         """``(steps, values)`` with ``values`` of shape (seeds, records) for the point tagged ``role``."""
         if role not in self._cache:
             self._cache[role] = self._store.read(self._points[role])
-        frame = self._cache[role]
-        wide = frame[frame.metric == metric].pivot(index="seed", columns="step", values="value")
-        return wide.columns.to_numpy(), wide.to_numpy()
+        if (role, metric) not in self._cache:
+            # pivoted once: an analysis may ask again for every bootstrap resample (4,000 pivots took 17 s)
+            frame = self._cache[role]
+            wide = frame[frame.metric == metric].pivot(index="seed", columns="step", values="value")
+            self._cache[role, metric] = (wide.columns.to_numpy(), wide.to_numpy())
+        steps, values = self._cache[role, metric]
+        return steps.copy(), values.copy()
 
     def curves(self):
         """One row per (role, metric, step): the mean over seeds and the 10% and 90% quantiles."""

@@ -143,7 +143,8 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     n02 = r02.shape[1]
     claims.append(Claim.bootstrap("the sample budget grows as τ shrinks: samples(τ=0.02) / samples(τ=0.1)",
                                   np.concatenate([r02, r01], axis=1),
-                                  lambda v: samples_to_bias(0.02)(v[:, :n02]) / samples_to_bias(0.1)(v[:, n02:]),
+                                  lambda v, f02=samples_to_bias(0.02), f01=samples_to_bias(0.1):
+                                  f02(v[:, :n02]) / f01(v[:, n02:]),
                                   ">", 1.0))
 
     # 4. the step ratio
