@@ -105,10 +105,12 @@ def test_each_study_process_gets_its_share_of_the_cores(monkeypatch):
     from stratlearn.studies import THREAD_VARIABLES, _thread_share
 
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     share = _thread_share({}, 2)
     assert share["STRATLEARN_CPU_DEVICES"] == "1" and "--xla_cpu_multi_thread_eigen=false" in share["XLA_FLAGS"]
     assert all(share[name] == "1" for name in THREAD_VARIABLES)
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
     share = _thread_share({"XLA_FLAGS": "--xla_dump_to=/tmp/x"}, 2)
     assert share["STRATLEARN_CPU_DEVICES"] == "4" and share["OMP_NUM_THREADS"] == "4"
     assert "XLA_FLAGS" not in share                     # several cores each: XLA keeps its thread pool
@@ -117,6 +119,10 @@ def test_each_study_process_gets_its_share_of_the_cores(monkeypatch):
     share = _thread_share(chosen, 2)
     assert "STRATLEARN_CPU_DEVICES" not in share and "XLA_FLAGS" not in share and "OMP_NUM_THREADS" not in share
     assert "STRATLEARN_CPU_DEVICES" not in _thread_share({"STRATLEARN_CPU_DEVICES": "2"}, 2)
+    # a container allowed 2 of the machine's 64 cores: the pools match the cores the processes are pinned to
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {5, 9}, raising=False)
+    assert _thread_share({}, 2)["OMP_NUM_THREADS"] == "1"
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "sched_setaffinity"), reason="pinning needs Linux's affinity calls")

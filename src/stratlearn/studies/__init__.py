@@ -284,7 +284,7 @@ def _thread_share(env: dict, jobs: int) -> dict:
     63 s alone. What the user set in the environment is kept."""
     import os
 
-    share = max(1, (os.cpu_count() or 1) // jobs)
+    share = max(1, _usable_cores() // jobs)
     out = {name: str(share) for name in THREAD_VARIABLES if not env.get(name)}
     flags = env.get("XLA_FLAGS", "")
     if "xla_force_host_platform_device_count" not in flags and not env.get("STRATLEARN_CPU_DEVICES"):
@@ -292,6 +292,13 @@ def _thread_share(env: dict, jobs: int) -> dict:
         if share == 1 and "xla_cpu_multi_thread_eigen" not in flags:
             out["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false").strip()
     return out
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (its affinity where the platform has one, else the machine's count)."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _core_slots(jobs: int) -> list[set[int]] | None:
