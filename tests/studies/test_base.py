@@ -167,3 +167,72 @@ def test_missing_pot_gives_skip_with_the_install_command(monkeypatch):
     grid, runs = ds._two_dimensional(cfg)
     claim = ds._two_dimensional_claim(grid, runs)
     assert claim.status == "SKIP" and "pip install pot" in claim.skip
+
+
+# --- headline claims and their negative controls (issue 19, docs/studies.md "Rules for claims") ---
+
+def _headline(value=0.1):
+    return Claim("gap under the bias", value, "<", 0.2, headline=True, key="bias")
+
+
+def test_a_control_passes_when_the_claims_comparison_fails_on_its_run():
+    assert Claim("c above the condition", 0.5, "<", 0.2, control_of="bias").status == "PASS"
+    assert Claim("c above the condition", 0.1, "<", 0.2, control_of="bias").status == "FAIL"  # it could not fail
+    assert Claim("missing", float("nan"), "<", 0.2, control_of="bias").status == "FAIL"       # showed nothing
+    row = Claim("x", 0.5, "<", 0.2, control_of="bias").as_dict()
+    assert row["role"] == "control" and row["control_of"] == "bias" and row["passed"]
+
+
+def test_a_control_decides_at_the_end_of_its_interval_easiest_for_the_claim():
+    values = np.array([0.18, 0.26, 0.22, 0.3, 0.14])          # mean 0.22 above 0.2, lower end below it
+    control = Claim.over_seeds("x", values, "<", 0.2, control_of="bias")
+    assert control.interval[0] < 0.2 < control.measured
+    assert control.decisive == control.interval[0] and control.status == "FAIL"  # not a 95%-sure failure
+    assert Claim.over_seeds("x", values + 0.2, "<", 0.2, control_of="bias").status == "PASS"
+    # a ">" claim: its control must stay below the threshold even at the upper end
+    assert Claim.over_seeds("x", values, ">", 0.5, control_of="bias").status == "PASS"
+    assert Claim.over_seeds("x", values, ">", 0.25, control_of="bias").status == "FAIL"
+
+
+def test_a_headline_claim_without_a_control_is_refused():
+    with pytest.raises(StudyError, match="headline claim 'bias'.*no negative control"):
+        StudyResult("s", "quick", [_headline()])
+    ok = StudyResult("s", "quick", [_headline(), Claim("ctl", 0.5, "<", 0.2, control_of="bias")])
+    assert ok.passed and ok.counts()["PASS"] == 2
+
+
+def test_a_control_without_its_claim_is_refused():
+    with pytest.raises(StudyError, match="control_of='rate'.*names no claim"):
+        StudyResult("s", "quick", [_headline(), Claim("ctl", 0.5, "<", 0.2, control_of="bias"),
+                                   Claim("orphan", 0.5, "<", 0.2, control_of="rate")])
+    with pytest.raises(StudyError, match="key='bias': used by 2 claims"):
+        StudyResult("s", "quick", [_headline(), _headline(), Claim("ctl", 0.5, "<", 0.2, control_of="bias")])
+
+
+def test_bad_marks_are_refused():
+    with pytest.raises(InvalidParameterError, match="key=''.*needs a key"):
+        Claim("x", 0.1, "<", 0.2, headline=True)
+    with pytest.raises(InvalidParameterError, match="not both"):
+        Claim("x", 0.1, "<", 0.2, headline=True, key="a", control_of="b")
+    with pytest.raises(InvalidParameterError, match="control_of=3"):
+        Claim("x", 0.1, "<", 0.2, control_of=3)
+
+
+def test_the_table_names_headlines_and_controls():
+    result = StudyResult("matrix-games", "quick", [_headline(), Claim("big c", 0.5, "<", 0.2, control_of="bias")])
+    text = studies.format_claims(result)
+    assert "[bias] gap under the bias" in text and "control of [bias]: big c" in text and "must fail < 0.2" in text
+
+
+def test_fitted_slope_over_decades():
+    from stratlearn.studies.base import fitted_slope
+
+    steps = np.logspace(1, 5, 41)
+    values = 3.0 / steps + np.where(steps < 5e2, 1.0, 0.0)        # a rate of -1 only over the last two decades
+    assert fitted_slope(steps, values, decades=2) == pytest.approx(-1.0)
+    assert abs(fitted_slope(steps, values) + 1.0) > 0.3                  # the whole range mixes in the step
+    for bad in (-1, 0, float("nan"), "2", True):
+        with pytest.raises(InvalidParameterError, match="decades=.*positive number of decades"):
+            fitted_slope(steps, values, decades=bad)
+    with pytest.raises(InvalidParameterError, match="span 4 decades"):
+        fitted_slope(steps, values, decades=5)

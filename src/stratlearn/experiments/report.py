@@ -296,9 +296,16 @@ def _claims_table(claims: list[dict]) -> tuple[str, dict]:
         status = _status(c)
         threshold = c.get("threshold")
         reason = c.get("skip") or c.get("xfail") or ""
-        rows.append({"status": status, "claim": c.get("claim", ""), "measured": _num(c.get("measured")),
+        text = str(c.get("claim", ""))
+        must_fail = ""
+        if c.get("role") == "headline":
+            text = f"[{c.get('key', '')}] {text}"
+        elif c.get("control_of"):
+            # a negative control: PASS means the claim's comparison fails on a run that breaks its condition
+            text, must_fail = f"control of [{c['control_of']}]: {text}", "must fail "
+        rows.append({"status": status, "claim": text, "measured": _num(c.get("measured")),
                      "95% interval": _interval(c), "seeds": c.get("seeds") if c.get("seeds") is not None else "",
-                     "threshold": f"{c.get('comparison', '')} {_num(threshold)}".strip(),
+                     "threshold": f"{must_fail}{c.get('comparison', '')} {_num(threshold)}".strip(),
                      "reason (skip / expected failure)": reason, "detail": c.get("detail", "")})
         classes[(i, "status")] = f"status {status.lower()}"
         classes[(i, "95% interval")] = "interval"           # wraps after its comma, not inside a number

@@ -86,8 +86,19 @@ def _interval(c: Claim) -> str:
 def format_claims(result: StudyResult) -> str:
     from ..experiments.runner import format_table
 
-    rows = [{"": c.status, "claim": c.text, "measured": f"{c.measured:.4g}", "95% interval": _interval(c),
-             "threshold": f"{c.comparison} {c.threshold:.4g}"} for c in result.claims]
+    def label(c: Claim) -> str:
+        if c.headline:
+            return f"[{c.key}] {c.text}"
+        if c.control_of:
+            return f"  control of [{c.control_of}]: {c.text}"
+        return c.text
+
+    def threshold(c: Claim) -> str:
+        # a control passes when the claim's comparison fails on its run
+        return f"{'must fail ' if c.control_of else ''}{c.comparison} {c.threshold:.4g}"
+
+    rows = [{"": c.status, "claim": label(c), "measured": f"{c.measured:.4g}", "95% interval": _interval(c),
+             "threshold": threshold(c)} for c in result.claims]
     text = format_table(rows, ["", "claim", "measured", "95% interval", "threshold"])
     notes = [f"  {c.status}: {c.text[:60]}... {c.skip or c.xfail}" for c in result.claims if c.skip or c.xfail]
     return text + ("\n" + "\n".join(notes) if notes else "")

@@ -13,16 +13,31 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..errors import InvalidParameterError, StudyError
+
 __all__ = ["Claim", "StudyResult", "Study", "StudyData", "fitted_slope", "interval_over_seeds", "bootstrap_interval",
-           "STATUSES", "count_statuses", "format_counts"]
+           "STATUSES", "count_statuses", "format_counts", "check_controls"]
 
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
-def fitted_slope(steps, values, start: float = 0.0) -> float:
+def fitted_slope(steps, values, start: float = 0.0, *, decades: float | None = None) -> float:
     """Least-squares slope of ``log values`` against ``log steps`` over the records with ``steps >= start`` and a
-    positive value (the rate a log-log plot shows)."""
+    positive value (the rate a log-log plot shows).
+
+    ``decades`` fits over the last ``decades`` decades of steps instead (``steps >= steps[-1] / 10**decades``); the
+    records must reach back that far, so a rate said to hold "over two decades" is fitted over two."""
     steps, values = np.asarray(steps, float), np.asarray(values, float)
+    if decades is not None:
+        if isinstance(decades, bool) or not isinstance(decades, (int, float)) or not np.isfinite(decades) \
+                or decades <= 0:
+            raise InvalidParameterError(f"decades={decades!r}: expected a positive number of decades of steps to "
+                                        f"fit the slope over")
+        start = steps[-1] / 10.0 ** decades
+        if steps[0] > start * (1 + 1e-9):
+            raise InvalidParameterError(
+                f"decades={decades!r}: the records span {np.log10(steps[-1] / steps[0]):.3g} decades "
+                f"({steps[0]:g}..{steps[-1]:g}); record earlier steps or fit over fewer decades")
     keep = (steps >= start) & (values > 0)
     return float(np.polyfit(np.log(steps[keep]), np.log(values[keep]), 1)[0])
 
@@ -81,6 +96,14 @@ class Claim:
     * ``XFAIL`` / ``XPASS``: ``xfail`` documents why the result is expected not to reproduce (an honest finding listed
       in ``docs/studies.md``); it is measured all the same, and a marked claim that starts holding is reported as
       ``XPASS`` so the mark can be removed.
+
+    Headline claims and their negative controls (docs/studies.md, "Rules for claims"). A claim with ``headline=True``
+    carries a ``key`` and must be paired with at least one control: a claim with ``control_of=<key>`` that makes the
+    same measurement, against the same threshold, on a run that breaks the theorem's condition or removes the paper's
+    key ingredient. A control is designed to fail the threshold: its status is ``PASS`` when the comparison does
+    *not* hold even at the end of its interval that is easiest for it (so "the control fails" holds with 95%
+    confidence), and ``FAIL`` when it holds there, for then the claim could not have failed and tests nothing.
+    :class:`StudyResult` refuses a headline claim without a control and a control without its claim.
     """
 
     text: str
@@ -92,10 +115,22 @@ class Claim:
     seeds: int | None = None
     skip: str = ""
     xfail: str = ""
+    headline: bool = False
+    key: str = ""
+    control_of: str = ""
 
     def __post_init__(self):
         if self.comparison not in _OPS:
             raise ValueError(f"comparison={self.comparison!r}: expected one of {', '.join(_OPS)}")
+        for name in ("key", "control_of"):
+            if not isinstance(getattr(self, name), str):
+                raise InvalidParameterError(f"{name}={getattr(self, name)!r}: expected a string")
+        if self.headline and not self.key:
+            raise InvalidParameterError(f"key={self.key!r}: a headline claim ({self.text[:60]!r}) needs a key its "
+                                        f"controls name in control_of")
+        if self.headline and self.control_of:
+            raise InvalidParameterError(f"control_of={self.control_of!r}: a claim is a headline claim or a control "
+                                        f"({self.text[:60]!r}), not both")
         if self.interval is not None:
             low, high = (float(v) for v in self.interval)
             object.__setattr__(self, "interval", (low, high))
@@ -104,24 +139,25 @@ class Claim:
 
     @classmethod
     def over_seeds(cls, text: str, per_seed, comparison: str, threshold: float, detail: str = "",
-                   xfail: str = "") -> "Claim":
-        """A claim on the mean of one number per seed, decided at the end of its 95% t interval."""
+                   xfail: str = "", **marks) -> "Claim":
+        """A claim on the mean of one number per seed, decided at the end of its 95% t interval. ``marks``:
+        ``headline``, ``key``, ``control_of``."""
         per_seed = np.asarray(per_seed, float).reshape(-1)
         return cls(text, float(per_seed.mean()), comparison, threshold, detail=detail,
-                   interval=interval_over_seeds(per_seed), seeds=int(per_seed.size), xfail=xfail)
+                   interval=interval_over_seeds(per_seed), seeds=int(per_seed.size), xfail=xfail, **marks)
 
     @classmethod
     def bootstrap(cls, text: str, values, statistic: Callable[[np.ndarray], float], comparison: str,
-                  threshold: float, detail: str = "", xfail: str = "") -> "Claim":
+                  threshold: float, detail: str = "", xfail: str = "", **marks) -> "Claim":
         """A claim on a statistic of the whole seed-by-record array (rows are seeds) that is not a mean of per-seed
         numbers, such as the slope of the mean curve; decided at the end of its 95% bootstrap interval over seeds."""
         values = np.asarray(values, float)
         return cls(text, float(statistic(values)), comparison, threshold, detail=detail,
-                   interval=bootstrap_interval(values, statistic), seeds=int(values.shape[0]), xfail=xfail)
+                   interval=bootstrap_interval(values, statistic), seeds=int(values.shape[0]), xfail=xfail, **marks)
 
     @classmethod
     def proportion(cls, text: str, outcomes, comparison: str, threshold: float, detail: str = "",
-                   xfail: str = "") -> "Claim":
+                   xfail: str = "", **marks) -> "Claim":
         """A claim on a success rate over independent trials (one boolean per trial or seed), decided at the end of
         its exact (Clopper-Pearson) 95% interval."""
         from scipy import stats
@@ -129,7 +165,7 @@ class Claim:
         outcomes = np.asarray(outcomes, bool).reshape(-1)
         ci = stats.binomtest(int(outcomes.sum()), int(outcomes.size)).proportion_ci(0.95, method="exact")
         return cls(text, float(outcomes.mean()), comparison, threshold, detail=detail, interval=(ci.low, ci.high),
-                   seeds=int(outcomes.size), xfail=xfail)
+                   seeds=int(outcomes.size), xfail=xfail, **marks)
 
     @classmethod
     def skipped(cls, text: str, comparison: str, threshold: float, reason: str) -> "Claim":
@@ -137,20 +173,35 @@ class Claim:
         return cls(text, float("nan"), comparison, threshold, skip=reason)
 
     @property
+    def is_control(self) -> bool:
+        return bool(self.control_of)
+
+    @property
+    def role(self) -> str:
+        """``headline``, ``control`` or ``claim``."""
+        return "headline" if self.headline else "control" if self.control_of else "claim"
+
+    @property
     def decisive(self) -> float:
-        """The value the verdict is taken at: the measured value, or the end of its interval hardest for the claim."""
+        """The value the verdict is taken at: the measured value, or the end of its interval hardest for the verdict
+        (for a claim, the end hardest for the comparison to hold; for a control, the end easiest for it to hold)."""
         if self.interval is None:
             return float(self.measured)
-        return self.interval[1] if self.comparison in ("<", "<=") else self.interval[0]
+        upper = self.comparison in ("<", "<=")
+        return self.interval[1] if upper != self.is_control else self.interval[0]
 
     @property
     def met(self) -> bool:
+        """Whether the comparison holds at :attr:`decisive`."""
         # NaN compares false, so a missing measurement fails; +inf ("never reached") fails any "<" claim
         return bool(_OPS[self.comparison](self.decisive, self.threshold))
 
     @property
     def passed(self) -> bool:
-        """Whether the claim's condition holds (``met``); see ``status`` for SKIP and expected failures."""
+        """Whether the verdict is favourable: a claim's comparison holds; a control's does not (it fails as
+        designed). A control with a missing (NaN) measurement is not favourable: it showed nothing."""
+        if self.is_control:
+            return not np.isnan(self.decisive) and not self.met
         return self.met
 
     @property
@@ -158,14 +209,35 @@ class Claim:
         if self.skip:
             return "SKIP"
         if self.xfail:
-            return "XPASS" if self.met else "XFAIL"
-        return "PASS" if self.met else "FAIL"
+            return "XPASS" if self.passed else "XFAIL"
+        return "PASS" if self.passed else "FAIL"
 
     def as_dict(self) -> dict:
         return {"claim": self.text, "measured": float(self.measured), "comparison": self.comparison,
                 "threshold": float(self.threshold), "passed": self.passed, "status": self.status,
                 "interval": list(self.interval) if self.interval is not None else None, "seeds": self.seeds,
-                "skip": self.skip, "xfail": self.xfail, "detail": self.detail}
+                "skip": self.skip, "xfail": self.xfail, "detail": self.detail, "role": self.role, "key": self.key,
+                "control_of": self.control_of}
+
+
+def check_controls(claims) -> None:
+    """Refuse a study's claims unless every headline claim has a negative control and every control names a claim
+    of the same study (:class:`~stratlearn.errors.StudyError`, naming the claim)."""
+    claims = list(claims)
+    keys = [c.key for c in claims if c.key]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise StudyError(f"key={repeated[0]!r}: used by {keys.count(repeated[0])} claims; expected each key once")
+    known = set(keys)
+    for c in claims:
+        if c.control_of and c.control_of not in known:
+            raise StudyError(f"control_of={c.control_of!r}: the control {c.text[:70]!r} names no claim of this "
+                             f"study; expected one of {sorted(known) or 'the keys of its claims (none given)'}")
+    paired = {c.control_of for c in claims if c.control_of}
+    for c in claims:
+        if c.headline and c.key not in paired:
+            raise StudyError(f"headline claim {c.key!r} ({c.text[:70]!r}) has no negative control: add a claim with "
+                             f"control_of={c.key!r} measured on a run that breaks the theorem's condition")
 
 
 def count_statuses(statuses) -> dict[str, int]:
@@ -192,6 +264,9 @@ class StudyResult:
     figures: dict[str, Any] = field(default_factory=dict)
     wall_time: float = float("nan")
     seed_offset: int = 0
+
+    def __post_init__(self):
+        check_controls(self.claims)
 
     @property
     def passed(self) -> bool:
