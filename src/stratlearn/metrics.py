@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 from .equilibria.gaps import nash_gap
 from .equilibria.gaps import regularized_nash_gap as _regularized_nash_gap
+from .equilibria.gaps import row_regularized_gap as _row_regularized_gap
 from .errors import UnknownNameError, check_positive
 from .games.strategic import learner_loss
 from .games.vi import vi_gap
 
-__all__ = ["nash_gap", "regularized_nash_gap", "learner_loss", "vi_gap", "RegularizedNashGap", "MarkovNashGap", "METRICS", "get", "resolve",
+__all__ = ["nash_gap", "regularized_nash_gap", "learner_loss", "vi_gap", "RegularizedNashGap", "MarkovNashGap",
+           "RowRegularizedGap", "row_regularized_gap", "METRICS", "get", "resolve",
            "metric_name", "is_host_metric"]
 
 
@@ -40,6 +42,30 @@ class RegularizedNashGap:
 def regularized_nash_gap(temperature: float) -> RegularizedNashGap:
     """The regularized-Nash-gap metric at ``temperature`` (> 0)."""
     return RegularizedNashGap(temperature)
+
+
+@dataclass(frozen=True)
+class RowRegularizedGap:
+    """The metric ``(game, profile) -> τ KL(x ‖ σ_τ(A y))``, the row player's regularized best-response gap (see
+    :func:`stratlearn.equilibria.row_regularized_gap`): how far the row player is from its smoothed best response to
+    the column player's current policy. Recorded as ``row_regularized_gap_<τ>``."""
+
+    temperature: float
+
+    def __post_init__(self):
+        object.__setattr__(self, "temperature", check_positive("temperature", self.temperature))
+
+    @property
+    def __name__(self) -> str:
+        return f"row_regularized_gap_{self.temperature:g}"
+
+    def __call__(self, game, profile):
+        return _row_regularized_gap(game, profile, self.temperature)
+
+
+def row_regularized_gap(temperature: float) -> RowRegularizedGap:
+    """The row player's regularized-gap metric at ``temperature`` (> 0)."""
+    return RowRegularizedGap(temperature)
 
 
 @dataclass(frozen=True)
@@ -85,7 +111,7 @@ def resolve(spec, game):
 
 
 METRICS = {"nash_gap": nash_gap, "vi_gap": vi_gap, "learner_loss": learner_loss}
-_PARAMETRIC = {"regularized_nash_gap": regularized_nash_gap}
+_PARAMETRIC = {"regularized_nash_gap": regularized_nash_gap, "row_regularized_gap": row_regularized_gap}
 _VALID = [*METRICS, *(f"{name}:<temperature>" for name in _PARAMETRIC)]
 
 

@@ -19,6 +19,12 @@ def test_claim_verdicts():
     assert Claim("x", 3.0, ">", 1.0).as_dict()["passed"] is True
 
 
+def _holds(c):
+    """Whether the claim's comparison holds at the measured value (for a control it must not)."""
+    ops = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__}
+    return ops[c["comparison"]](float(c["measured"]), float(c["threshold"]))
+
+
 def _reproduce(out):
     exe = Path(sys.executable).with_name("stratlearn")
     return subprocess.run([str(exe), "reproduce", "matrix-games", "--quick", "-o", str(out), "--strict",
@@ -33,8 +39,13 @@ def test_reproduce_matrix_games_quick(tmp_path):
     failing = [c for c in claims["claims"] if not c["passed"]]
     assert not failing, failing
     assert result.returncode == 0
-    budget = pd.read_parquet(tmp_path / "matrix-games" / "budget.parquet")
-    assert list(budget.temperature) == [0.1, 0.05, 0.02]
+    temperatures = pd.read_parquet(tmp_path / "matrix-games" / "temperatures.parquet")
+    assert list(temperatures.temperature) == [0.1, 0.05, 0.02]
+    # every headline claim has a control, and every control failed the claim's threshold as designed
+    heads = {c["key"] for c in claims["claims"] if c["role"] == "headline"}
+    controls = [c for c in claims["claims"] if c["role"] == "control"]
+    assert heads == {"bias-brps", "bias-r10", "rate", "rational"} and {c["control_of"] for c in controls} == heads
+    assert all(c["status"] == "PASS" and not _holds(c) for c in controls)
     assert (tmp_path / "matrix-games" / "nash_gap.png").exists()
     report = tmp_path / "report.html"
     assert f"report: {report.resolve()}" in result.stdout and report.stat().st_size > 10_000

@@ -1,6 +1,7 @@
 """Exact references and metrics: LP solutions of zero-sum games, best responses, Nash gaps."""
 
-from .gaps import best_response, best_response_values, nash_gap, player_gaps, regularized_nash_gap
+from .gaps import (best_response, best_response_values, nash_gap, player_gaps, regularized_nash_gap,
+                   row_regularized_gap)
 from .markov import (MarkovSolution, markov_nash_gap,
                      markov_regularized_nash_gap, policy_values, quantal_response_equilibrium,
                      shapley_value_iteration)
@@ -18,6 +19,7 @@ __all__ = [
     "nash_gap",
     "player_gaps",
     "regularized_nash_gap",
+    "row_regularized_gap",
     "MarkovSolution",
     "shapley_value_iteration",
     "quantal_response_equilibrium",

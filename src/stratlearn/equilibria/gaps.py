@@ -9,7 +9,8 @@ from __future__ import annotations
 from ..errors import InvalidParameterError
 from ..ops import array_module, entropy, smoothed_max
 
-__all__ = ["best_response", "best_response_values", "nash_gap", "regularized_nash_gap", "player_gaps"]
+__all__ = ["best_response", "best_response_values", "nash_gap", "regularized_nash_gap", "player_gaps",
+           "row_regularized_gap"]
 
 
 def best_response_values(game, profile):
@@ -61,3 +62,17 @@ def regularized_nash_gap(game, profile, temperature: float):
     gap_row = smoothed_max(ay, temperature) - ((x * ay).sum(-1) + temperature * entropy(x))
     gap_col = smoothed_max(bx, temperature) - ((y * bx).sum(-1) + temperature * entropy(y))
     return gap_row + gap_col
+
+
+def row_regularized_gap(game, profile, temperature: float):
+    """The row player's part of :func:`regularized_nash_gap`: ``τ log Σ_a exp(u(a)/τ) − (xᵀu + τ H(x))`` with
+    ``u = A y``, which equals ``τ KL(x ‖ σ_τ(A y))``.
+
+    It is zero exactly when the row player plays its smoothed best response ``σ_τ(A y)`` to the column player's
+    policy, so against a fixed stationary opponent it measures the rationality property of [1] (a DSBR player facing a
+    stationary opponent converges to its smoothed best response, Section 2 of arXiv 2303.03100)."""
+    if isinstance(temperature, (int, float)) and not temperature > 0:
+        raise InvalidParameterError(f"temperature={temperature!r}: expected a number > 0")
+    x, y = profile
+    ay = game.row_payoff_vector(y)
+    return smoothed_max(ay, temperature) - ((x * ay).sum(-1) + temperature * entropy(x))

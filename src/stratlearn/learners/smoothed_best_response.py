@@ -18,12 +18,17 @@ Theorem 2.1 of [1] bounds ``E[NG(π_K)]`` by a convergence term, a variance term
 bias ``2τ log A_max``, provided ``c_{α,β} <= ℓ_τ³ τ³ / (c_0 A_max²)``: the admissible policy/q step ratio shrinks like
 ``τ³``.
 
-Defaults. The constants ``ℓ_τ, c_0`` of the theorem are not numerically useful, so the defaults come from
-measurements (``stratlearn reproduce matrix-games``; docs/learners.md): at ``τ = 0.05`` on rock-paper-scissors a constant
-``α = 0.01`` with ``c = 0.003`` ends near a Nash gap of 0.10 after 10^6 samples (below the bias 0.11), whereas
-``c = 0.01`` stalls and ``c = 0.3`` cycles. ``policy_rate_ratio=None`` (the default) therefore uses
-``c = 0.003 · min(1, (τ / 0.05)³)``: the measured anchor, scaled as the theory prescribes below τ = 0.05 and capped at
-0.003 above it; below τ ≈ 0.0017 the default would fall under float32's resolution and is refused (pass the ratio).
+Defaults. The constants ``ℓ_τ, c_0`` of the theorem are not numerically useful, so the default ratio is the theorem's
+scaling anchored at one calibration measurement: on rock-paper-scissors at ``τ = 0.05``, a constant ``α = 0.01``
+with ``c = 0.003`` ends near a Nash gap of 0.10 after 10^6 samples (below the bias 0.11), whereas ``c = 0.01``
+stalls and ``c = 0.3`` cycles (docs/learners.md). Rock-paper-scissors is only the calibration game: no claim of the
+``matrix-games`` study is judged on it. ``policy_rate_ratio=None`` (the default) uses
+``c = 0.003 · min(1, (τ / 0.05)³)``: the anchor, scaled like the theorem's ``τ³`` below τ = 0.05 and never raised
+above the calibrated value (the anchor was not measured to allow more). Below τ ≈ 0.0017 the default would fall
+under float32's resolution and is refused (pass the ratio). The theorem's condition also shrinks like
+``1/A_max²``; the default does not apply that factor (at ``A = 10`` and ``τ = 0.05`` the default still settles under
+the bias, ``stratlearn reproduce matrix-games``), but its rate claims use the whole scaling,
+``0.003 (τ/0.05)³ (3/A_max)²`` (:func:`stratlearn.studies.matrix_games.theorem_ratio`).
 """
 
 from __future__ import annotations
@@ -52,6 +57,21 @@ def default_policy_rate_ratio(temperature: float) -> float:
     return 0.003 * min(1.0, (temperature / 0.05) ** 3)
 
 
+def _probability_tuple(field: str, value) -> tuple:
+    """``value`` as a tuple of floats forming a probability vector (hashable, so the learner stays a static argument
+    of ``jit``)."""
+    import numpy as np
+
+    try:
+        probs = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"{field}={value!r}: expected a sequence of probabilities") from None
+    if probs.ndim != 1 or probs.size < 1 or not np.all(np.isfinite(probs)) or np.any(probs < 0) \
+            or abs(probs.sum() - 1.0) > 1e-6:
+        raise InvalidParameterError(f"{field}={value!r}: expected a vector of finite probabilities >= 0 summing to 1")
+    return tuple(float(v) for v in probs)
+
+
 class DSBRState(NamedTuple):
     row_q: jax.Array      # q^1 (n,)
     col_q: jax.Array      # q^2 (m,)
@@ -70,11 +90,17 @@ class DoublySmoothedBestResponse(MatrixLearner):
             :func:`default_policy_rate_ratio` ``(τ)``.
         step_size: the q-function step ``α_k``: a schedule (``constant(α)`` or ``harmonic(α, h, z)``) or a number,
             with every step in (0, 1].
+        opponent_policy: ``None`` (both players learn), or a fixed stationary policy of the column player (a
+            probability vector over its actions). The column player then plays it at every step and does not learn;
+            only the row player runs Algorithm 1. This is the setting of [1]'s rationality property: a DSBR player
+            facing a stationary opponent converges to its smoothed best response ``σ_τ(A y)`` (measure it with the
+            ``row_regularized_gap:<τ>`` metric).
     """
 
     temperature: float = 0.05
     policy_rate_ratio: float | None = None
     step_size: Schedule | float = constant(0.01)
+    opponent_policy: tuple | None = None
 
     name = "dsbr"
 
@@ -94,11 +120,20 @@ class DoublySmoothedBestResponse(MatrixLearner):
         object.__setattr__(self, "policy_rate_ratio",
                            check_in_range("policy_rate_ratio", ratio, 0.0, 1.0, low_open=True, high_open=True))
         schedule_param(self, "step_size", largest=1.0)
+        if self.opponent_policy is not None:
+            object.__setattr__(self, "opponent_policy", _probability_tuple("opponent_policy", self.opponent_policy))
 
     def init(self, game, key):
         n, m = game.shape
         dtype = jnp.result_type(float)
-        return DSBRState(jnp.zeros(n, dtype), jnp.zeros(m, dtype), uniform(n, dtype), uniform(m, dtype),
+        col_policy = uniform(m, dtype)
+        if self.opponent_policy is not None:
+            if len(self.opponent_policy) != m:
+                raise InvalidParameterError(
+                    f"opponent_policy: {len(self.opponent_policy)} probabilities; expected one per column action of "
+                    f"the game ({m})")
+            col_policy = jnp.asarray(self.opponent_policy, dtype)
+        return DSBRState(jnp.zeros(n, dtype), jnp.zeros(m, dtype), uniform(n, dtype), col_policy,
                          jnp.zeros((), jnp.int32))
 
     def step(self, game, state, key):
@@ -107,6 +142,8 @@ class DoublySmoothedBestResponse(MatrixLearner):
         # line 3: policies move toward the smoothed best response to the current q-functions
         row_policy = state.row_policy + beta * (softmax(state.row_q, self.temperature) - state.row_policy)
         col_policy = state.col_policy + beta * (softmax(state.col_q, self.temperature) - state.col_policy)
+        if self.opponent_policy is not None:
+            col_policy = state.col_policy  # a stationary opponent: it plays its fixed policy and does not learn
         # line 4: both players act; each observes only its own realized payoff
         u = jax.random.uniform(key, (2,), dtype=row_policy.dtype)
         a = sample_action(u[0], row_policy)
