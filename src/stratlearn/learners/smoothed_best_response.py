@@ -24,7 +24,7 @@ with ``c = 0.003`` ends near a Nash gap of 0.10 after 10^6 samples (below the bi
 stalls and ``c = 0.3`` cycles (docs/learners.md). Rock-paper-scissors is only the calibration game: no claim of the
 ``matrix-games`` study is judged on it. ``policy_rate_ratio=None`` (the default) uses
 ``c = 0.003 · min(1, (τ / 0.05)³)``: the anchor, scaled like the theorem's ``τ³`` below τ = 0.05 and never raised
-above the calibrated value (the anchor was not measured to allow more). Below τ ≈ 0.0017 the default would fall
+above the calibrated value (grown to 0.024 at τ = 0.1 with constant steps, it stalled on rock-paper-scissors). Below τ ≈ 0.0017 the default would fall
 under float32's resolution and is refused (pass the ratio). The theorem's condition also shrinks like
 ``1/A_max²``; the default does not apply that factor (at ``A = 10`` and ``τ = 0.05`` the default still settles under
 the bias, ``stratlearn reproduce matrix-games``), but its rate claims use the whole scaling,
