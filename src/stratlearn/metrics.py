@@ -17,7 +17,7 @@ from .games.strategic import learner_loss
 from .games.vi import vi_gap
 
 __all__ = ["nash_gap", "regularized_nash_gap", "learner_loss", "vi_gap", "RegularizedNashGap", "MarkovNashGap",
-           "RowRegularizedGap", "row_regularized_gap", "METRICS", "get", "resolve",
+           "RowRegularizedGap", "row_regularized_gap", "MarkovRowGap", "METRICS", "get", "resolve",
            "metric_name", "is_host_metric"]
 
 
@@ -87,6 +87,24 @@ class MarkovNashGap:
         return markov_nash_gap(game, profile[0], profile[1], temperature=self.temperature)
 
 
+@dataclass(frozen=True)
+class MarkovRowGap:
+    """The row player's exact (regularized) best-response gap in a Markov game, see
+    :func:`stratlearn.equilibria.markov_row_gap`; evaluated on the host like :class:`MarkovNashGap`."""
+
+    temperature: float = 0.0
+    host = True
+
+    @property
+    def __name__(self) -> str:
+        return "row_gap" if self.temperature == 0 else f"row_regularized_gap_{self.temperature:g}"
+
+    def __call__(self, game, profile):
+        from .equilibria.markov import markov_row_gap
+
+        return markov_row_gap(game, profile[0], profile[1], temperature=self.temperature)
+
+
 def is_host_metric(metric) -> bool:
     return bool(getattr(metric, "host", False))
 
@@ -107,6 +125,8 @@ def resolve(spec, game):
             return MarkovNashGap()
         if isinstance(metric, RegularizedNashGap):
             return MarkovNashGap(metric.temperature)
+        if isinstance(metric, RowRegularizedGap):
+            return MarkovRowGap(metric.temperature)
     return metric
 
 

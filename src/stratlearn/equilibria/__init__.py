@@ -3,7 +3,7 @@
 from .gaps import (best_response, best_response_values, nash_gap, player_gaps, regularized_nash_gap,
                    row_regularized_gap)
 from .markov import (MarkovSolution, markov_nash_gap,
-                     markov_regularized_nash_gap, policy_values, quantal_response_equilibrium,
+                     markov_regularized_nash_gap, markov_row_gap, policy_values, quantal_response_equilibrium,
                      shapley_value_iteration)
 from .stackelberg import StackelbergSolution, stackelberg_commitment
 from .strategic import MarkovEquilibrium, StrategicEquilibrium, pure_markov_equilibrium, strategic_equilibrium
@@ -26,6 +26,7 @@ __all__ = [
     "policy_values",
     "markov_nash_gap",
     "markov_regularized_nash_gap",
+    "markov_row_gap",
     "StrategicEquilibrium",
     "strategic_equilibrium",
     "MarkovEquilibrium",

@@ -294,6 +294,19 @@ def markov_nash_gap(game: MarkovGame, row_policy, col_policy, *, temperature: fl
     return float(p0 @ (b1 - v1) + p0 @ (b2 - v2))
 
 
+def markov_row_gap(game: MarkovGame, row_policy, col_policy, *, temperature: float = 0.0) -> float:
+    """The row player's part of :func:`markov_nash_gap`: ``max_π̂ U¹(π̂, y) − U¹(x, y)`` (regularized when
+    ``temperature > 0``). Against a fixed stationary opponent ``y`` it is how far the row player is from its (smoothed)
+    best response: [1]'s rationality property says DSBR-VI drives it to zero."""
+    S, A, B = game.shape
+    x = _check_policy("row_policy", row_policy, S, A)
+    y = _check_policy("col_policy", col_policy, S, B)
+    p0 = np.asarray(game.initial)
+    v1, _ = policy_values(game, x, y, temperature=temperature)
+    b1 = _best_response_value(game, np.asarray(game.row_rewards), y, 0, temperature)
+    return float(p0 @ (b1 - v1))
+
+
 def markov_regularized_nash_gap(game: MarkovGame, row_policy, col_policy, temperature: float) -> float:
     """The entropy-regularized Nash gap at ``temperature`` (see :func:`markov_nash_gap`)."""
     return markov_nash_gap(game, row_policy, col_policy, temperature=check_positive("temperature", temperature))

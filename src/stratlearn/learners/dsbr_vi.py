@@ -31,8 +31,9 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from ..errors import check_in_range, check_positive, check_positive_int
+from ..errors import InvalidParameterError, check_in_range, check_positive, check_positive_int
 from ..ops import renormalize, softmax
 from ..schedules import Schedule, constant
 from .base import MarkovLearner, sample_action, schedule_param
@@ -105,12 +106,17 @@ class DSBRValueIteration(MarkovLearner):
             ``τ = 0.1``, ``α = 0.05`` comes from a measurement on a 5-state game (``c = 0.03`` stalled).
         step_size: ``α_k``, a schedule or a number, every step in (0, 1].
         inner_steps: ``K``, samples per outer (value-iteration) step.
+        opponent_policy: ``None`` (both players learn), or a fixed stationary policy of the column player: one
+            probability vector over its actions used in every state, or one per state (``S x B``). The column player
+            then plays it and does not learn; only the row player runs Algorithm 2 ([1]'s rationality setting:
+            measure it with the ``row_regularized_gap:<τ>`` metric, exact on a Markov game).
     """
 
     temperature: float = 0.1
     policy_rate_ratio: float = 0.005
     step_size: Schedule | float = constant(0.05)
     inner_steps: int = 20_000
+    opponent_policy: tuple | None = None
 
     name = "dsbr_vi"
 
@@ -120,10 +126,24 @@ class DSBRValueIteration(MarkovLearner):
             "policy_rate_ratio", self.policy_rate_ratio, 0.0, 1.0, low_open=True, high_open=True))
         schedule_param(self, "step_size", largest=1.0)
         object.__setattr__(self, "inner_steps", check_positive_int("inner_steps", self.inner_steps))
+        if self.opponent_policy is not None:
+            object.__setattr__(self, "opponent_policy", _stationary_policy("opponent_policy", self.opponent_policy))
+
+    def _opponent(self, game, dtype):
+        """The fixed column policy as an ``(S, B)`` array (checked against the game's shape)."""
+        S, A, B = game.shape
+        y = np.asarray(self.opponent_policy, float)
+        if y.shape[-1] != B or (y.ndim == 2 and y.shape[0] != S):
+            raise InvalidParameterError(
+                f"opponent_policy: shape {y.shape}; expected ({B},) or ({S}, {B}) for this game's {S} states and {B} "
+                f"column actions")
+        return jnp.asarray(np.broadcast_to(y, (S, B)), dtype)
 
     def init(self, game, key):
         S, A, B = game.shape
         f = jnp.result_type(float)
+        if self.opponent_policy is not None:
+            self._opponent(game, f)  # checked before any step runs
         row = _Row(jnp.zeros(A, f), jnp.zeros(B, f), jnp.full(A, 1.0 / A, f), jnp.full(B, 1.0 / B, f),
                    jnp.zeros((), f), jnp.zeros((), f), jnp.zeros((), f), *_epoch_parts(jnp.int32(-1), f))
         return DSBRVIState(
@@ -164,6 +184,8 @@ class DSBRValueIteration(MarkovLearner):
         # line 4 at the visited state (the others are brought up to date when next read)
         pi1 = self._current(q1_s, jnp.where(fresh, 1.0 / A, here.pi1), stamp_s, log_decay)
         pi2 = self._current(q2_s, jnp.where(fresh, 1.0 / B, here.pi2), stamp_s, log_decay)
+        if self.opponent_policy is not None:
+            pi2 = self._opponent(game, f)[s]  # a stationary opponent: it plays its fixed policy and does not learn
         # line 5: act, observe the next state and the own reward
         u = jax.random.uniform(key, (3,), dtype=f)  # one draw for both actions and the transition
         a, b = sample_action(u[0], pi1), sample_action(u[1], pi2)
@@ -198,4 +220,19 @@ class DSBRValueIteration(MarkovLearner):
             current = self._current(q, pol, rows.stamp, level)
             return jnp.where(touched, current, 1.0 / q.shape[-1])
 
+        if self.opponent_policy is not None:
+            return read(rows.q1, rows.pi1), self._opponent(game, rows.q1.dtype)
         return read(rows.q1, rows.pi1), read(rows.q2, rows.pi2)
+
+
+def _stationary_policy(field: str, value) -> tuple:
+    """``value`` as a hashable tuple (of tuples) of probabilities: one vector, or one per state."""
+    try:
+        y = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"{field}={value!r}: expected probabilities, one vector or one per state") from None
+    if y.ndim not in (1, 2) or y.size == 0 or not np.all(np.isfinite(y)) or np.any(y < 0) \
+            or np.any(np.abs(y.sum(axis=-1) - 1.0) > 1e-6):
+        raise InvalidParameterError(f"{field}={value!r}: expected finite probabilities >= 0 summing to 1 (one vector "
+                                    f"or one per state)")
+    return tuple(float(v) for v in y) if y.ndim == 1 else tuple(tuple(float(v) for v in row) for row in y)
