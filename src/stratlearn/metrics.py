@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .equilibria.gaps import nash_gap
+from .equilibria.gaps import nash_gap, row_gap
 from .equilibria.gaps import regularized_nash_gap as _regularized_nash_gap
 from .equilibria.gaps import row_regularized_gap as _row_regularized_gap
 from .errors import UnknownNameError, check_positive
 from .games.strategic import learner_loss
 from .games.vi import vi_gap
 
-__all__ = ["nash_gap", "regularized_nash_gap", "learner_loss", "vi_gap", "RegularizedNashGap", "MarkovNashGap",
+__all__ = ["nash_gap", "row_gap", "regularized_nash_gap", "learner_loss", "vi_gap", "RegularizedNashGap", "MarkovNashGap",
            "RowRegularizedGap", "row_regularized_gap", "MarkovRowGap", "METRICS", "get", "resolve",
            "metric_name", "is_host_metric"]
 
@@ -127,10 +127,12 @@ def resolve(spec, game):
             return MarkovNashGap(metric.temperature)
         if isinstance(metric, RowRegularizedGap):
             return MarkovRowGap(metric.temperature)
+        if metric is row_gap:
+            return MarkovRowGap()
     return metric
 
 
-METRICS = {"nash_gap": nash_gap, "vi_gap": vi_gap, "learner_loss": learner_loss}
+METRICS = {"nash_gap": nash_gap, "row_gap": row_gap, "vi_gap": vi_gap, "learner_loss": learner_loss}
 _PARAMETRIC = {"regularized_nash_gap": regularized_nash_gap, "row_regularized_gap": row_regularized_gap}
 _VALID = [*METRICS, *(f"{name}:<temperature>" for name in _PARAMETRIC)]
 

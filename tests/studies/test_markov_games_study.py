@@ -19,10 +19,21 @@ def test_markov_games_quick(tmp_path):
     assert all(c.status == "PASS" and c.seeds == 8 for c in by_label["(c)"])
     # (b) decides against the smoothing bias τ(log|A| + log|B|)/(1−γ) at every τ; the uniform start is farther from
     # the QRE's gap than that bias, so the claim is not true before learning
-    b_claims = by_label["(b)"]
+    b_claims = [c for c in result.claims if c.text.startswith(("(b)", "[qre]")) or "(b) |DSBR" in c.text]
+    b_claims = [c for c in b_claims if not c.control_of]
     assert len(b_claims) == 3 and all(c.status == "PASS" and c.seeds == 16 for c in b_claims)
     table = result.tables["qre_comparison"]
     assert (abs(table.uniform_gap - table.qre_gap) > table.smoothing_bias).all()
+    # the step ratios follow Theorem 3.1's scaling c ∝ τ³ (1−γ)² / |S| from the anchor, K grows as c shrinks
+    from stratlearn.studies.markov_games import theorem_inner_steps, theorem_ratio
+
+    assert np.allclose(table.policy_rate_ratio, [0.005 * (t / 0.1) ** 3 for t in table.temperature])
+    assert theorem_ratio(0.1, 0.99, 20) == 0.005 * 0.01 * 0.25 and theorem_inner_steps(0.0025) == 40_000
+    # the headline claims and their controls: each control fails the claim's threshold as designed
+    heads = {c.key for c in result.claims if c.headline}
+    controls = [c for c in result.claims if c.control_of]
+    assert heads == {"qre", "rational"} and {c.control_of for c in controls} == heads
+    assert all(c.status == "PASS" and c.measured > c.threshold for c in controls)
     assert result.passed
     assert set(result.tables) == {"curves", "qre_comparison"} and "nash_gap" in result.figures
 

@@ -1,7 +1,7 @@
 """Exact references and metrics: LP solutions of zero-sum games, best responses, Nash gaps."""
 
 from .gaps import (best_response, best_response_values, nash_gap, player_gaps, regularized_nash_gap,
-                   row_regularized_gap)
+                   row_gap, row_regularized_gap)
 from .markov import (MarkovSolution, markov_nash_gap,
                      markov_regularized_nash_gap, markov_row_gap, policy_values, quantal_response_equilibrium,
                      shapley_value_iteration)
@@ -20,6 +20,7 @@ __all__ = [
     "player_gaps",
     "regularized_nash_gap",
     "row_regularized_gap",
+    "row_gap",
     "MarkovSolution",
     "shapley_value_iteration",
     "quantal_response_equilibrium",

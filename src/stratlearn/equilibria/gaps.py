@@ -10,7 +10,7 @@ from ..errors import InvalidParameterError
 from ..ops import array_module, entropy, smoothed_max
 
 __all__ = ["best_response", "best_response_values", "nash_gap", "regularized_nash_gap", "player_gaps",
-           "row_regularized_gap"]
+           "row_regularized_gap", "row_gap"]
 
 
 def best_response_values(game, profile):
@@ -44,6 +44,12 @@ def nash_gap(game, profile):
     """
     g_row, g_col = player_gaps(game, profile)
     return g_row + g_col
+
+
+def row_gap(game, profile):
+    """The row player's gain from deviating, ``max_x' x'ᵀ A y − xᵀ A y`` (the first of :func:`player_gaps`): against
+    a fixed opponent, how far the row player is from a best response."""
+    return player_gaps(game, profile)[0]
 
 
 def regularized_nash_gap(game, profile, temperature: float):
