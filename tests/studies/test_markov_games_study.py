@@ -2,6 +2,7 @@
 matrix-games study test)."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +29,7 @@ def test_markov_games_quick(tmp_path):
     from stratlearn.studies.markov_games import theorem_inner_steps, theorem_ratio
 
     assert np.allclose(table.policy_rate_ratio, [0.005 * (t / 0.1) ** 3 for t in table.temperature])
-    assert theorem_ratio(0.1, 0.99, 20) == 0.005 * 0.01 * 0.25 and theorem_inner_steps(0.0025) == 40_000
+    assert theorem_ratio(0.1, 0.99, 20) == pytest.approx(0.005 * 0.01 * 0.25, rel=1e-12) and theorem_inner_steps(0.0025) == 40_000
     # the headline claims and their controls: each control fails the claim's threshold as designed
     heads = {c.key for c in result.claims if c.headline}
     controls = [c for c in result.claims if c.control_of]
