@@ -152,3 +152,17 @@ def test_float64_runs_resolve_gaps_below_float32():
     assert gaps["float64"] < 3e-5 < gaps["float32"]
     with pytest.raises(InvalidParameterError, match="precision='float16'"):
         sl.simulate(learner, vi, steps=10, metrics=["vi_gap"], progress=False, precision="float16")
+
+
+def test_euclidean_response_on_a_ball_is_the_oracle_once_tau_is_small():
+    """The property the ``frank-wolfe`` study's affine VI rests on: on a ball centred at 0, the Euclidean-regularized
+    response ``Π(−g/τ)`` is the linear minimization oracle's ``−r g/‖g‖`` whenever ``τ < ‖g‖/r`` (no bias), and an
+    interior point ``−g/τ`` when ``τ > ‖g‖/r`` (a constant large ``τ`` has a bias). Exact up to float64 rounding."""
+    with jax.enable_x64(True):
+        domain = Domain((Ball((0.0, 0.0, 0.0), 0.5),))
+        vi = VariationalInequality(lambda p, z: z, None, domain, monotone="monotone")
+        g = jnp.asarray([1.2, -0.4, 0.3])                          # ‖g‖ = 1.3, so ‖g‖/r = 2.6
+        learner = GeneralizedFrankWolfe(regularizer="euclidean")
+        np.testing.assert_allclose(learner._response(vi, g, 2.0), domain.lmo(g), atol=1e-12)
+        np.testing.assert_allclose(learner._response(vi, g, 4.0), -g / 4.0, atol=1e-12)
+        assert float(jnp.linalg.norm(learner._response(vi, g, 4.0))) < 0.5

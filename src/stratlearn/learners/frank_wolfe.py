@@ -19,9 +19,25 @@ Frank-Wolfe step through the plain oracle. On the VI of a matrix game with the e
 smoothed best responses ``(σ_τ(A y_k), σ_τ(Bᵀ x_k))`` and GFW is smoothed fictitious play with step ``β_k`` — the same
 iterates (tested to 1e-10 in float64).
 
-Schedules, where [2]'s statement is not available here: ``β_k = 1/(k + 1)`` and ``τ_k`` a number or a schedule (e.g.
-``harmonic(τ₀, power=0.5)``); a constant ``τ`` converges to the regularized (quantal-response) solution, a vanishing
-one to a solution of the VI. The schedules are parameters and the study measures the rates they give.
+Which parts are [2]'s and which are the library's choice. Only [2]'s abstract can be read here; from it come the
+method's shape (a regularized linear minimization oracle, a convex-combination step; smoothed fictitious play as a
+special case) and the two rates, last-iterate gap ``O(T^{-1/2})`` with the exact operator and ``O(T^{-1/6})`` with a
+stochastic oracle. The schedules are the library's reconstruction, chosen so that those rates come out of a balance
+of the terms, not read from [2]:
+
+* ``β_k = 1/(k + 1)`` (the default ``step_size``): fictitious play's averaging step.
+* deterministic ``τ_k = τ₀ (k + 1)^{−1/2}`` (``harmonic(τ₀, power=0.5)``): the regularization bias ``∝ τ_k`` against
+  the tracking error of a ``1/k`` step, ``∝ 1/(k τ_k)``, balanced at ``k^{−1/2}``;
+* stochastic ``ρ_k = (k + 1)^{−2/3}`` (the default ``averaging`` when ``noise > 0``; the averaged estimator is that
+  of stochastic Frank-Wolfe, Mokhtari, Hassani and Karbasi 2018) and ``τ_k = τ₀ (k + 1)^{−1/6}``: the noise left in
+  the estimate, ``σ ρ_k^{1/2} = σ k^{−1/3}``, moves the regularized response by that over ``τ_k``, which balances
+  the bias ``∝ τ_k`` at ``k^{−1/6}``;
+* ``τ₀ = 1`` in the ``frank-wolfe`` study, for both arms (the operator's scale on the instances there).
+
+All of them are parameters: a number or any schedule. A constant ``τ`` converges to the regularized solution (the
+quantal-response equilibrium on a matrix game), a vanishing one to a solution of the VI; the ``frank-wolfe`` study
+measures the rates the schedules above give, and shows that the schedules [2]'s rates exclude (a constant ``τ``, the
+deterministic ``τ_k`` under noise, the raw oracle without averaging) do not reach them.
 """
 
 from __future__ import annotations
