@@ -89,7 +89,8 @@ def numpy_ttq(game, features, learner, steps, seed=0, uniforms=None, start=None)
     Returns samples/s, the final ``(w¹, w²)``, ``(θ¹, θ²)`` and state."""
     began = time.perf_counter()
     rng = np.random.default_rng(seed)
-    tau, gamma = learner.temperature, float(game.discount)
+    tau, gamma, eps = learner.temperature, float(game.discount), learner.exploration
+    policy = lambda q: (1 - eps) * _softmax(q, tau) + eps / q.size  # noqa: E731  the played policy, with its floor
     with jax.enable_x64(True):  # the learner's schedules, in float64, for every step at once
         alphas = np.asarray(learner.fast_step(np.arange(steps)), dtype=float)
         betas = np.asarray(learner.slow_step(np.arange(steps)), dtype=float)
@@ -103,7 +104,7 @@ def numpy_ttq(game, features, learner, steps, seed=0, uniforms=None, start=None)
         here = [features(0, s), features(1, s)]
         acts = []
         for i in (0, 1):
-            cum = np.cumsum(_softmax(_lin(*here[i], theta[i]), tau))
+            cum = np.cumsum(policy(_lin(*here[i], theta[i])))
             acts.append(min(int((cum <= u[i]).sum()), len(cum) - 1))
         a, b = acts
         c = cdf[s, a, b]
@@ -112,7 +113,7 @@ def numpy_ttq(game, features, learner, steps, seed=0, uniforms=None, start=None)
         for i in (0, 1):
             (idx, val), act = here[i], acts[i]
             idx_n, val_n = features(i, nxt)
-            v_next = _softmax(_lin(idx_n, val_n, theta[i]), tau) @ _lin(idx_n, val_n, w[i])
+            v_next = policy(_lin(idx_n, val_n, theta[i])) @ _lin(idx_n, val_n, w[i])
             cols = slice(None) if idx is None else idx[act]
             delta = rewards[i][s, a, b] + gamma * v_next - val[act] @ w[i][cols]
             w[i][cols] += alpha * delta * val[act]
