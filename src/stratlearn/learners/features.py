@@ -51,6 +51,10 @@ class FeatureMap:
     #: True when every coordinate is active for every action with indices ``0..d-1`` in order (dense features):
     #: learners then read and write the coefficient block as a slice instead of gathering it.
     dense_layout: bool = False
+    #: True when the indices are action-major within blocks: ``idx[a, j] = idx[0, j] + a``, so the rows of every
+    #: action for the ``j``-th active feature are one contiguous block of ``A_i`` rows (one-hot and tile features):
+    #: learners then read ``m`` blocks instead of gathering ``A_i·m`` single rows.
+    action_blocks: bool = False
 
     def check(self, game, player: int) -> None:
         """Raise :class:`InvalidGameError` when the map does not fit ``game``'s states or ``player``'s actions."""
@@ -82,6 +86,7 @@ class OneHotFeatures(FeatureMap):
     algorithm."""
 
     kind = "one_hot"
+    action_blocks = True
 
     def dim(self, game, player):
         return game.num_states * _actions(game, player)
@@ -154,6 +159,7 @@ class GridFeatures(FeatureMap):
     relative: bool = False
 
     kind = "grid"
+    action_blocks = True
 
     def __post_init__(self):
         object.__setattr__(self, "width", check_positive_int("width", self.width))

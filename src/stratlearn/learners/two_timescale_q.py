@@ -171,16 +171,25 @@ class TwoTimescaleQ(MarkovLearner):
 
     def _read(self, table, fmap, player, offset, game, s, log_decay):
         """At state ``s``: the active coordinates and values ``(A_i, m)``, the rows ``[w, θ, stamp]`` there, the
-        policy ``π^i(s)`` and ``Φ(s) w``."""
+        policy ``π^i(s)`` and ``Φ(s) w``.
+
+        A dense map (every coordinate active for every action) has its whole block rewritten at every step, so its
+        stamps always equal ``L`` and ``θ`` is stored up to date: the rows are the ``(d, 3)`` block itself and the
+        Q values two matrix-vector products, with no decay factor to compute."""
         idx, val = fmap.active(game, player, s)
-        if fmap.dense_layout:  # every coordinate active for every action: read the block as a slice
-            d = idx.shape[-1]
-            rows = jnp.broadcast_to(table[offset:offset + d], (*idx.shape, 3))
+        if fmap.dense_layout:
+            rows = jax.lax.dynamic_slice_in_dim(table, offset, idx.shape[-1])  # (d, 3)
+            q_slow, q_fast = val @ rows[:, 1], val @ rows[:, 0]
         else:
             idx = idx + offset
-            rows = table[idx]  # (A_i, m, 3)
-        q_slow = jnp.sum(val * self._theta(rows, log_decay), axis=-1)
-        q_fast = jnp.sum(val * rows[..., 0], axis=-1)
+            if fmap.action_blocks:  # idx[a, j] = idx[0, j] + a: m blocks of A_i contiguous rows, one gather
+                A = idx.shape[0]
+                blocks = jax.vmap(lambda start: jax.lax.dynamic_slice_in_dim(table, start, A))(idx[0])  # (m, A, 3)
+                rows = jnp.swapaxes(blocks, 0, 1)
+            else:
+                rows = table[idx]  # (A_i, m, 3)
+            q_slow = jnp.sum(val * self._theta(rows, log_decay), axis=-1)
+            q_fast = jnp.sum(val * rows[..., 0], axis=-1)
         return idx, val, rows, self._mix(softmax(q_slow, self.temperature)), q_fast
 
     def _mix(self, pi):
@@ -211,8 +220,12 @@ class TwoTimescaleQ(MarkovLearner):
         for (fmap, _, off), (idx, val, rows, _, q_fast), (_, _, _, pi_next, q_fast_next), action, reward in zip(
                 maps, here, there, (a, b), (r1, r2)):
             delta = reward + gamma * jnp.dot(pi_next, q_fast_next) - q_fast[action]
-            w = rows[action, :, 0] + alpha * delta * val[action]
-            theta = (1 - beta) * self._theta(rows[action], L) + beta * w
+            if fmap.dense_layout:  # rows is the (d, 3) block, θ up to date (see _read)
+                w = rows[:, 0] + alpha * delta * val[action]
+                theta = (1 - beta) * rows[:, 1] + beta * w
+            else:
+                w = rows[action, :, 0] + alpha * delta * val[action]
+                theta = (1 - beta) * self._theta(rows[action], L) + beta * w
             new_rows = jnp.stack([w, theta, jnp.broadcast_to(L_next, w.shape)], axis=-1)
             if fmap.dense_layout:
                 table = jax.lax.dynamic_update_slice(table, new_rows, (off, 0))
