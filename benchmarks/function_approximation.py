@@ -189,6 +189,62 @@ def stratlearn_ttq(game, fmap, steps, seeds):
     return steps * seeds / seconds, max(first - seconds, 0.0), per_record
 
 
+def profile_step(game, fmap, seeds=256, steps=10_000) -> dict[str, float]:
+    """Where a step's time goes: samples/s of four cumulative variants of the step, each a jitted, vmapped scan on
+    one device (so slower than ``simulate``, which splits the seeds over the cores): the transition alone (uniform
+    actions), plus the four feature-index computations, plus the reads of the rows and the policies (actions drawn
+    from them), and the learner's full step (plus the fast and slow updates and the write-back)."""
+    from stratlearn.learners.base import sample_action
+
+    learner = TwoTimescaleQ(features=fmap)
+    maps = learner._maps(game)
+    A = game.shape[1]
+
+    def uniform_actions(key):
+        u = jax.random.uniform(key, (3,))
+        return u, jnp.minimum((u[0] * A).astype(jnp.int32), A - 1), jnp.minimum((u[1] * A).astype(jnp.int32), A - 1)
+
+    def transition(st, key):
+        u, a, b = uniform_actions(key)
+        nxt, r1, _ = game.transition_at(u[2], st.state, a, b)
+        return st._replace(state=nxt, log_decay=st.log_decay + r1, k=st.k + 1)
+
+    def features(st, key):
+        u, a, b = uniform_actions(key)
+        nxt, _, _ = game.transition_at(u[2], st.state, a, b)
+        acc = 0.0
+        for fm, p, _ in maps:
+            for s in (st.state, nxt):
+                idx, val = fm.active(game, p, s)
+                acc = acc + idx.sum() + val.sum()
+        return st._replace(state=nxt, log_decay=st.log_decay + acc, k=st.k + 1)
+
+    def reads(st, key):
+        u = jax.random.uniform(key, (3,))
+        here = [learner._read(st.table, fm, p, off, game, st.state, st.log_decay) for fm, p, off in maps]
+        a, b = sample_action(u[0], here[0][3]), sample_action(u[1], here[1][3])
+        nxt, _, _ = game.transition_at(u[2], st.state, a, b)
+        there = [learner._read(st.table, fm, p, off, game, nxt, st.log_decay) for fm, p, off in maps]
+        acc = sum(jnp.dot(t[3], t[4]) for t in there) + sum(h[4].sum() for h in here)
+        return st._replace(state=nxt, log_decay=st.log_decay + acc * 1e-9, k=st.k + 1)
+
+    variants = {"transition": transition, "+ feature indices": features, "+ reads and policies": reads,
+                "full step": lambda st, key: learner.step(game, st, key)}
+    keys = jax.random.split(jax.random.PRNGKey(0), seeds)
+    out = {}
+    for name, step in variants.items():
+        def run(c0, key, step=step):
+            return jax.lax.scan(lambda c, k: (step(c, k), None), c0, jax.random.split(key, steps))[0]
+
+        f = jax.jit(jax.vmap(run))
+        start = jax.vmap(lambda k: learner.init(game, k))(keys)
+        jax.block_until_ready(f(start, keys))
+        began = time.perf_counter()
+        jax.block_until_ready(f(start, keys))
+        out[name] = seeds * steps / (time.perf_counter() - began)
+    return out
+
+
 CASES = [
     # label, game, feature map, NumPy-loop features, steps: check, loop, 1 seed, 256 seeds (per seed); each timing
     # takes 5-30 s on a 2-core CPU
@@ -203,7 +259,13 @@ CASES = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-results", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="only the profile of a step's parts, 256 seeds")
     args = parser.parse_args()
+    if args.profile:
+        for label, make_game, fmap, *_ in CASES:
+            for name, rate in profile_step(make_game(), fmap).items():
+                print(f"{label}: {name:22s} {rate:.3g} samples/s, {256e6 / rate:.0f} µs per iteration of 256 seeds")
+        return
     rows, checks = [], []
     for label, make_game, fmap, make_features, (check_steps, loop_steps, one_steps, many_steps) in CASES:
         game = make_game()
