@@ -9,7 +9,7 @@ from stratlearn.studies import STUDIES, run_study
 def test_model_selection_quick(tmp_path):
     assert "model-selection" in STUDIES
     result = run_study("model-selection", size="quick", output=tmp_path)
-    assert len(result.claims) == 10 and all(np.isfinite(c.measured) for c in result.claims)
+    assert len(result.claims) == 11 and all(np.isfinite(c.measured) for c in result.claims)
     # reverse scaling is a property of the exact equilibria (measured 0.061, 0.027, 0.125 and 0.12, 0.31, 0.68)
     assert all(c.passed for c in result.claims if "minus" in c.text)
     curves = result.tables["expressivity"]
@@ -22,3 +22,8 @@ def test_model_selection_quick(tmp_path):
     selection = result.tables["selection"]
     assert (selection.groupby("game").chosen_rate.sum().round(9) == 1).all()
     assert set(result.figures) == {"expressivity", "algorithm1", "samples"}
+    # (d): the two-class instances hit their constructed gaps, every trial identifies the better class, and the
+    # sample count rises as the gap falls
+    scaling = result.tables["sample_scaling"]
+    assert np.allclose(scaling.gap, [0.02, 0.01, 0.005, 0.0025], rtol=1e-6)
+    assert (scaling.identified_rate == 1).all() and scaling.mean_samples.is_monotonic_increasing
