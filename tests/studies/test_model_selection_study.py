@@ -9,7 +9,7 @@ from stratlearn.studies import STUDIES, run_study
 def test_model_selection_quick(tmp_path):
     assert "model-selection" in STUDIES
     result = run_study("model-selection", size="quick", output=tmp_path)
-    assert len(result.claims) == 11 and all(np.isfinite(c.measured) for c in result.claims)
+    assert len(result.claims) == 12 and all(np.isfinite(c.measured) for c in result.claims)
     # reverse scaling is a property of the exact equilibria (measured 0.061, 0.027, 0.125 and 0.12, 0.31, 0.68)
     assert all(c.passed for c in result.claims if "minus" in c.text)
     curves = result.tables["expressivity"]
@@ -27,3 +27,6 @@ def test_model_selection_quick(tmp_path):
     scaling = result.tables["sample_scaling"]
     assert np.allclose(scaling.gap, [0.02, 0.01, 0.005, 0.0025], rtol=1e-6)
     assert (scaling.identified_rate == 1).all() and scaling.mean_samples.is_monotonic_increasing
+    # (a'): the random family's fraction is decided on its exact interval, from 100 strongly monotone instances
+    family = next(c for c in result.claims if "random family" in c.text)
+    assert family.seeds == 100 and family.passed and 0 < family.interval[0] < family.measured < family.interval[1] < 1
