@@ -33,8 +33,10 @@ its bootstrap interval over trials. The ``gap⁻²`` is the library's reading of
 (the half-width shrinks like ``1/√T``), not a statement quoted from [7]; the tolerance is the doubling rounds'
 quantization over the fitted span (:func:`slope_tolerance`: 0.67 over the quick size's 0.9 decade, 0.5 over the
 full size's 1.2). Not claimed yet: the guaranteed-width rule
-(``width="bound"``) reaching ``1 − δ`` identification — it needs far more samples than the quick size can spend
-(a 50-trial run on two classes with gap 0.125 did not finish in 15 minutes on 2 cores).
+(``width="bound"``) reaching ``1 − δ`` identification. Its half-width at round ``r`` is at least
+``L √(8G²/(μ² T_r)) / (δ_r/2)``; on Cournot (``L = 13.2``, ``G² = 288``, ``μ = 1``) that stays above half the gap
+0.125 between ``q1 ≥ 1.5`` and ``q1 ≥ 0`` for every round up to ``T_r = 8·10^9`` steps (24 rounds), so the rule
+cannot eliminate there at any budget the library can run (a 50-trial run did not finish in 15 minutes).
 """
 
 from __future__ import annotations
