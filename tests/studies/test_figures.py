@@ -102,8 +102,9 @@ def _model_selection():
          for k, f in enumerate(fams) for e in (1.0, 2.0, 3.0)])
     selection = pd.DataFrame([{"game": g, "gap_to_best": gap, "mean_samples": 2e4 + 30.0 / gap ** 2}
                               for g in ("regression", "cournot") for gap in (0.02, 0.05, 0.1, 0.3)])
+    scaling = pd.DataFrame({"gap": [0.02, 0.01, 0.005, 0.0025], "mean_samples": [1.7e5, 8.6e5, 4.6e6, 1.7e7]})
     return [model_selection._expressivity_figure(curves), model_selection._algorithm1_figure(frame, est),
-            model_selection._samples_figure(selection)]
+            model_selection._samples_figure(selection, scaling)]
 
 
 def _tolls(tmp_path: Path):
