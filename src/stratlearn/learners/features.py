@@ -56,8 +56,9 @@ class FeatureMap:
     #: learners then read ``m`` blocks instead of gathering ``A_i·m`` single rows.
     action_blocks: bool = False
 
-    def check(self, game, player: int) -> None:
-        """Raise :class:`InvalidGameError` when the map does not fit ``game``'s states or ``player``'s actions."""
+    def check(self, game, player: int, field: str = "features") -> None:
+        """Raise :class:`InvalidGameError` when the map does not fit ``game``'s states or ``player``'s actions; the
+        message names ``field``, the learner's parameter that holds the map."""
 
     def dim(self, game, player: int) -> int:
         raise NotImplementedError  # pragma: no cover - abstract
@@ -115,10 +116,10 @@ class RandomFeatures(FeatureMap):
         object.__setattr__(self, "features", check_positive_int("features", self.features))
         object.__setattr__(self, "seed", check_seed(self.seed))
 
-    def check(self, game, player):
+    def check(self, game, player, field="features"):
         size = game.num_states * _actions(game, player) * self.features
         if size > self.MAX_ENTRIES:
-            raise InvalidGameError(f"features: RandomFeatures({self.features}) on {game.num_states} states would hold "
+            raise InvalidGameError(f"{field}: RandomFeatures({self.features}) on {game.num_states} states would hold "
                                    f"{size:,} numbers, above {self.MAX_ENTRIES:,}; use fewer features or GridFeatures")
 
     def dim(self, game, player):
@@ -167,10 +168,10 @@ class GridFeatures(FeatureMap):
         if not isinstance(self.relative, bool):
             raise InvalidParameterError(f"relative={self.relative!r}: expected true or false")
 
-    def check(self, game, player):
+    def check(self, game, player, field="features"):
         if _grid_size(game) is None:
             S, A, B = game.shape
-            raise InvalidGameError(f"features: GridFeatures needs a pursuit-evasion game (n⁴ states for an n x n grid, "
+            raise InvalidGameError(f"{field}: GridFeatures needs a pursuit-evasion game (n⁴ states for an n x n grid, "
                                    f"5 actions per player); got {S} states and actions ({A}, {B})")
 
     def _tiles(self, n):
@@ -219,11 +220,11 @@ class ArrayFeatures(FeatureMap):
             raise InvalidParameterError("features: the array has non-finite entries")
         object.__setattr__(self, "array", a)
 
-    def check(self, game, player):
+    def check(self, game, player, field="features"):
         S, A = game.num_states, _actions(game, player)
         if self.array.shape[:2] != (S, A):
             who = "row" if player == 0 else "column"
-            raise InvalidGameError(f"features: expected shape ({S}, {A}, d) for the {who} player of this game "
+            raise InvalidGameError(f"{field}: expected shape ({S}, {A}, d) for the {who} player of this game "
                                    f"({S} states, {A} actions), got {self.array.shape}")
 
     def dim(self, game, player):

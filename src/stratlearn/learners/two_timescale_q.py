@@ -20,10 +20,11 @@ with ``β_k/α_k → 0`` (checked when the learner is built: the slow schedule m
 ``single_timescale=True`` asks for the control variant ``β_k = α_k``). The abstract of [3] fixes the structure
 (fast: stochastic-gradient-like on a Bellman error variant; slow: convex combination; policies from the slow
 iterate); the Bellman target's next-state value is our choice where the full text is not available here: the
-player's own fast estimate averaged over its current policy at ``S_{k+1}`` (an expected-SARSA target). For fixed policies this is on-policy linear TD(0), which converges (Tsitsiklis and Van Roy
-1997), so the fast iterate tracks the player's Q function against the other's current policy, and the slow iterate
-moves the policies by smoothed best responses to it — the change of variable in [3] under which the slow update is
-smoothed best-response dynamics. With one-hot features it is the tabular algorithm (tested against a direct
+player's own fast estimate averaged over its current policy at ``S_{k+1}`` (an expected-SARSA target). For fixed
+policies this is on-policy linear TD(0), which converges (Tsitsiklis and Van Roy 1997), so the fast iterate tracks
+the player's Q function against the other's current policy, and the slow iterate moves the policies by smoothed
+best responses to it — the change of variable in [3] under which the slow update is smoothed best-response
+dynamics. With one-hot features it is the tabular algorithm (tested against a direct
 tabular implementation).
 
 What is [3]'s and what is ours. Only [3]'s abstract is readable here. From it: payoff-based independent play, a fast
@@ -42,7 +43,8 @@ slow step early (``β_k = 0.1/(k+100)^{0.8}``, so the policies wait for the fast
 and the floor ``ε = 0.05``, which keeps every action sampled at rate at least ``ε/A_i`` so every coordinate's
 estimate keeps being corrected (the played policy, and the ``Q^π`` the fast iterate evaluates, are those of the
 mixture). With them the gap reaches 0.45 at 10^6 samples, the gap of the mean dynamics' rest point with the floor
-(0.454; ``function-approximation`` study). The floor costs a bias of order ``ε`` in the policies, part of the residual gap.
+(0.454; ``function-approximation`` study). The floor costs a bias of order ``ε`` in the policies, part of the
+residual gap.
 
 ``opponent_policy`` fixes the column player at a stationary policy (the same probability vector in every state):
 it plays it and does not learn, the row player runs the algorithm — the rationality setting of [3].
@@ -137,14 +139,8 @@ class TwoTimescaleQ(MarkovLearner):
 
     def check_game(self, game) -> None:
         super().check_game(game)
-        for field, fmap, player in (("features", self.features, 0), ("col_features", self.col_features, 1)):
-            try:
-                fmap.check(game, player)
-            except InvalidGameError as err:  # name the learner's field, not the map's
-                text = str(err)
-                if field != "features" and text.startswith("features:"):
-                    text = field + text[len("features"):]
-                raise InvalidGameError(text) from None
+        self.features.check(game, 0, "features")
+        self.col_features.check(game, 1, "col_features")
         if self.opponent_policy is not None and len(self.opponent_policy) != game.shape[2]:
             raise InvalidGameError(f"opponent_policy: {len(self.opponent_policy)} probabilities; expected one per "
                                    f"column action of the game ({game.shape[2]})")

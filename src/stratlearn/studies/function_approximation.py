@@ -113,12 +113,23 @@ def _make(spec):
     return make(spec["name"], **{k: v for k, v in spec.items() if k != "name"})
 
 
-def _uniform_gap() -> tuple[float, int]:
+def _uniform_gap():
     from ..equilibria.markov import markov_nash_gap
 
     game = _make(GAME)
     S, A, B = game.shape
     return markov_nash_gap(game, np.full((S, A), 1 / A), np.full((S, B), 1 / B)), game
+
+
+def _q_functions(game, x, y):
+    """Both players' exact (unregularized) state-action values against the other's policy, ``(Q¹ (S, A), Q² (S, B))``."""
+    from ..equilibria.markov import policy_values
+
+    gamma = float(game.discount)
+    v1, v2 = policy_values(game, x, y)
+    q1 = np.einsum("sab,sb->sa", np.asarray(game.row_rewards) + gamma * np.asarray(game.expected_next(v1)), y)
+    q2 = np.einsum("sab,sa->sb", np.asarray(game.col_rewards) + gamma * np.asarray(game.expected_next(v2)), x)
+    return q1, q2
 
 
 def fixed_point(game, temperature: float, exploration: float, *, step: float = 0.05, tol: float = 1e-12,
@@ -129,31 +140,26 @@ def fixed_point(game, temperature: float, exploration: float, *, step: float = 0
     fast iterate tracks ``Q_π`` and its slow iterate follows this flow ([3]'s reading of the slow update as smoothed
     best-response dynamics), so this is where the tabular learner should end. Returns the played policies
     ``(x, y)``; raises :class:`~stratlearn.errors.StudyError` if the residual stays above ``tol``."""
-    from ..equilibria.markov import policy_values
+    from scipy.special import softmax
+
     from ..errors import StudyError
 
     S, A, B = game.shape
-    gamma = float(game.discount)
-    r1, r2 = np.asarray(game.row_rewards, float), np.asarray(game.col_rewards, float)
 
     def played(theta):
-        z = theta / temperature
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return (1 - exploration) * e / e.sum(axis=1, keepdims=True) + exploration / theta.shape[1]
+        return (1 - exploration) * softmax(theta / temperature, axis=1) + exploration / theta.shape[1]
 
     t1, t2 = np.zeros((S, A)), np.zeros((S, B))
     for _ in range(max_iterations):
         x, y = played(t1), played(t2)
-        v1, v2 = policy_values(game, x, y)
-        q1 = np.einsum("sab,sb->sa", r1 + gamma * np.asarray(game.expected_next(v1)), y)
-        q2 = np.einsum("sab,sa->sb", r2 + gamma * np.asarray(game.expected_next(v2)), x)
+        q1, q2 = _q_functions(game, x, y)
         residual = max(np.abs(q1 - t1).max(), np.abs(q2 - t2).max())
         if residual < tol:
             return x, y
         t1 += step * (q1 - t1)
         t2 += step * (q2 - t2)
     raise StudyError(f"fixed_point: residual {residual:.3g} after {max_iterations} iterations; expected "
-                           f"below {tol:g}")
+                     f"below {tol:g}")
 
 
 def small_game_reference():
@@ -162,8 +168,7 @@ def small_game_reference():
     point with its exploration floor (:func:`fixed_point`) and without it, whose difference is the floor's bias; the
     threshold of the headline claim; the rationality start and bias; the QRE's Q functions (for the approximation
     errors of the feature sets)."""
-    from ..equilibria.markov import (markov_nash_gap, markov_row_gap, policy_values,
-                                     quantal_response_equilibrium)
+    from ..equilibria.markov import markov_nash_gap, markov_row_gap, quantal_response_equilibrium
     from ..learners import TwoTimescaleQ
 
     game = _make(SMALL)
@@ -182,10 +187,7 @@ def small_game_reference():
     y = np.tile(np.asarray(OPPONENT), (S, 1))
     rational_start = markov_row_gap(game, np.full((S, A), 1 / A), y, temperature=SMALL_TAU)
     rational_bias = SMALL_TAU * np.log(A) / (1 - gamma)
-    v1, v2 = policy_values(game, qre.row, qre.col)
-    nxt = lambda v: np.asarray(game.expected_next(v))  # noqa: E731
-    q1 = np.einsum("sab,sb->sa", np.asarray(game.row_rewards) + gamma * nxt(v1), qre.col)
-    q2 = np.einsum("sab,sa->sb", np.asarray(game.col_rewards) + gamma * nxt(v2), qre.row)
+    q1, q2 = _q_functions(game, qre.row, qre.col)
     return {"game": game, "uniform": float(uniform), "qre_gap": float(qre_gap), "bias": float(bias),
             "exploration": float(eps), "rest_gap": float(rest), "rest_gap_no_floor": float(rest_no_floor),
             "floor_bias": float(floor_bias), "issue_threshold": float(issue), "threshold": float(threshold),

@@ -22,21 +22,21 @@ equilibria). Algorithm 1 runs through ``stratlearn``'s engine (its curves conver
 runs 100 independent trials per game at ``δ = 0.05``.
 
 Claims: (a) in each game the most expressive class is strictly worse than some restricted class (measured: the
-learner's equilibrium loss of the full class minus the best restricted class's, > 0; in the Markov game per
-discount factor, on the normalized payoff ``(1 − γ) p₀ᵀv``), and (a') on a documented random family of 2-feature
-strategic regressions (:func:`regression_family`), the fraction of instances where it is, with its exact 95%
-interval (threshold 0: the paradox occurs with positive probability, it is not an artifact of tuned parameters); (b) Algorithm 1's final estimates rank the classes as
-the exact values do; (c) successive elimination identifies the best class in at least 95% of 100 trials per game;
-(d) its sample count grows like ``gap⁻²`` on two-class Cournot instances whose exact gaps are set by construction
-(:func:`scaling_pair`): the fitted log-log slope of the mean samples against the gap is within the doubling's quantization of −2, decided on
-its bootstrap interval over trials. The ``gap⁻²`` is the library's reading of a confidence-interval elimination rule
-(the half-width shrinks like ``1/√T``), not a statement quoted from [7]; the tolerance is the doubling rounds'
-quantization over the fitted span (:func:`slope_tolerance`: 0.67 over the quick size's 0.9 decade, 0.5 over the
-full size's 1.2). Not claimed yet: the guaranteed-width rule
-(``width="bound"``) reaching ``1 − δ`` identification. Its half-width at round ``r`` is at least
-``L √(8G²/(μ² T_r)) / (δ_r/2)``; on Cournot (``L = 13.2``, ``G² = 288``, ``μ = 1``) that stays above half the gap
-0.125 between ``q1 ≥ 1.5`` and ``q1 ≥ 0`` for every round up to ``T_r = 8·10^9`` steps (24 rounds), so the rule
-cannot eliminate there at any budget the library can run (a 50-trial run did not finish in 15 minutes).
+learner's equilibrium loss of the full class minus the best restricted class's, > 0; in the Markov game per discount
+factor, on the normalized payoff ``(1 − γ) p₀ᵀv``), and (a') on a documented random family of 2-feature strategic
+regressions (:func:`regression_family`), the fraction of instances where it is, with its exact 95% interval (threshold
+0: the paradox occurs with positive probability, it is not an artifact of tuned parameters); (b) Algorithm 1's final
+estimates rank the classes as the exact values do; (c) successive elimination identifies the best class in at least
+95% of 100 trials per game; (d) its sample count grows like ``gap⁻²`` on two-class Cournot instances whose exact gaps
+are set by construction (:func:`scaling_pair`): the fitted log-log slope of the mean samples against the gap is within
+the doubling's quantization of −2, decided on its bootstrap interval over trials. The ``gap⁻²`` is the library's
+reading of a confidence-interval elimination rule (the half-width shrinks like ``1/√T``), not a statement quoted from
+[7]; the tolerance is the doubling rounds' quantization over the fitted span (:func:`slope_tolerance`: 0.67 over the
+quick size's 0.9 decade, 0.5 over the full size's 1.2). Not claimed yet: the guaranteed-width rule (``width="bound"``)
+reaching ``1 − δ`` identification. Its half-width at round ``r`` is at least ``L √(8G²/(μ² T_r)) / (δ_r/2)``; on
+Cournot (``L = 13.2``, ``G² = 288``, ``μ = 1``) that stays above half the gap 0.125 between ``q1 ≥ 1.5`` and ``q1 ≥
+0`` for every round up to ``T_r = 8·10^9`` steps (24 rounds), so the rule cannot eliminate there at any budget the
+library can run (a 50-trial run did not finish in 15 minutes).
 """
 
 from __future__ import annotations
