@@ -196,13 +196,24 @@ class RoutingFollowers(Followers):
     """Travellers on a network adapting to link tolls ``x``; ``y`` is the link flow vector. Their demand is theirs
     alone (the leader is never given it). Rule ``"paths"``: every step each origin-destination pair moves flow from
     its costlier used paths toward its cheapest one by gradient projection (the travellers remember the paths they
-    use between calls); ``"frank_wolfe"``: bi-conjugate Frank-Wolfe steps from ``y0``."""
+    use between calls); ``"frank_wolfe"``: bi-conjugate Frank-Wolfe steps from ``y0``.
 
-    def __init__(self, network, demand, *, rule: str = "paths"):
+    ``tolled`` (link indices, default every link) are the links the planner can toll: the decision ``x`` then holds
+    one toll per listed link, in that order, and every other link is free."""
+
+    def __init__(self, network, demand, *, rule: str = "paths", tolled=None):
         from ..equilibria.wardrop import ShortestPaths
 
         if rule not in ("paths", "frank_wolfe"):
             raise InvalidParameterError(f"rule={rule!r}: expected 'paths' or 'frank_wolfe'")
+        if tolled is not None:
+            idx = np.asarray(tolled)
+            if idx.ndim != 1 or idx.size == 0 or idx.dtype.kind not in "iu" or (idx < 0).any() \
+                    or (idx >= network.num_links).any() or np.unique(idx).size != idx.size:
+                raise InvalidParameterError(f"tolled={tolled!r}: expected distinct link indices in "
+                                            f"[0, {network.num_links})")
+            tolled = idx.astype(int)
+        self._tolled = tolled
         self._paths = ShortestPaths(network, demand)
         self._network, self._rule = network, rule
         self._sets: dict = {}
@@ -222,6 +233,13 @@ class RoutingFollowers(Followers):
         from ..equilibria.wardrop import _costs, _gradient_projection, user_equilibrium
 
         tolls = np.asarray(x, dtype=float)
+        if self._tolled is not None:
+            if tolls.shape != (self._tolled.size,):
+                raise InvalidParameterError(f"x: expected {self._tolled.size} tolls (one per tolled link), got shape "
+                                            f"{tolls.shape}")
+            full = np.zeros(self._network.num_links)
+            full[self._tolled] = tolls
+            tolls = full
         if self._rule == "frank_wolfe":
             start = self._flow if y0 is None else y0
             res = user_equilibrium(self._network, None, tolls=tolls, gap=1e-15, max_iterations=int(steps),

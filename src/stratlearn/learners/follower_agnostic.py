@@ -52,8 +52,14 @@ import numpy as np
 from ..errors import InvalidParameterError, StratlearnError, check_positive, check_positive_int, check_seed
 from ..games.stackelberg import Followers, leader_set
 
-__all__ = ["LeaderResult", "follower_agnostic", "follower_agnostic_two_timescale", "zeroth_order_descent", "oracle_hypergradient_descent",
-           "FollowersDidNotSettle"]
+__all__ = ["LeaderResult", "follower_agnostic", "follower_agnostic_two_timescale", "follower_agnostic_online",
+           "myopic_descent", "zeroth_order_descent", "oracle_hypergradient_descent", "oracle_toll_descent",
+           "FollowersDidNotSettle", "PRIVATE_FIELDS"]
+
+# What a follower-agnostic leader must not be able to read: followers exposing one of these names (their demand,
+# utilities or game) are refused, since the method is defined by not using them. Wrap such followers in
+# SealedFollowers, which exposes respond and restartable only.
+PRIVATE_FIELDS = ("demand", "utility", "utilities", "payoff", "payoffs", "game", "equilibrium")
 
 
 class FollowersDidNotSettle(StratlearnError):
@@ -64,8 +70,10 @@ class FollowersDidNotSettle(StratlearnError):
 class LeaderResult:
     """The leader's decisions ``x`` (iterations + 1, d), the leader cost ``f(x_k, y_k)`` at each response (settled
     for the two-loop methods, current for the two-timescale one; the last entry always at a settled response), the
-    final response ``y``, the number of follower adaptation steps used in all, the wall time, and the leader's last
-    estimate of the response Jacobian ``∂y/∂x`` (None where it keeps none)."""
+    final response ``y``, the number of follower adaptation steps used in all, the wall time, the leader's last
+    estimate of the response Jacobian ``∂y/∂x`` (None where it keeps none), and ``gradients`` (iterations, d): the
+    estimate of the hypergradient at ``x_k`` that the leader stepped along at each iteration (for the oracles, the
+    exact one), so that a study can hold it against the exact hypergradient."""
 
     x: np.ndarray
     cost: np.ndarray
@@ -73,6 +81,7 @@ class LeaderResult:
     follower_steps: int
     wall_time: float
     jacobian: np.ndarray | None = None
+    gradients: np.ndarray | None = None
 
 
 def _decision(x0, bounds):
@@ -89,8 +98,22 @@ def _check(followers, x0, iterations, step_size, lower_upper):
     if not hasattr(followers, "respond") or not callable(followers.respond):
         raise InvalidParameterError(f"followers: expected an object with respond(x, y0, steps, key), got "
                                     f"{type(followers).__name__}")
+    exposed = [name for name in PRIVATE_FIELDS if _exposes(followers, name)]
+    if exposed:
+        raise InvalidParameterError(
+            f"followers: {type(followers).__name__} exposes {', '.join(exposed)}; a follower-agnostic leader must "
+            "see the followers only through respond (the method is defined by not reading their utilities or "
+            "demand). Wrap them: SealedFollowers(followers)")
     box, x = _decision(x0, lower_upper)
     return box, x, check_positive_int("iterations", iterations), check_positive("step_size", step_size)
+
+
+def _exposes(followers, name) -> bool:
+    try:
+        getattr(followers, name)
+    except AttributeError:
+        return False
+    return True
 
 
 def _settle(followers, x, y, steps, tolerance, where):
@@ -109,42 +132,57 @@ def _settle(followers, x, y, steps, tolerance, where):
 def follower_agnostic(followers: Followers, cost: Callable, grad_x: Callable, grad_y: Callable, x0, *,
                       bounds, iterations: int = 50, step_size: float = 0.1, probes: int = 4, radius: float = 0.1,
                       follower_steps: int = 20, first_steps: int | None = None, memory: int | None = None,
-                      ridge: float = 1e-6, tolerance: float = 1e-3, seed: int = 0) -> LeaderResult:
-    """The follower-agnostic leader of [4] (two-loop). ``cost(x, y)``, ``grad_x(x, y)``, ``grad_y(x, y)`` are the leader's cost and its
-    partial gradients; ``bounds`` the convex decision set (a ``Box`` or ``(lower, upper)``). Probes use radius
-    ``radius``; ``memory`` (default ``4·dim``) is how many recent probes estimate the Jacobian."""
+                      ridge: float = 1e-6, tolerance: float = 1e-3, resettle: bool | None = None,
+                      seed: int = 0) -> LeaderResult:
+    """The follower-agnostic leader of [4] (two-loop). ``cost(x, y)``, ``grad_x(x, y)``, ``grad_y(x, y)`` are the
+    leader's cost and its partial gradients; ``bounds`` the convex decision set (a ``Box`` or ``(lower, upper)``).
+    Probes use radius ``radius``; ``memory`` (default ``4·dim``) is how many recent probes estimate the Jacobian.
+
+    Every probe must start from the settled response at ``x_k``. Restartable followers are started there
+    (``respond(x_k + δu, y_k, ...)``). Followers with a memory of their own (travellers who remember their paths)
+    ignore ``y0`` and would start a probe from wherever the previous probe left them; for them (``resettle``,
+    default: when the followers are not restartable) the leader re-deploys ``x_k`` for ``follower_steps`` steps
+    after each probe and measures the next probe against that re-settled response. This only posts decisions and
+    observes flows, at the price of ``follower_steps`` more steps per probe; ``resettle=False`` keeps the cheaper,
+    biased probes (the tolls study measures what they cost in accuracy)."""
     box, x, iterations, eta = _check(followers, x0, iterations, step_size, bounds)
     probes = check_positive_int("probes", probes)
     radius = check_positive("radius", radius)
     follower_steps = check_positive_int("follower_steps", follower_steps)
     first_steps = follower_steps if first_steps is None else check_positive_int("first_steps", first_steps)
     memory = 4 * box.dim if memory is None else check_positive_int("memory", memory)
+    resettle = (not getattr(followers, "restartable", False)) if resettle is None else bool(resettle)
     rng = np.random.default_rng(check_seed(seed))
     started = time.perf_counter()
     y = None
     us, dys = [], []
-    xs, costs, used = [x.copy()], [], 0
+    xs, costs, grads, used = [x.copy()], [], [], 0
     for k in range(iterations):
         steps = first_steps if k == 0 else follower_steps
         y = _settle(followers, x, y, steps, tolerance, f"leader iteration {k}")
         used += steps + 1
         costs.append(float(cost(x, y)))
-        for _ in range(probes):
+        base = y
+        for j in range(probes):
+            if resettle and j > 0:                # back to x_k: the next probe starts from a settled response
+                base = np.asarray(followers.respond(x, None, follower_steps, None), dtype=float)
+                used += follower_steps
             u = rng.choice([-1.0, 1.0], size=box.dim)
-            probe = np.asarray(followers.respond(x + radius * u, y, follower_steps, None), dtype=float)
+            probe = np.asarray(followers.respond(x + radius * u, base, follower_steps, None), dtype=float)
             used += follower_steps
             us.append(radius * u)
-            dys.append(probe - y)
+            dys.append(probe - base)
         us, dys = us[-memory:], dys[-memory:]
         U, dY = np.stack(us, axis=1), np.stack(dys, axis=1)            # (d, n), (m, n)
         jac = dY @ U.T @ np.linalg.inv(U @ U.T + ridge * radius ** 2 * np.eye(box.dim))
         g = np.asarray(grad_x(x, y), dtype=float) + jac.T @ np.asarray(grad_y(x, y), dtype=float)
+        grads.append(g)
         x = box.project(x - eta * g)
         xs.append(x.copy())
     y = _settle(followers, x, y, follower_steps, tolerance, "final decision")
     costs.append(float(cost(x, y)))
     return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=used,
-                        wall_time=time.perf_counter() - started, jacobian=jac)
+                        wall_time=time.perf_counter() - started, jacobian=jac, gradients=np.stack(grads))
 
 
 def follower_agnostic_two_timescale(followers: Followers, cost: Callable, grad_x: Callable, grad_y: Callable, x0, *,
@@ -179,7 +217,7 @@ def follower_agnostic_two_timescale(followers: Followers, cost: Callable, grad_x
     y = np.asarray(followers.respond(x, None, first_steps, None), dtype=float)
     used = first_steps
     jac = np.zeros((y.size, box.dim))
-    xs, costs = [x.copy()], []
+    xs, costs, grads = [x.copy()], [], []
     for k in range(iterations):
         costs.append(float(cost(x, y)))
         nominal = np.asarray(followers.respond(x, y, follower_steps, None), dtype=float)
@@ -200,13 +238,90 @@ def follower_agnostic_two_timescale(followers: Followers, cost: Callable, grad_x
                                         "rule is not a contraction, or tracking is too large)")
         y = nominal
         g = np.asarray(grad_x(x, y), dtype=float) + jac.T @ np.asarray(grad_y(x, y), dtype=float)
+        grads.append(g)
         x = box.project(x - eta * g)
         xs.append(x.copy())
     y = _settle(followers, x, y, final_steps, tolerance, "final decision")
     used += final_steps + 1
     costs.append(float(cost(x, y)))
     return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=used,
-                        wall_time=time.perf_counter() - started, jacobian=jac)
+                        wall_time=time.perf_counter() - started, jacobian=jac, gradients=np.stack(grads))
+
+
+def follower_agnostic_online(followers: Followers, cost: Callable, grad_x: Callable, grad_y: Callable, x0, *,
+                             bounds, iterations: int = 2000, step_size: float = 0.01, dither: float = 0.02,
+                             follower_steps: int = 1, window: int | None = None, warmup: int | None = None,
+                             ridge: float = 1e-8, average_from: float | None = 0.5, first_steps: int | None = None,
+                             final_steps: int = 200, tolerance: float = 1e-3, seed: int = 0) -> LeaderResult:
+    """A single-loop leader that only posts decisions and observes responses (the library's construction, after the
+    single-loop idea of [4] v1; not the paper's algorithm). Unlike :func:`follower_agnostic_two_timescale`, it
+    never starts the followers from a state of its choosing and calls ``respond`` once per iteration, from wherever
+    they are, so it works with followers who remember their own state.
+
+    Each iteration posts ``x_k + δu_k`` (``u_k`` with independent ±1 entries: a dither that makes the followers'
+    dynamics identifiable), lets the followers take ``follower_steps`` steps and observes ``y_{k+1}``. Over the last
+    ``window`` transitions (default ``4(m + d + 1)``) it fits their linearized update ``y⁺ ≈ A y + B x + c`` by
+    ridge least squares, and takes the response Jacobian of the fitted dynamics' fixed point,
+    ``Ĵ = (I − A)⁻¹ B`` (least squares where ``I − A`` is singular, e.g. when the followers conserve their total
+    flow). After ``warmup`` transitions (default the window) the leader steps
+    ``x ← Π_X(x − η(∇_x f + Ĵᵀ∇_y f))`` at the observed ``y``; ``η`` must be small against the followers' rate
+    (two timescales). The dither keeps the iterates moving by about ``√η δ``; the decision deployed at the end is
+    their average from the fraction ``average_from`` of the run on (Polyak–Ruppert averaging; ``None``: the last
+    iterate), the last row of ``x``, deployed without dither for ``final_steps`` steps; it must settle."""
+    box, x, iterations, eta = _check(followers, x0, iterations, step_size, bounds)
+    delta = check_positive("dither", dither)
+    follower_steps = check_positive_int("follower_steps", follower_steps)
+    first_steps = follower_steps if first_steps is None else check_positive_int("first_steps", first_steps)
+    final_steps = check_positive_int("final_steps", final_steps)
+    if average_from is not None and not 0 <= average_from < 1:
+        raise InvalidParameterError(f"average_from={average_from!r}: expected a fraction of the run in [0, 1), or "
+                                    "None for the last iterate")
+    rng = np.random.default_rng(check_seed(seed))
+    started = time.perf_counter()
+    y = np.asarray(followers.respond(x, None, first_steps, None), dtype=float)
+    m, d = y.size, box.dim
+    window = 4 * (m + d + 1) if window is None else check_positive_int("window", window)
+    warmup = window if warmup is None else check_positive_int("warmup", warmup)
+    if window < m + d + 1:
+        raise InvalidParameterError(f"window={window}: expected at least m + d + 1 = {m + d + 1} transitions to "
+                                    "fit the followers' linearized update")
+    used = first_steps
+    states, decisions, nexts = [], [], []
+    jac = np.zeros((m, d))
+    xs, costs, grads = [x.copy()], [], []
+    for k in range(iterations):
+        costs.append(float(cost(x, y)))
+        posted = x + delta * rng.choice([-1.0, 1.0], size=d)
+        after = np.asarray(followers.respond(posted, None, follower_steps, None), dtype=float)
+        used += follower_steps
+        if not np.isfinite(after).all():
+            raise FollowersDidNotSettle(f"leader iteration {k}: the followers' response is not finite")
+        states.append(y)
+        decisions.append(posted)
+        nexts.append(after)
+        states, decisions, nexts = states[-window:], decisions[-window:], nexts[-window:]
+        y = after
+        if len(states) >= min(warmup, window):
+            Z = np.column_stack([np.stack(states), np.stack(decisions), np.ones(len(states))])   # (n, m + d + 1)
+            scale = np.maximum(np.abs(Z).max(axis=0), 1e-12)                                    # column scaling
+            Zs = Z / scale
+            coef = np.linalg.solve(Zs.T @ Zs + ridge * np.eye(Zs.shape[1]), Zs.T @ np.stack(nexts)) / scale[:, None]
+            A, B = coef[:m].T, coef[m:m + d].T
+            jac = np.linalg.lstsq(np.eye(m) - A, B, rcond=None)[0]
+            g = np.asarray(grad_x(x, y), dtype=float) + jac.T @ np.asarray(grad_y(x, y), dtype=float)
+        else:
+            g = np.zeros(d)
+        grads.append(g)
+        x = box.project(x - eta * g)
+        xs.append(x.copy())
+    if average_from is not None:
+        x = box.project(np.mean(xs[1 + int(average_from * iterations):], axis=0))
+        xs[-1] = x.copy()
+    y = _settle(followers, x, None, final_steps, tolerance, "final decision")
+    used += final_steps + 1
+    costs.append(float(cost(x, y)))
+    return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=used,
+                        wall_time=time.perf_counter() - started, jacobian=jac, gradients=np.stack(grads))
 
 
 def zeroth_order_descent(followers: Followers, cost: Callable, x0, *, bounds, iterations: int = 50,
@@ -221,7 +336,7 @@ def zeroth_order_descent(followers: Followers, cost: Callable, x0, *, bounds, it
     rng = np.random.default_rng(check_seed(seed))
     started = time.perf_counter()
     y = None
-    xs, costs, used = [x.copy()], [], 0
+    xs, costs, grads, used = [x.copy()], [], [], 0
     for k in range(iterations):
         steps = first_steps if k == 0 else follower_steps
         y = _settle(followers, x, y, steps, tolerance, f"leader iteration {k}")
@@ -232,12 +347,42 @@ def zeroth_order_descent(followers: Followers, cost: Callable, x0, *, bounds, it
         probe = np.asarray(followers.respond(x + radius * u, y, follower_steps, None), dtype=float)
         used += steps + 1 + follower_steps
         g = box.dim * (float(cost(x + radius * u, probe)) - base) / radius * u
+        grads.append(g)
         x = box.project(x - eta * g)
         xs.append(x.copy())
     y = _settle(followers, x, y, follower_steps, tolerance, "final decision")
     costs.append(float(cost(x, y)))
     return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=used,
-                        wall_time=time.perf_counter() - started)
+                        wall_time=time.perf_counter() - started, gradients=np.stack(grads))
+
+
+def myopic_descent(followers: Followers, cost: Callable, grad_x: Callable, x0, *, bounds, iterations: int = 50,
+                   step_size: float = 0.1, follower_steps: int = 20, first_steps: int | None = None,
+                   tolerance: float = 1e-3) -> LeaderResult:
+    """Control for [4]: a leader that ignores the followers' response. It lets them settle at ``x_k`` like the
+    two-loop leader but steps along the direct derivative only, ``x ← Π_X(x − η ∇_x f(x, y(x)))``, i.e. it takes
+    the response Jacobian to be zero. Where the leader's cost depends on ``x`` only through the followers (total
+    travel time against tolls: ``∇_x f = 0``) it never moves; in general it finds a point where the direct
+    derivative vanishes, not a stationary point of ``x ↦ f(x, y*(x))``."""
+    box, x, iterations, eta = _check(followers, x0, iterations, step_size, bounds)
+    follower_steps = check_positive_int("follower_steps", follower_steps)
+    first_steps = follower_steps if first_steps is None else check_positive_int("first_steps", first_steps)
+    started = time.perf_counter()
+    y = None
+    xs, costs, grads, used = [x.copy()], [], [], 0
+    for k in range(iterations):
+        steps = first_steps if k == 0 else follower_steps
+        y = _settle(followers, x, y, steps, tolerance, f"leader iteration {k}")
+        used += steps + 1
+        costs.append(float(cost(x, y)))
+        g = np.asarray(grad_x(x, y), dtype=float)
+        grads.append(g)
+        x = box.project(x - eta * g)
+        xs.append(x.copy())
+    y = _settle(followers, x, y, follower_steps, tolerance, "final decision")
+    costs.append(float(cost(x, y)))
+    return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=used,
+                        wall_time=time.perf_counter() - started, gradients=np.stack(grads))
 
 
 def oracle_hypergradient_descent(equilibrium: Callable, cost: Callable, x0, *, bounds, iterations: int = 50,
@@ -254,16 +399,17 @@ def oracle_hypergradient_descent(equilibrium: Callable, cost: Callable, x0, *, b
     started = time.perf_counter()
     with jax.enable_x64(True):
         total = jax.jit(jax.value_and_grad(lambda z: cost(z, equilibrium(z))))
-        xs, costs = [x.copy()], []
+        xs, costs, grads = [x.copy()], [], []
         for _ in range(iterations):
             value, g = total(jnp.asarray(x))
             costs.append(float(value))
+            grads.append(np.asarray(g, dtype=float))
             x = box.project(x - eta * np.asarray(g))
             xs.append(x.copy())
         costs.append(float(total(jnp.asarray(x))[0]))
         y = np.asarray(equilibrium(jnp.asarray(x)))
     return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=0,
-                        wall_time=time.perf_counter() - started)
+                        wall_time=time.perf_counter() - started, gradients=np.stack(grads))
 
 
 def oracle_toll_descent(sensitivity, x0, *, bounds, iterations: int = 20, step_size: float = 1e-4,
@@ -281,13 +427,14 @@ def oracle_toll_descent(sensitivity, x0, *, bounds, iterations: int = 20, step_s
     iterations = check_positive_int("iterations", iterations)
     eta = check_positive("step_size", step_size)
     started = time.perf_counter()
-    xs, costs = [x.copy()], []
+    xs, costs, grads = [x.copy()], [], []
     for _ in range(iterations):
         res = sensitivity(x, grad_flow)
         costs.append(res.value)
+        grads.append(np.asarray(res.gradient, dtype=float))
         x = box.project(x - eta * res.gradient)
         xs.append(x.copy())
     res = sensitivity(x, grad_flow)
     costs.append(res.value)
     return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=res.flow, follower_steps=0,
-                        wall_time=time.perf_counter() - started)
+                        wall_time=time.perf_counter() - started, gradients=np.stack(grads))

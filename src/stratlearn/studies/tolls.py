@@ -31,12 +31,34 @@ from .base import Claim, Study, StudyData, StudyResult
 # seed offsets by benchmarks/verdicts.py; the full size decides on a 95% interval over five seeds. 30 iterations:
 # after 20 the follower-agnostic leader measured 1.0076, 1.0102 and 1.0118 of the optimum on seeds 0, 1 and 2 (the 1%
 # claim held on one seed in three); after 30, 1.0071 and 1.0089 on seeds 1 and 2.
-SIZES = {"quick": {"iterations": 30, "zeroth_order": 30, "seeds": 1},
-         "full": {"iterations": 60, "zeroth_order": 60, "seeds": 5}}
+SIZES = {"quick": {"iterations": 30, "zeroth_order": 30, "seeds": 1, "online_seeds": 4, "braess_seeds": 4},
+         "full": {"iterations": 60, "zeroth_order": 60, "seeds": 5, "online_seeds": 8, "braess_seeds": 8}}
 
 
 def points(size: str) -> list:
     return []   # each run is a sequence of follower responses, computed in analyze
+
+
+def _accuracy(res, exact, box, eta, ks) -> dict:
+    """The estimate ``res.gradients[k]`` against the exact hypergradient at ``x_k`` for the iterations ``ks``: the
+    relative error and the cosine at each (their medians over the later half of ``ks``), and stationarity, the
+    gradient mapping ``‖x_k − Π(x_k − η∇F(x_k))‖/η`` (its minimum, and the first iteration below 1% of its value at
+    the first of ``ks``)."""
+    ks = sorted(set(ks))
+    rel, cos, stat = {}, {}, {}
+    for k in ks:
+        g = np.asarray(exact(res.x[k]), dtype=float)
+        e = res.gradients[k]
+        ng, ne = np.linalg.norm(g), np.linalg.norm(e)
+        stat[k] = float(np.linalg.norm(res.x[k] - box.project(res.x[k] - eta * g)) / eta)
+        rel[k] = float(np.linalg.norm(e - g) / max(ng, 1e-300))
+        cos[k] = float(e @ g) / (ne * ng) if ne > 0 and ng > 0 else 0.0
+    values = np.array(list(stat.values()))
+    below = [k for k in ks if stat[k] <= 0.01 * stat[ks[0]]]
+    return {"rel": float(np.median([rel[k] for k in ks[len(ks) // 2:]])),
+            "cos": float(np.median([cos[k] for k in ks[len(ks) // 2:]])), "rel_all": rel, "cos_all": cos,
+            "stationarity": float(values.min()), "stationarity_all": stat,
+            "first_below": below[0] if below else ks[-1] + 1}
 
 
 def _travel_time(net):
@@ -49,9 +71,10 @@ def analyze(size: str, data: StudyData) -> StudyResult:
 
     from ..equilibria.wardrop import TollSensitivity, marginal_cost_tolls, system_optimum, user_equilibrium
     from ..games.routing import braess, load_tntp, pigou
-    from ..games.stackelberg import RoutingFollowers, SealedFollowers
-    from ..learners.follower_agnostic import (follower_agnostic, follower_agnostic_two_timescale,
-                                              oracle_toll_descent, zeroth_order_descent)
+    from ..games.stackelberg import RoutingFollowers, SealedFollowers, leader_set
+    from ..learners.follower_agnostic import (follower_agnostic, follower_agnostic_online,
+                                              follower_agnostic_two_timescale, myopic_descent, oracle_toll_descent,
+                                              zeroth_order_descent)
 
     cfg = SIZES[size]
     claims, rows, curves = [], [], {}
@@ -65,21 +88,44 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     toll = float(res.x[-1, 1] - res.x[-1, 0])
     claims.append(Claim("Pigou: the learned toll (on the congestible link, relative to the other) approaches 1/2: "
                         "|toll − 1/2|", abs(toll - 0.5), "<=", 1e-3, detail=f"toll {toll:.6f}"))
-    claims.append(Claim("Pigou: the price of anarchy 4/3 disappears: travel time at the learned toll / system "
-                        "optimum", res.cost[-1] / so, "<=", 1 + 1e-6,
-                        detail=f"at zero toll {res.cost[0] / so:.4f}"))
+    poa = "Pigou: the price of anarchy 4/3 disappears: travel time at the learned toll / system optimum"
+    claims.append(Claim(poa, res.cost[-1] / so, "<=", 1 + 1e-6, detail=f"at zero toll {res.cost[0] / so:.4f}",
+                        headline=True, key="pigou-poa"))
     rows.append({"network": "Pigou", "method": "follower-agnostic", "iterations": 40,
                  "tstt_over_so": res.cost[-1] / so, "follower_steps": res.follower_steps})
+    myopic = myopic_descent(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, [0.0, 0.0],
+                            bounds=([0.0, 0.0], [2.0, 2.0]), iterations=40, step_size=0.5, follower_steps=20)
+    claims.append(Claim(poa.replace("Pigou:", "Pigou, control: a myopic leader (descends the direct derivative "
+                                    "only, ignoring the travellers' response):"), myopic.cost[-1] / so, "<=",
+                        1 + 1e-6, detail="the toll never moves: total travel time does not depend on the toll "
+                        "directly", control_of="pigou-poa"))
+    rows.append({"network": "Pigou", "method": "myopic (control)", "iterations": 40,
+                 "tstt_over_so": myopic.cost[-1] / so, "follower_steps": myopic.follower_steps})
     single = follower_agnostic_two_timescale(SealedFollowers(RoutingFollowers(net, dem, rule="frank_wolfe")), cost, gx, gy,
                                              [0.0, 0.0], bounds=([0.0, 0.0], [2.0, 2.0]), iterations=400,
                                              step_size=0.05, first_steps=20, final_steps=500, tolerance=1e-4)
     toll = float(single.x[-1, 1] - single.x[-1, 0])
-    claims.append(Claim("Pigou, single-loop two-timescale leader (one follower step per iteration): |toll − 1/2|",
+    claims.append(Claim("Pigou, single-loop two-timescale leader (one follower step per iteration; its probes "
+                        "start the travellers from flows it chooses): |toll − 1/2|",
                         abs(toll - 0.5), "<=", 1e-3,
                         detail=f"toll {toll:.6f}, travel time / optimum {single.cost[-1] / so:.6f}, "
                         f"{single.follower_steps} follower steps (two-loop: {res.follower_steps})"))
     rows.append({"network": "Pigou", "method": "follower-agnostic, two-timescale", "iterations": 400,
                  "tstt_over_so": single.cost[-1] / so, "follower_steps": single.follower_steps})
+    # the single-loop leader that only posts tolls and observes flows, against path-remembering travellers
+    online = [follower_agnostic_online(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, [0.0, 0.0],
+                                       bounds=([0.0, 0.0], [2.0, 2.0]), iterations=2000, step_size=0.02,
+                                       dither=0.005, seed=data.seed(k)) for k in range(cfg["online_seeds"])]
+    errors = np.array([abs(r.x[-1, 1] - r.x[-1, 0] - 0.5) for r in online])
+    claims.append(Claim.over_seeds(
+        "Pigou, single-loop leader that only posts tolls and observes flows (one follower step per iteration, "
+        "travellers who remember their paths): |toll − 1/2|", errors, "<=", 1e-3,
+        detail=f"travel time / optimum {np.mean([r.cost[-1] for r in online]) / so:.6f}; 2000 iterations, "
+        f"{online[0].follower_steps} follower steps per run; fits the travellers' linearized update from its own "
+        "dithered tolls"))
+    rows.append({"network": "Pigou", "method": "follower-agnostic, single loop, observe only", "iterations": 2000,
+                 "tstt_over_so": float(np.mean([r.cost[-1] for r in online])) / so,
+                 "follower_steps": online[0].follower_steps})
     # Braess
     net, dem = braess()
     cost, gx, gy = _travel_time(net)
@@ -93,6 +139,39 @@ def analyze(size: str, data: StudyData) -> StudyResult:
                         + ", ".join(f"{t:.2f}" for t in res.x[-1])))
     rows.append({"network": "Braess", "method": "follower-agnostic", "iterations": 60,
                  "tstt_over_so": res.cost[-1] / so, "follower_steps": res.follower_steps})
+    # the hypergradient estimate against the exact one, and stationarity, along the run (over seeds)
+    exact = TollSensitivity(net, dem, gap=1e-12)
+    eta, K = 0.05, 60
+    runs = [res] + [follower_agnostic(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(5),
+                                      bounds=(np.zeros(5), np.full(5, 50.0)), iterations=K, step_size=eta, probes=3,
+                                      radius=0.1, follower_steps=30, seed=data.seed(k))
+                    for k in range(1, cfg["braess_seeds"])]
+    myopic = myopic_descent(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, np.zeros(5),
+                            bounds=(np.zeros(5), np.full(5, 50.0)), iterations=K, step_size=eta, follower_steps=30)
+    box5 = leader_set((np.zeros(5), np.full(5, 50.0)))
+    acc = [_accuracy(r, lambda x: exact(x).gradient, box5, eta, range(K)) for r in runs + [myopic]]
+    rel, stat = np.array([a["rel"] for a in acc]), np.array([a["stationarity"] for a in acc])
+    claims.append(Claim.over_seeds(
+        "Braess: the leader's hypergradient estimate against the exact one (implicit differentiation, knows the "
+        "demand), median over the last half of the run of ‖ĝ − ∇F‖/‖∇F‖ < 1 (the inexact-gradient condition: "
+        "−ĝ is then a descent direction)", rel[:-1], "<", 1.0, headline=True, key="braess-estimate",
+        detail=f"median cosine {np.mean([a['cos'] for a in acc[:-1]]):.6f}; at the start "
+        f"{acc[0]['rel_all'][0]:.3f}"))
+    claims.append(Claim(
+        "Braess, control: the myopic leader's estimate (the direct derivative, response ignored): same relative "
+        "error", float(rel[-1]), "<", 1.0, control_of="braess-estimate",
+        detail="ĝ = ∇_x F = 0 for total travel time, so the error is exactly 1; deterministic (no probes)"))
+    bound = float(np.sqrt(2 * (res.cost[0] - so) / (eta * K)))
+    first = [a["first_below"] for a in acc[:-1]]
+    claims.append(Claim.over_seeds(
+        f"Braess: stationarity, min over the first {K} iterations of the projected exact hypergradient "
+        f"‖x − Π(x − η∇F)‖/η, within projected gradient descent's bound √(2(F(x₀) − F_SO)/(ηK))",
+        stat[:-1], "<=", bound, headline=True, key="braess-stationarity",
+        detail=f"at the start {acc[0]['stationarity_all'][0]:.3f}; falls below 1% of its start after "
+        f"{min(first)}–{max(first)} iterations (the response is piecewise linear, so the descent is finite); "
+        f"bound {bound:.3f} with F(x₀) − F_SO = {res.cost[0] - so:.1f}, η = {eta}"))
+    claims.append(Claim("Braess, control: the myopic leader's stationarity, same bound", float(stat[-1]), "<=",
+                        bound, control_of="braess-stationarity", detail="it never moves; deterministic (no probes)"))
     # Sioux Falls, demand hidden (always the copy packaged with stratlearn: no download, no skipped claim)
     from ..games.tntp import packaged_tntp
 
@@ -114,6 +193,17 @@ def analyze(size: str, data: StudyData) -> StudyResult:
                                   follower_steps=5, tolerance=1e-2, seed=data.seed(k), first_steps=80)
         runs.append((fa, zo))
     fa, zo = runs[0]          # the first seed's runs are drawn and tabled
+    # the estimate against the exact hypergradient over the later half of each run; and (c) what the probes would
+    # cost in accuracy without re-settling (the travellers remember their paths, so each probe would start where
+    # the previous one left them)
+    exact = TollSensitivity(net, dem, gap=1e-8)
+    late = range(cfg["iterations"] // 2, cfg["iterations"])
+    box76 = leader_set(box)
+    acc = [_accuracy(r[0], lambda x: exact(x).gradient, box76, 1e-4, late) for r in runs]
+    biased = follower_agnostic(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(net.num_links),
+                               bounds=box, iterations=cfg["iterations"], step_size=1e-4, probes=8, radius=0.5,
+                               follower_steps=5, first_steps=80, tolerance=1e-2, resettle=False, seed=data.seed(0))
+    acc_biased = _accuracy(biased, lambda x: exact(x).gradient, box76, 1e-4, late)
     oracle = oracle_toll_descent(TollSensitivity(net, dem, gap=1e-6), np.zeros(net.num_links), bounds=box,
                                  iterations=cfg["iterations"], step_size=1e-4)      # deterministic: one run
     so = optimum.tstt
@@ -122,10 +212,10 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     vs_zo = (fa_final - 1) / np.maximum(zo_final - 1, 1e-12)
     vs_oracle = (fa_final - 1) / max(oracle.cost[-1] / so - 1, 1e-12)
 
-    def claim(text, values, comparison, threshold, detail):
+    def claim(text, values, comparison, threshold, detail, xfail=""):
         if len(values) >= 2:
-            return Claim.over_seeds(text, values, comparison, threshold, detail=detail)
-        return Claim(text, float(values[0]), comparison, threshold, seeds=1,
+            return Claim.over_seeds(text, values, comparison, threshold, detail=detail, xfail=xfail)
+        return Claim(text, float(values[0]), comparison, threshold, seeds=1, xfail=xfail,
                      detail=detail + "; one leader run (seed offset shifts it; benchmarks/verdicts.py checks three)")
 
     claims.append(claim(f"Sioux Falls, demand hidden: travel time after {cfg['iterations']} leader iterations "
@@ -138,6 +228,26 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     claims.append(claim("Sioux Falls: follower-agnostic excess travel time / the oracle's (exact hypergradient, "
                         "knows the demand), same leader iterations and step", vs_oracle, "<=", 1.25,
                         f"oracle {oracle.cost[-1] / so:.4f} of the optimum in {oracle.wall_time:.0f} s"))
+    cos_seeds, rel_seeds = [a["cos"] for a in acc], [a["rel"] for a in acc]
+    claims.append(claim("Sioux Falls: the leader's hypergradient estimate points downhill: median cosine with the "
+                        "exact hypergradient over the later half of the run", cos_seeds, ">", 0.0,
+                        f"probes re-settled: {acc[0]['cos']:.3f} (relative error {acc[0]['rel']:.3f}, "
+                        f"{fa.follower_steps} follower steps); probes not re-settled, same seed: "
+                        f"{acc_biased['cos']:.3f} (relative error {acc_biased['rel']:.3f}, {biased.follower_steps} "
+                        f"follower steps, travel time {biased.cost[-1] / optimum.tstt:.4f} of the optimum)"))
+    claims.append(claim("Sioux Falls: relative error of the estimate, median over the later half of the run, "
+                        "‖ĝ − ∇F‖/‖∇F‖ < 1 (the inexact-gradient condition)", rel_seeds, "<", 1.0,
+                        "8 probes of 5 follower steps per iteration, ridge fit over the last 304",
+                        xfail="measured above 1 on Sioux Falls (about 1.1 to 1.6 along the run): with 5 "
+                        "gradient-projection steps per probe the estimate keeps the right direction (cosine about "
+                        "0.45) but not the inexact-gradient condition; on Braess, where the travellers settle "
+                        "within a probe, the error is ~1e-7"))
+    accuracy_rows = [{"network": "Sioux Falls", "probes": "re-settled (default)", "seed": k,
+                      "median_relative_error": a["rel"], "median_cosine": a["cos"],
+                      "follower_steps": runs[k][0].follower_steps} for k, a in enumerate(acc)]
+    accuracy_rows.append({"network": "Sioux Falls", "probes": "not re-settled", "seed": 0,
+                          "median_relative_error": acc_biased["rel"], "median_cosine": acc_biased["cos"],
+                          "follower_steps": biased.follower_steps})
     for name, r in (("follower-agnostic", fa), ("oracle hypergradient", oracle), ("zeroth-order", zo)):
         rows.append({"network": "Sioux Falls", "method": name, "iterations": len(r.cost) - 1,
                      "tstt_over_so": r.cost[-1] / so, "follower_steps": r.follower_steps})
@@ -148,7 +258,7 @@ def analyze(size: str, data: StudyData) -> StudyResult:
               "zeroth-order": zo.cost / so}
     figures["travel_time"] = _curves_figure(curves, ue.tstt / so)
     figures["map"] = _map_figure(folder, net, fa.x[-1], fa.y, marginal_cost_tolls(net, optimum.flow))
-    tables = {"summary": pd.DataFrame(rows)}
+    tables = {"summary": pd.DataFrame(rows), "estimate_accuracy": pd.DataFrame(accuracy_rows)}
     if curves:
         tables["curves"] = pd.DataFrame({"iteration": np.arange(len(curves["follower-agnostic"])),
                                          **{k: v for k, v in curves.items() if len(v) == len(
