@@ -39,6 +39,7 @@ def _write(tmp_path, method="follower_agnostic", iterations=40, step=0.5, rule="
     ("follower_agnostic", "paths", 40, 0.5, "probes = 2\nradius = 0.05"),
     ("two_timescale", "frank_wolfe", 400, 0.05, "first_steps = 20\nfinal_steps = 500\ntolerance = 1e-4"),
     ("oracle", "paths", 60, 0.5, ""),
+    ("online", "paths", 2000, 0.02, "dither = 0.005"),
 ])
 def test_pigou_toll_from_a_config(tmp_path, capsys, method, rule, iterations, step, extra):
     """Every method that uses the gradient reaches Pigou's toll difference 1/2 and travel time 3/4 (= the optimum)."""
@@ -52,6 +53,20 @@ def test_pigou_toll_from_a_config(tmp_path, capsys, method, rule, iterations, st
     np.testing.assert_allclose(links.marginal_toll, [0.0, 0.5], atol=1e-6)
     meta = json.loads((tmp_path / "out" / "config.json").read_text())
     assert meta["summary"]["method"] == method and (tmp_path / "out" / "figure.png").stat().st_size > 0
+
+
+def test_myopic_control_from_a_config(tmp_path, capsys):
+    """The myopic control never moves the tolls on Pigou: the travel time stays 4/3 of the optimum."""
+    path = _write(tmp_path, "myopic", 10, 0.5, "paths", "")
+    assert main(["tolls", str(path), "-o", str(tmp_path / "out")]) == 0
+    trace = pd.read_parquet(tmp_path / "out" / "trace.parquet")
+    assert trace.tstt_over_so.iloc[-1] == pytest.approx(4 / 3)
+
+
+def test_the_online_example_reaches_the_pigou_toll(tmp_path):
+    """examples/tolls_online.toml: the leader that only posts tolls and observes flows ends at Pigou's optimum."""
+    summary = run_tolls(ROOT / "examples" / "tolls_online.toml", tmp_path / "out")
+    assert summary["ratio_start"] == pytest.approx(4 / 3) and summary["ratio_final"] == pytest.approx(1.0, abs=1e-5)
 
 
 def test_the_example_runs_on_sioux_falls(tmp_path, monkeypatch):

@@ -9,7 +9,8 @@ from stratlearn.games.stackelberg import Box, GradientPlayFollowers, RoutingFoll
 from hypothesis import given, settings, strategies as st
 
 from stratlearn.learners.follower_agnostic import (FollowersDidNotSettle, follower_agnostic,
-                                                   follower_agnostic_two_timescale, oracle_hypergradient_descent,
+                                                   follower_agnostic_online, follower_agnostic_two_timescale,
+                                                   myopic_descent, oracle_hypergradient_descent,
                                                    oracle_toll_descent, zeroth_order_descent)
 from stratlearn.errors import InvalidParameterError
 
@@ -146,6 +147,24 @@ def test_tracked_jacobian_is_the_response_jacobian_on_random_monotone_games(seed
     np.testing.assert_allclose(res.jacobian, -np.linalg.solve(M, C), atol=1e-6)
 
 
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 5), st.integers(1, 4))
+def test_online_leader_identifies_the_response_jacobian_on_random_monotone_games(seed, n, d):
+    """The observe-only leader fits y⁺ = Ay + Bx + c from its dithered decisions; for projected gradient play on a
+    box too wide to bind, the update is exactly affine (A = I − αM, B = −αC), so the fixed point's Jacobian
+    (I − A)⁻¹B must be the response Jacobian −M⁻¹C up to the ridge's and rounding's error (measured below 1e-6;
+    the fit is exact in exact arithmetic once the window holds m + d + 1 independent transitions)."""
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((n, n))
+    M = A @ A.T / n + np.eye(n) + 0.5 * (A - A.T) / n
+    C = rng.standard_normal((n, d))
+    f = GradientPlayFollowers(M, rng.standard_normal(n), C, -1e3, 1e3)
+    res = follower_agnostic_online(f, lambda x, y: 0.0, lambda x, y: 0 * x, lambda x, y: 0 * y, np.zeros(d),
+                                   bounds=(np.full(d, -1.0), np.full(d, 1.0)), iterations=200, dither=0.1,
+                                   ridge=1e-12, seed=seed, final_steps=4000, tolerance=1e-6)
+    np.testing.assert_allclose(res.jacobian, -np.linalg.solve(M, C), atol=1e-5)
+
+
 @pytest.mark.parametrize("d", [8, 20])
 def test_tracking_converges_in_many_dimensions_with_fast_followers(d):
     """The fixed-point step is normalized by ‖u‖² = d; unnormalized, one ±1 probe overshoots by about d along u and
@@ -227,6 +246,114 @@ def test_bad_input():
     with pytest.raises(FollowersDidNotSettle, match="still moved by .* after 2 adaptation steps"):
         follower_agnostic(slow, lambda x, y: 0.0, lambda x, y: 0 * x, lambda x, y: 0 * y, np.zeros(3),
                           bounds=Box(np.full(3, -1.0), np.full(3, 1.0)), follower_steps=2, tolerance=1e-6)
+
+
+def test_hypergradient_estimate_matches_the_exact_one_on_braess():
+    """The two-loop leader's estimate Ĵᵀ∇_y f against TollSensitivity's implicit differentiation (which knows the
+    demand), at every iterate of a seeded run away from the system optimum's kink (where the used paths change
+    and the derivative jumps). Braess's equilibrium flows are piecewise linear in the tolls and 30 gradient-
+    projection steps settle them to rounding, so finite differences with radius 0.1 inside one linear piece are
+    exact up to the settling error: measured ≤ 3e-7 relative; 1e-5 leaves room for rounding, not for a wrong
+    Jacobian (an estimate that ignored the response would be off by 1)."""
+    from stratlearn.equilibria.wardrop import TollSensitivity
+
+    net, dem = braess()
+    cost, gx, gy = _tstt(net)
+    res = follower_agnostic(Sealed(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(5),
+                            bounds=(np.zeros(5), np.full(5, 50.0)), iterations=40, step_size=0.05, probes=3,
+                            radius=0.1, follower_steps=30, seed=3)
+    exact = TollSensitivity(net, dem, gap=1e-12)
+    assert res.gradients.shape == (40, 5)
+    errors = [np.linalg.norm(res.gradients[k] - exact(res.x[k]).gradient) / np.linalg.norm(exact(res.x[k]).gradient)
+              for k in range(2, 40)]                     # from the second iteration: memory holds >= 5 probes
+    assert max(errors) < 1e-5
+
+
+def test_myopic_leader_never_removes_the_price_of_anarchy_on_pigou():
+    """Total travel time does not depend on the tolls directly (∇_x f = 0), so a leader that ignores the response
+    never moves: the travel time stays at the user equilibrium's 1, 4/3 of the optimum 3/4."""
+    net, dem = pigou()
+    cost, gx, _ = _tstt(net)
+    res = myopic_descent(Sealed(RoutingFollowers(net, dem)), cost, gx, [0.0, 0.0], bounds=([0.0, 0.0], [2.0, 2.0]),
+                         iterations=20, step_size=0.5)
+    assert np.all(res.x == 0.0) and np.all(res.gradients == 0.0)
+    assert res.cost[-1] / 0.75 == pytest.approx(4 / 3, rel=1e-9)
+
+
+def test_online_leader_posts_tolls_only_and_reaches_the_pigou_toll():
+    """The single-loop leader that calls respond once per iteration, never with a starting state: against
+    travellers who remember their paths (not restartable) it reaches the toll 1/2. Measured |toll − 1/2| 2.5e-4 on
+    average over four seeds with dither 0.005; the tolerance 2e-3 is eight times that, and an estimate without the
+    response (toll 0) would be off by 0.5."""
+    net, dem = pigou()
+    cost, gx, gy = _tstt(net)
+    followers = Sealed(RoutingFollowers(net, dem))
+    res = follower_agnostic_online(followers, cost, gx, gy, [0.0, 0.0], bounds=([0.0, 0.0], [2.0, 2.0]),
+                                   iterations=2000, step_size=0.02, dither=0.005, seed=2)
+    assert res.x[-1, 1] - res.x[-1, 0] == pytest.approx(0.5, abs=2e-3)
+    assert res.cost[-1] == pytest.approx(0.75, abs=1e-4)
+    assert followers.calls == 1 + 2000 + 2               # the first deployment, one per iteration, the last (+ a check)
+    np.testing.assert_allclose(res.jacobian, [[-1.0, 1.0], [1.0, -1.0]], atol=1e-3)   # ∂v/∂τ inside Pigou's piece
+
+
+def test_probes_of_travellers_with_memory_are_resettled():
+    """Travellers who remember their paths ignore the starting flows, so after each probe the leader re-deploys
+    x_k (follower_steps more steps per probe after the first); restartable followers are started from y_k and need
+    no re-settling."""
+    net, dem = braess()
+    cost, gx, gy = _tstt(net)
+    kw = dict(bounds=(np.zeros(5), np.full(5, 50.0)), iterations=3, step_size=0.05, probes=3, radius=0.1,
+              follower_steps=30)
+    resettled = follower_agnostic(Sealed(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(5), **kw)
+    plain = follower_agnostic(Sealed(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(5), resettle=False, **kw)
+    assert resettled.follower_steps - plain.follower_steps == 3 * 2 * 30
+
+
+def test_tolled_subset_of_links():
+    """Tolls on listed links only: the same flows as the full toll vector with zeros elsewhere."""
+    net, dem = braess()
+    full = RoutingFollowers(net, dem, rule="frank_wolfe").respond([0.0, 0.0, 3.0, 0.0, 1.0], None, 200)
+    subset = RoutingFollowers(net, dem, rule="frank_wolfe", tolled=[2, 4]).respond([3.0, 1.0], None, 200)
+    np.testing.assert_allclose(subset, full)
+    with pytest.raises(InvalidParameterError, match="x: expected 2 tolls"):
+        RoutingFollowers(net, dem, tolled=[2, 4]).respond([3.0], None, 5)
+    for bad in ([], [0, 0], [5], [-1], [0.5]):
+        with pytest.raises(InvalidParameterError, match="tolled=.*expected distinct link indices in \\[0, 5\\)"):
+            RoutingFollowers(net, dem, tolled=bad)
+
+
+def test_leaders_refuse_followers_that_expose_their_utilities():
+    """The method is follower-agnostic by construction: followers that expose their demand or utilities are
+    refused by every follower-agnostic leader, with the fix (SealedFollowers) in the message."""
+    net, dem = pigou()
+    cost, gx, gy = _tstt(net)
+
+    class Open(RoutingFollowers):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            self.demand = dem                            # exposed: the leader could read it
+
+    box = ([0.0, 0.0], [2.0, 2.0])
+    for leader in (lambda f: follower_agnostic(f, cost, gx, gy, [0.0, 0.0], bounds=box),
+                   lambda f: follower_agnostic_online(f, cost, gx, gy, [0.0, 0.0], bounds=box),
+                   lambda f: myopic_descent(f, cost, gx, [0.0, 0.0], bounds=box),
+                   lambda f: zeroth_order_descent(f, cost, [0.0, 0.0], bounds=box)):
+        with pytest.raises(InvalidParameterError, match="followers: Open exposes demand.*SealedFollowers"):
+            leader(Open(net, dem))
+    res = myopic_descent(SealedFollowers(Open(net, dem)), cost, gx, [0.0, 0.0], bounds=box, iterations=2)
+    assert res.cost[0] == pytest.approx(1.0)
+
+
+def test_online_leader_bad_input():
+    net, dem = pigou()
+    cost, gx, gy = _tstt(net)
+    box = ([0.0, 0.0], [2.0, 2.0])
+    with pytest.raises(InvalidParameterError, match="average_from=1.0: expected a fraction"):
+        follower_agnostic_online(RoutingFollowers(net, dem), cost, gx, gy, [0.0, 0.0], bounds=box, average_from=1.0)
+    with pytest.raises(InvalidParameterError, match="window=3: expected at least m \\+ d \\+ 1 = 5"):
+        follower_agnostic_online(RoutingFollowers(net, dem), cost, gx, gy, [0.0, 0.0], bounds=box, window=3)
+    with pytest.raises(InvalidParameterError, match="dither"):
+        follower_agnostic_online(RoutingFollowers(net, dem), cost, gx, gy, [0.0, 0.0], bounds=box, dither=0.0)
 
 
 def test_sioux_falls_within_one_percent_of_the_optimum_without_reading_the_demand():

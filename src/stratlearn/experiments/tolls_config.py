@@ -13,7 +13,8 @@ name = "SiouxFalls"           # "pigou", "braess", or a TNTP network name: $STRA
 rule = "paths"                # gradient projection over remembered paths; or "frank_wolfe"
 
 [leader]
-method = "follower_agnostic"  # two-loop; "two_timescale" (needs rule = "frank_wolfe"), "zeroth_order", "oracle"
+method = "follower_agnostic"  # two-loop; "two_timescale" (needs rule = "frank_wolfe"), "online" (single loop,
+                              # posts tolls and observes flows only), "zeroth_order", "myopic" (control), "oracle"
 lower = 0.0                   # toll bounds: one number for every link, or one per link
 upper = 100.0
 iterations = 20
@@ -41,15 +42,17 @@ from .config import config_table as _table, read_config
 __all__ = ["load_tolls", "run_tolls"]
 
 _TOP = {"title", "description", "network", "followers", "leader"}
-_METHODS = ("follower_agnostic", "two_timescale", "zeroth_order", "oracle")
+_METHODS = ("follower_agnostic", "two_timescale", "online", "zeroth_order", "myopic", "oracle")
 
 
 def _method(name):
-    from ..learners.follower_agnostic import (follower_agnostic, follower_agnostic_two_timescale,
-                                              oracle_toll_descent, zeroth_order_descent)
+    from ..learners.follower_agnostic import (follower_agnostic, follower_agnostic_online,
+                                              follower_agnostic_two_timescale, myopic_descent, oracle_toll_descent,
+                                              zeroth_order_descent)
 
     return {"follower_agnostic": follower_agnostic, "two_timescale": follower_agnostic_two_timescale,
-            "zeroth_order": zeroth_order_descent, "oracle": oracle_toll_descent}[name]
+            "online": follower_agnostic_online, "zeroth_order": zeroth_order_descent, "myopic": myopic_descent,
+            "oracle": oracle_toll_descent}[name]
 
 
 def _network(table, where):
@@ -164,6 +167,8 @@ def run_tolls(path: str | Path, output: str | Path) -> dict:
             followers = SealedFollowers(RoutingFollowers(net, demand, rule=rule))
             if method == "zeroth_order":
                 result = _method(method)(followers, cost, x0, **kwargs)
+            elif method == "myopic":
+                result = _method(method)(followers, cost, grad_x, x0, **kwargs)
             else:
                 result = _method(method)(followers, cost, grad_x, grad_y, x0, **kwargs)
     except InvalidParameterError as exc:

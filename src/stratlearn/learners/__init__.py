@@ -12,10 +12,9 @@ from .markov_baselines import DecentralizedQLearning, IndependentQLearning, Mini
 from .baselines import Extragradient, OptimisticMultiplicativeWeights, RegretMatchingPlus
 from .classifiers import MLP, LinearParams, LogisticRegression, MLPParams
 from .fictitious_play import FictitiousPlay, SmoothedFictitiousPlay
-from .follower_agnostic import (FollowersDidNotSettle, LeaderResult, follower_agnostic,
-                                follower_agnostic_two_timescale, oracle_hypergradient_descent,
-                                oracle_toll_descent,
-                                zeroth_order_descent)
+from .follower_agnostic import (FollowersDidNotSettle, LeaderResult, follower_agnostic, follower_agnostic_online,
+                                follower_agnostic_two_timescale, myopic_descent, oracle_hypergradient_descent,
+                                oracle_toll_descent, zeroth_order_descent)
 from .frank_wolfe import (GeneralizedFrankWolfe, OptimisticGradient, ProjectedGradient, VIExtragradient,
                           VILearner)
 from .features import ArrayFeatures, FeatureMap, GridFeatures, OneHotFeatures, RandomFeatures
@@ -44,6 +43,8 @@ __all__ = [
     "SelectionResult",
     "follower_agnostic",
     "follower_agnostic_two_timescale",
+    "follower_agnostic_online",
+    "myopic_descent",
     "zeroth_order_descent",
     "oracle_hypergradient_descent",
     "oracle_toll_descent",
