@@ -7,7 +7,7 @@ from .collective import (FeatureLabelPlanting, FeatureOnlyPlanting, FeaturePatte
                          gaussian_signal_task, plant, planting_bound, planting_success, sgd_steering,
                          success_interval, sweep_datasets)
 from .distribution_shift import (DistributionShift, Grid1D, Grid2D, best_response_rho, best_response_x, energy,
-                                 gibbs_density, group_losses,
+                                 exponential_rate, gibbs_density, group_losses,
                                  interaction, learner_objective, solve, wasserstein2)
 from .performative import (CreditPopulation, RetrainingResult, credit_scoring, performative_risk, performatively_optimal_point,
                            performatively_stable_point, repeated_gradient_descent, repeated_risk_minimization)
@@ -16,6 +16,6 @@ __all__ = ["collective", "distribution_shift", "performative", "FeatureLabelPlan
            "FeaturePattern", "GaussianSignalTask", "PixelPatch", "RareToken", "SignalErasing", "erasing_bound",
            "erasing_success", "feature_only_bound", "gaussian_signal_task", "plant", "planting_bound",
            "planting_success", "sgd_steering", "success_interval", "sweep_datasets", "DistributionShift", "Grid1D", "Grid2D", "group_losses", "best_response_rho",
-           "best_response_x", "energy", "gibbs_density", "interaction", "learner_objective", "solve", "wasserstein2",
+           "best_response_x", "energy", "exponential_rate", "gibbs_density", "interaction", "learner_objective", "solve", "wasserstein2",
            "CreditPopulation", "credit_scoring", "RetrainingResult", "performative_risk", "performatively_optimal_point", "performatively_stable_point",
            "repeated_gradient_descent", "repeated_risk_minimization"]

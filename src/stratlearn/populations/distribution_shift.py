@@ -56,7 +56,7 @@ from ..games.base import pytree_game
 
 __all__ = ["Grid1D", "Grid2D", "DistributionShift", "interaction", "energy", "first_variation",
            "population_velocity", "learner_objective", "group_losses", "best_response_x", "best_response_rho",
-           "cfl_step", "solve", "wasserstein2", "gibbs_density"]
+           "cfl_step", "solve", "wasserstein2", "gibbs_density", "exponential_rate"]
 
 
 # ------------------------------------------------------------------------------------------------ grids
@@ -509,6 +509,53 @@ def _energy(problem, rho, x):
 def energy(problem: DistributionShift, rho, x):
     """``E₁(ρ, x) = Σ_k w_k [∫ f₁ ρ_k + α_k KL(ρ_k | ρ̄_k)] + ½ ∫∫ W ρ ρ′`` on the grid (``0 log 0 = 0``)."""
     return _energy(problem, _stack(problem, rho)[0], x)
+
+
+def exponential_rate(setting: str, *, alpha: float, natural_variance: float, beta: float, rate: float,
+                     loss_curvature: float = 1.0, kernel_convexity: float = 0.0) -> float:
+    """The exponential rate the convexity constants guarantee, for the 1-D model with ``f₂(z, x) = (c/2)(z − x)²``
+    (``c = loss_curvature``), a log-concave natural density with ``−(log ρ̄)″ ≥ 1/σ²`` (``σ² = natural_variance``;
+    equality for a Gaussian), cost of change ``α``, anchor weight ``β``, timescale ratio ``γ = rate`` and a kernel
+    with ``W″ ≥ kernel_convexity ≥ 0``.
+
+    The derivation is the library's (only the abstract of [5] can be read here, which states exponential
+    convergence in both settings under convexity): along a displacement ``v`` of the population and ``δx`` of the
+    learner, in the metric ``W₂ ⊕ |·|²/γ`` of the coupled flow,
+
+    * cooperative (a gradient flow of ``P = E₁ + (β/2)|x − x̄|²``): the Hessian of ``P`` is at least
+      ``a‖v‖² − 2c|δx|‖v‖ + c(1 + β/c)δx²`` with ``a = c + α/σ²`` (a convex ``W`` adds ``κ_W Var(v) ≥ 0``, not
+      counted), so ``P`` is ``λ``-convex with ``λ`` the smallest eigenvalue of
+      ``[[a, −c√γ], [−c√γ, γ(c + β)]]`` and ``P(t) − P* ≤ e^{−2λt}(P(0) − P*)``. For a Gaussian ``ρ̄`` the
+      population's mean and ``x`` follow exactly this linear system, so the rate is attained;
+    * competitive (``f₁ = −f₂``: a saddle flow, the learner descending and the population ascending
+      ``L = ∫f₂ρ + (β/2)|x − x̄|² − α KL(ρ | ρ̄)``): ``−L`` is ``μ_ρ = α/σ² − c`` convex in ``ρ`` and ``L`` is
+      ``μ_x = c + β`` convex in ``x``; the cross terms cancel in the saddle operator's monotonicity, so
+      ``Φ = ½W₂(ρ, ρ*)² + |x − x*|²/(2γ)`` satisfies ``Φ(t) ≤ e^{−2 min(μ_ρ, γμ_x) t} Φ(0)``. It needs
+      ``α/σ² > c`` (the population's energy strongly convex).
+
+    Raises :class:`~stratlearn.errors.InvalidParameterError` for a parameter outside the theory's range: ``α``,
+    ``σ²``, ``γ`` or ``c`` not positive, ``β`` or ``kernel_convexity`` negative (the bound needs a convex, e.g.
+    repulsive-quadratic or zero, interaction), or a competitive problem with ``α/σ² ≤ c``."""
+    if setting not in ("cooperative", "competitive"):
+        raise InvalidParameterError(f"setting={setting!r}: expected 'cooperative' or 'competitive'")
+    alpha = check_positive("alpha", alpha)
+    var = check_positive("natural_variance", natural_variance)
+    beta = check_positive("beta", beta, allow_zero=True)
+    gamma = check_positive("rate", rate)
+    c = check_positive("loss_curvature", loss_curvature)
+    if not (isinstance(kernel_convexity, (int, float, np.floating)) and kernel_convexity >= 0):
+        raise InvalidParameterError(f"kernel_convexity={kernel_convexity!r}: expected a number >= 0 (the bound needs "
+                                    "a convex interaction kernel; an attractive, non-convex W breaks it)")
+    if setting == "cooperative":
+        a = c + alpha / var
+        hess = np.array([[a, -c * math.sqrt(gamma)], [-c * math.sqrt(gamma), gamma * (c + beta)]])
+        return float(2 * np.linalg.eigvalsh(hess).min())
+    mu_rho = alpha / var - c
+    if not mu_rho > 0:
+        raise InvalidParameterError(f"alpha={alpha!r}: the competitive bound needs alpha / natural_variance > "
+                                    f"loss_curvature (a strongly convex population energy); got {alpha / var:.4g} <= "
+                                    f"{c:g}")
+    return float(2 * min(mu_rho, gamma * (c + beta)))
 
 
 def best_response_x(problem: DistributionShift, rho, x, iterations: int = 30):
