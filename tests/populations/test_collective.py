@@ -280,6 +280,75 @@ def test_sgd_steering_reaches_the_fixed_point_and_more_members_pull_closer():
     assert np.all(np.diff(predicted) < 0)
 
 
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 300), alpha=st.floats(1e-3, 0.999), seed=st.integers(0, 10_000))
+def test_feature_only_planting_touches_exactly_the_members_with_the_target_label(n, alpha, seed):
+    """Every member whose label already is y* writes the signal, and nobody else changes: no member with another
+    label, and no label at all."""
+    X, y = _data(n, seed=seed)
+    y[0] = 1                                                        # the target label occurs
+    out = C.plant(C.FeatureOnlyPlanting(C.FeaturePattern((4,), (7.0,)), 1), X, y, alpha, seed=seed)
+    acting = out.members[y[out.members] == 1]
+    assert sorted(out.modified.tolist()) == sorted(acting.tolist())
+    assert np.array_equal(out.y, y)
+    assert np.all(out.X[acting, 4] == 7.0)
+    others = np.setdiff1d(np.arange(n), acting)
+    assert np.array_equal(out.X[others], X[others])
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.3])
+def test_feature_only_mixture_puts_the_right_mass_on_the_signal_set(alpha):
+    """Feature-only planting moves only the target class's members, so the flagged mass is ξ + α π*(1 − r*) (r*
+    the target class's own flag rate), and no label's total mass changes; checked by integrating joint_scores over
+    z by importance sampling, as for feature-label planting. Unlike there, the ratio is not constant in z (the
+    moved mass follows the target class's density), so the estimate carries Monte Carlo error: it must lie within
+    five of its standard errors."""
+    X, _ = TASK.sample(400_000, seed=12)
+    marginal = (TASK.priors * np.exp(TASK._log_phi(X[:, :-1]))).sum(1)
+    ratios = {}
+    for flag in (1.0, 0.0):
+        X[:, -1] = flag
+        ratios[flag] = TASK.joint_scores(X, alpha, 0, "feature-only") / marginal[:, None]
+    pi, r = TASK.priors[0], TASK.flag_rates[0]
+    flagged = ratios[1.0].sum(1)
+    se = flagged.std() / np.sqrt(len(flagged))
+    assert abs(flagged.mean() - (TASK.xi + alpha * pi * (1 - r))) <= 5 * se
+    per_label = ratios[1.0] + ratios[0.0]
+    se = per_label.std(0) / np.sqrt(len(per_label))
+    assert np.all(np.abs(per_label.mean(0) - TASK.priors) <= 5 * se + 1e-12)
+    with pytest.raises(InvalidParameterError, match="strategy='relabel'"):
+        TASK.joint_scores(X, alpha, 0, "relabel")
+
+
+def test_gradient_steering_has_a_critical_mass():
+    """Isotropic base data (Σ ≈ I): the members' gradients of norm C reach the target exactly from α* = g/(g + C)
+    on, and below it the rest point is g − αC/(1 − α) short of it along the line to the base solution. Over 8
+    seeds the averaged SGD iterate is within 0.05 of the target at α = 1.2 α* and more than 0.3 away at α*/1.2
+    (predicted shortfall there: about 0.5 g/(…)), and the rest points match the closed form to 1e-6."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5000, 3))
+    y = X @ np.array([1.0, -0.5, 0.25]) + 0.1 * rng.normal(size=5000)
+    target = np.array([-1.0, 1.0, 2.0])
+    cov, base = X.T @ X / 5000, np.linalg.lstsq(X, y, rcond=None)[0]
+    g = np.linalg.norm(cov @ (target - base))
+    star = C.critical_mass(cov, base, target, 10.0)
+    assert star == pytest.approx(g / (g + 10.0)) and (1 - star) * g == pytest.approx(star * 10.0)
+    res = C.gradient_steering(X, y, target, [star / 1.2, 1.2 * star], gradient_norm=10.0, steps=4000, seeds=8)
+    assert np.all(res.distance[1] < 0.05) and np.all(res.distance[0] > 0.3)
+    np.testing.assert_allclose(res.fixed_point[1], target)
+    exact = C.gradient_steering_fixed_point([star / 1.2], np.eye(3), base, target, 10.0)[0]
+    a = star / 1.2
+    # with Σ = I: g' = ‖θ* − θ₀‖ and the rest point lies on the segment, g' − αC/(1 − α) from the target
+    g_iso = np.linalg.norm(target - base)
+    a_iso = a if a < g_iso / (g_iso + 10) else None
+    if a_iso is not None:
+        assert np.linalg.norm(exact - target) == pytest.approx(g_iso - a * 10.0 / (1 - a), abs=1e-6)
+    with pytest.raises(InvalidParameterError, match="gradient_norm"):
+        C.gradient_steering(X, y, target, [0.1], gradient_norm=0.0)
+    with pytest.raises(InvalidParameterError, match="target: expected 3 parameters"):
+        C.gradient_steering(X, y, target[:2], [0.1])
+
+
 # -------------------------------------------------------------------------------------------------- audit path
 def test_audit_with_a_scikit_learn_estimator():
     from sklearn.linear_model import LogisticRegression

@@ -623,12 +623,23 @@ class GaussianSignalTask:
         d2 = ((np.asarray(z)[:, None, :] - self.means[None]) ** 2).sum(-1)
         return -0.5 * d2 / self.scale ** 2          # the shared normalizing constant cancels in every ratio
 
-    def joint_scores(self, X, alpha: float = 0.0, target: int | None = None):
+    def joint_scores(self, X, alpha: float = 0.0, target: int | None = None, strategy: str = "feature-label"):
         """``P(x, y)`` up to one positive factor shared by all points, for the mixture ``P`` after a collective of size
-        ``alpha`` applied feature-label planting (``target``) — or the base when ``alpha = 0``."""
+        ``alpha`` applied feature-label planting (``target``) — or the base when ``alpha = 0``. With
+        ``strategy="feature-only"`` only the members whose label is ``target`` set the flag and nobody relabels:
+        ``P(x, y) = P0(x, y)`` for ``y ≠ y*`` and ``(1 − α) P0(x, y*) + α P0(z, y*) 1[b = 1]`` for ``y*``."""
         alpha = check_in_range("alpha", alpha, 0.0, 1.0, high_open=True)
+        if strategy not in ("feature-label", "feature-only"):
+            raise InvalidParameterError(f"strategy={strategy!r}: expected 'feature-label' or 'feature-only'")
         if alpha > 0:
             self._check_target(target)
+        if strategy == "feature-only" and alpha > 0:
+            X = _features(np.asarray(X, float))
+            base = self.joint_scores(X)
+            b = X[:, -1]
+            prior_phi = self.priors[target] * np.exp(self._log_phi(X[:, :-1]))[:, target]
+            base[:, target] = (1 - alpha) * base[:, target] + np.where(b == 1, alpha * prior_phi, 0.0)
+            return base
         X = _features(np.asarray(X, float))
         if X.shape[1] != self.dim:
             raise InvalidParameterError(f"X: expected {self.dim} features (the task's {self.dim - 1} plus the flag), "
@@ -648,9 +659,10 @@ class GaussianSignalTask:
         s = self.joint_scores(X)
         return s / s.sum(1, keepdims=True)
 
-    def bayes_predict(self, X, alpha: float = 0.0, target: int | None = None) -> np.ndarray:
-        """The Bayes classifier of the mixture after feature-label planting (of the base when ``alpha = 0``)."""
-        return np.argmax(self.joint_scores(X, alpha, target), axis=1)
+    def bayes_predict(self, X, alpha: float = 0.0, target: int | None = None,
+                      strategy: str = "feature-label") -> np.ndarray:
+        """The Bayes classifier of the mixture after planting (of the base when ``alpha = 0``)."""
+        return np.argmax(self.joint_scores(X, alpha, target, strategy), axis=1)
 
     def delta(self, target: int, n: int = 200_000, seed: int = 1) -> float:
         """``Δ = sup_{x ∈ X*} max_y P0(y|x) − P0(y*|x)``, as a maximum over ``n`` flagged points drawn from the base
@@ -666,21 +678,27 @@ class GaussianSignalTask:
         p = self.posterior(X)
         return float(np.max(p.max(1) - p[:, target]))
 
-    def excess_risk(self, predict, alpha: float, target: int, n: int = 200_000, seed: int = 2) -> float:
+    def excess_risk(self, predict, alpha: float, target: int, n: int = 200_000, seed: int = 2,
+                    strategy: str = "feature-label") -> float:
         """``R = ∫_{X*} max_y P(x, y) − P(x, f(x)) dx`` for classifier ``predict`` on the mixture after planting,
         by importance sampling with the base's ``z`` marginal: ``ε/(1−ε)`` of the module docstring."""
         X, _ = self.sample(n, seed)
         X[:, -1] = 1.0
         phi = np.exp(self._log_phi(X[:, :-1]))
         marginal = (self.priors * phi).sum(1)                      # the z density, same factor as the scores
-        scores = self.joint_scores(X, alpha, target)
+        scores = self.joint_scores(X, alpha, target, strategy)
         f = np.asarray(_predict(predict, X)).reshape(-1)
         return float(np.mean((scores.max(1) - scores[np.arange(len(f)), f]) / marginal))
 
-    def bayes_success(self, alpha: float, target: int, n: int = 200_000, seed: int = 3) -> Success:
-        """Success of the mixture's Bayes classifier, ``P_{x~P0}[f(g(x)) = y*]``, by Monte Carlo."""
-        X, _ = self.sample(n, seed)
-        return planting_success(lambda Z: self.bayes_predict(Z, alpha, target), X, self.signal, target)
+    def bayes_success(self, alpha: float, target: int, n: int = 200_000, seed: int = 3,
+                      strategy: str = "feature-label", given_target: bool = False) -> Success:
+        """Success of the mixture's Bayes classifier, ``P_{x~P0}[f(g(x)) = y*]``, by Monte Carlo; with
+        ``given_target`` over ``x ~ P0(· | y*)`` instead (the points feature-only planting produces, where
+        :func:`feature_only_bound` applies)."""
+        X, y = self.sample(n, seed)
+        if given_target:
+            X = X[y == target]
+        return planting_success(lambda Z: self.bayes_predict(Z, alpha, target, strategy), X, self.signal, target)
 
     # signal erasing (§3.2 of [6]), with the base's Bayes classifier as the collective's labeler
     def erasing_labeler(self, X) -> np.ndarray:
@@ -770,21 +788,7 @@ def steering_fixed_point(alpha, covariance, theta_base, target, strength: float)
     return np.array(out)
 
 
-def sgd_steering(X, y, target, alphas, *, feature_norm: float = 1.0, steps: int = 5000, step_size: float = 0.01,
-                 batch_size: int = 32, seeds: int = 8, seed: int = 0) -> SteeringResult:
-    """A collective steering an SGD-trained least-squares model toward ``target`` (gradient-based learning, §5 of
-    [6]).
-
-    At each step the firm draws a batch of ``batch_size`` points; each is a collective member's with probability α.
-    A member observes the current ``θ`` and reports ``x = c u`` with ``u = (θ − θ*)/‖θ − θ*‖`` and ``y = xᵀθ*``
-    (features of norm ``c = feature_norm``, the limit of what a member can report), so that its squared-loss
-    gradient is ``(xᵀθ − y) x = c² (θ − θ*)``: a pull toward the target. Base points come from ``(X, y)``. Runs are
-    vmapped over α and seeds in one ``jit``; success is the distance of the averaged iterate to the target, to be
-    compared with :func:`steering_fixed_point`.
-    """
-    import jax
-    import jax.numpy as jnp
-
+def _steering_inputs(X, y, target, alphas, steps, step_size, batch_size, seeds):
     from ..errors import check_finite_array
 
     X = check_finite_array("X", X, ndim=2, error=InvalidParameterError)
@@ -796,11 +800,17 @@ def sgd_steering(X, y, target, alphas, *, feature_norm: float = 1.0, steps: int 
         raise InvalidParameterError(f"target: expected {X.shape[1]} parameters (one per feature), got shape "
                                     f"{target.shape}")
     alphas = np.array([check_alpha(a, "alphas") for a in np.atleast_1d(alphas)])
-    c = check_positive("feature_norm", feature_norm)
-    steps = check_positive_int("steps", steps)
-    eta = check_positive("step_size", step_size)
-    B = check_positive_int("batch_size", batch_size)
-    seeds = check_positive_int("seeds", seeds)
+    return (X, y, target, alphas, check_positive_int("steps", steps), check_positive("step_size", step_size),
+            check_positive_int("batch_size", batch_size), check_positive_int("seeds", seeds))
+
+
+def _steer(X, y, target, alphas, member_gradient, steps, eta, B, seeds, seed):
+    """SGD on the least-squares loss over batches in which each point is a member's with probability α; a member
+    contributes ``member_gradient(θ − θ*)``. Vmapped over α and seeds in one ``jit``; returns the averaged iterates
+    over the last half of the steps, (alphas, seeds, p)."""
+    import jax
+    import jax.numpy as jnp
+
     Xj, yj, tj = jnp.asarray(X), jnp.asarray(y), jnp.asarray(target)
 
     def run(alpha, key):
@@ -810,8 +820,7 @@ def sgd_steering(X, y, target, alphas, *, feature_norm: float = 1.0, steps: int 
             member = jax.random.uniform(k2, (B,)) < alpha
             xb, yb = Xj[idx], yj[idx]
             base_grad = ((xb @ theta - yb)[:, None] * xb)
-            diff = theta - tj
-            pull = c ** 2 * diff                                        # a member's gradient, see docstring
+            pull = member_gradient(theta - tj)
             grads = jnp.where(member[:, None], pull[None, :], base_grad)
             theta = theta - eta * grads.mean(0)
             return theta, theta
@@ -821,9 +830,90 @@ def sgd_steering(X, y, target, alphas, *, feature_norm: float = 1.0, steps: int 
         return path[steps // 2:].mean(0)
 
     keys = jax.random.split(jax.random.PRNGKey(check_seed(seed)), seeds)
-    theta = jax.jit(jax.vmap(lambda a: jax.vmap(lambda k: run(a, k))(keys)))(jnp.asarray(alphas))
-    theta = np.asarray(theta)
+    return np.asarray(jax.jit(jax.vmap(lambda a: jax.vmap(lambda k: run(a, k))(keys)))(jnp.asarray(alphas)))
+
+
+def sgd_steering(X, y, target, alphas, *, feature_norm: float = 1.0, steps: int = 5000, step_size: float = 0.01,
+                 batch_size: int = 32, seeds: int = 8, seed: int = 0) -> SteeringResult:
+    """A collective steering an SGD-trained least-squares model toward ``target`` with a proportional pull (the
+    library's strategy; compare :func:`gradient_steering`, which has a critical mass).
+
+    At each step the firm draws a batch of ``batch_size`` points; each is a collective member's with probability α.
+    A member observes the current ``θ`` and reports ``x = c u`` with ``u = (θ − θ*)/‖θ − θ*‖`` and ``y = xᵀθ*``
+    (features of norm ``c = feature_norm``, the limit of what a member can report), so that its squared-loss
+    gradient is ``(xᵀθ − y) x = c² (θ − θ*)``: a pull toward the target that fades as ``θ`` nears it, so no α < 1
+    reaches the target exactly. Base points come from ``(X, y)``. Runs are vmapped over α and seeds in one
+    ``jit``; success is the distance of the averaged iterate to the target, to be compared with
+    :func:`steering_fixed_point`.
+    """
+    X, y, target, alphas, steps, eta, B, seeds = _steering_inputs(X, y, target, alphas, steps, step_size,
+                                                                  batch_size, seeds)
+    c = check_positive("feature_norm", feature_norm)
+    theta = _steer(X, y, target, alphas, lambda diff: c ** 2 * diff, steps, eta, B, seeds, seed)
     cov = X.T @ X / X.shape[0]
     base = np.linalg.lstsq(X, y, rcond=None)[0]
     return SteeringResult(alphas, theta, np.linalg.norm(theta - target, axis=-1),
                           steering_fixed_point(alphas, cov, base, target, c))
+
+
+def critical_mass(covariance, theta_base, target, gradient_norm: float) -> float:
+    """The smallest collective that can make ``target`` the rest point of gradient descent on the least-squares
+    loss when each member's gradient has norm at most ``C = gradient_norm``: ``α* = g / (g + C)`` with
+    ``g = ‖∇L₀(θ*)‖ = ‖Σ(θ* − θ₀)‖`` the base data's gradient at the target. The expected update descends
+    ``(1 − α) L₀(θ) + α C ‖θ − θ*‖`` (convex), whose subdifferential at ``θ*`` contains 0 exactly when
+    ``α C ≥ (1 − α) g``. This is the condition §5 of [6] states for gradient-based learners as the library
+    reconstructs it (only the abstract can be read here): the collective must be able to cancel the base data's
+    gradient at the target."""
+    S = np.asarray(covariance, float)
+    g = float(np.linalg.norm(S @ (np.asarray(target, float) - np.asarray(theta_base, float))))
+    C = check_positive("gradient_norm", gradient_norm)
+    return g / (g + C)
+
+
+def gradient_steering_fixed_point(alpha, covariance, theta_base, target, gradient_norm: float) -> np.ndarray:
+    """Minimizers of ``(1 − α) ½(θ − θ₀)ᵀΣ(θ − θ₀) + α C ‖θ − θ*‖``, one per α (alphas, p): the target itself when
+    ``α ≥`` :func:`critical_mass`, otherwise the point where ``(1 − α)Σ(θ − θ₀) + αC u = 0`` with
+    ``u = (θ − θ*)/‖θ − θ*‖``, found by minimizing the (there smooth) objective with L-BFGS from ``θ₀``."""
+    from scipy.optimize import minimize
+
+    S = np.asarray(covariance, float)
+    t0, ts = np.asarray(theta_base, float), np.asarray(target, float)
+    C = check_positive("gradient_norm", gradient_norm)
+    star = critical_mass(S, t0, ts, C)
+    out = []
+    for a in np.atleast_1d(alpha):
+        if a >= star:
+            out.append(ts.copy())
+            continue
+
+        def objective(th, a=a):
+            d = th - t0
+            r = th - ts
+            nr = np.linalg.norm(r)
+            value = (1 - a) * 0.5 * d @ S @ d + a * C * nr
+            return value, (1 - a) * S @ d + a * C * r / max(nr, 1e-300)
+
+        out.append(minimize(objective, t0, jac=True, method="L-BFGS-B", options={"gtol": 1e-12, "ftol": 1e-15}).x)
+    return np.array(out)
+
+
+def gradient_steering(X, y, target, alphas, *, gradient_norm: float = 1.0, steps: int = 5000,
+                      step_size: float = 0.01, batch_size: int = 32, seeds: int = 8, seed: int = 0) -> SteeringResult:
+    """A collective steering an SGD-trained least-squares model with gradients of the largest allowed norm ``C``
+    pointing at the target: a member observing ``θ`` reports a point whose loss gradient is
+    ``C (θ − θ*)/‖θ − θ*‖`` (e.g. ``x = c u``, ``y = xᵀθ − C/c`` with ``u`` the unit vector toward ``θ``; any
+    ``c > 0``), the gradient-based strategy of §5 of [6] as the library reconstructs it. The expected dynamics
+    then descend ``(1 − α)L₀(θ) + αC‖θ − θ*‖`` and reach the target exactly once ``α ≥`` :func:`critical_mass`
+    (``fixed_point`` holds :func:`gradient_steering_fixed_point`). Same batches, averaging and vmapping as
+    :func:`sgd_steering`."""
+    import jax.numpy as jnp
+
+    X, y, target, alphas, steps, eta, B, seeds = _steering_inputs(X, y, target, alphas, steps, step_size,
+                                                                  batch_size, seeds)
+    C = check_positive("gradient_norm", gradient_norm)
+    theta = _steer(X, y, target, alphas,
+                   lambda diff: C * diff / jnp.maximum(jnp.linalg.norm(diff), 1e-12), steps, eta, B, seeds, seed)
+    cov = X.T @ X / X.shape[0]
+    base = np.linalg.lstsq(X, y, rcond=None)[0]
+    return SteeringResult(alphas, theta, np.linalg.norm(theta - target, axis=-1),
+                          gradient_steering_fixed_point(alphas, cov, base, target, C))
