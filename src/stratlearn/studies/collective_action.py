@@ -55,6 +55,10 @@ SIZES = {
              "critical_alphas": (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5), "critical_seeds": 16},
 }
 TARGET = 0
+# measured on 2026-12-07 (docs/studies.md, "Full size of the studies of [4]–[7]")
+STEEPENING_AT_FULL_SIZE = ("does not reproduce at the full size: with 6000 points and 100 epochs the 50% crossing "
+                           "moves from α = 0.0015 (5 epochs) to 0.0013, ratio 0.84 [0.56, 1.16] over 10 seeds; the "
+                           "quick size (3000 points, 60 epochs) measures 0.34 [0.20, 0.68]")
 
 
 def points(size: str) -> list:
@@ -290,7 +294,8 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     claims.append(Claim.bootstrap(f"more training steepens the curve (MNIST-1D, MLP): α reaching 50% success after "
                                   f"{long} epochs / after {short} epochs", both, steepening, "<", 1.0,
                         detail=f"α50: {a_short:.4g} ({short} epochs), {a_long:.4g} ({long} epochs); mean success "
-                        f"over the sweep {steep[short].mean():.3f} vs {steep[long].mean():.3f}"))
+                        f"over the sweep {steep[short].mean():.3f} vs {steep[long].mean():.3f}",
+                        xfail=STEEPENING_AT_FULL_SIZE if size == "full" else ""))
     panels["mnist1d"] = (alphas, {f"MLP(64), {e} epochs": v for e, v in steep.items()}, {})
 
     # ---------------------------------------------------------------- resumes: a rare token against a transformer
