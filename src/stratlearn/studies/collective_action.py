@@ -250,10 +250,10 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     lr = LogisticRegression(C=1.0)
     params = lr.fit(scale(control.X), control.y, num_classes=10, key=jax.random.PRNGKey(data.seed(1)))
     hits = np.asarray(lr.predict(params, scale(common.apply(test.X))) == TARGET).mean(1)
-    claims.append(Claim.over_seeds(f"control: a signal the base data carries (ξ = {xi_common:.2f}, a blank 2x2 corner "
-                                   f"patch), same model and size: {small}", hits, ">", 0.9,
-                                   control_of="unique-signal",
-                                   detail=f"Theorem 1's bound at α = {alphas[best]:g} with Δ = 1: "
+    claims.append(Claim.over_seeds(f"control: a signal the base data carries (a blank 2x2 corner patch), same model "
+                                   f"and size: {small}", hits, ">", 0.9, control_of="unique-signal",
+                                   detail=f"ξ = {xi_common:.2f} of the training images already carry it; Theorem "
+                                   f"1's bound at α = {alphas[best]:g} with Δ = 1: "
                                    f"{float(C.planting_bound(alphas[best], xi_common)):.2f}"))
     boost = C.audit(_boosting(), train.X, train.y, C.FeatureLabelPlanting(patch, TARGET), cfg["boosting_alphas"],
                     X_test=test.X, y_test=test.y, seeds=[data.seed(0)])
@@ -374,13 +374,14 @@ def analyze(size: str, data: StudyData) -> StudyResult:
         for a, v in zip(g_alphas, hits.mean(0)):
             rows.append({"dataset": "SGD steering, critical mass", "model": name, "alpha": a, "success": v,
                          "critical_mass": star})
-    text = (f"reached the target (averaged iterate within {radius:.3f}, 5% of the start distance), crossing of 50% "
-            f"success against the predicted critical mass α* = g/(g + C) = {star:.4f}: |log(α50/α*)|")
+    text = ("reached the target (averaged iterate within 5% of the base model's distance to it), crossing of 50% "
+            "success against the predicted critical mass α* = g/(g + C): |log(α50/α*)|")
     claims.append(Claim.bootstrap(f"gradient-based strategy (members' gradients of norm C = {C_norm:g} toward the "
                                   f"target) {text}", reached["gradient-based (norm C)"], off_by, "<=",
                                   float(np.log(1.25)), headline=True, key="critical-mass",
-                                  detail=f"α50 = {_alpha_at(g_alphas, reached['gradient-based (norm C)'].mean(0)):.4f}"
-                                  f"; success by α: " + ", ".join(
+                                  detail=f"α* = {star:.4f}, α50 = "
+                                  f"{_alpha_at(g_alphas, reached['gradient-based (norm C)'].mean(0)):.4f}, radius "
+                                  f"{radius:.3f}; success by α: " + ", ".join(
                                       f"{a:g}: {v:.2f}" for a, v in zip(g_alphas,
                                                                         reached["gradient-based (norm C)"].mean(0)))
                                   + "; log 1.25 is the sweep's spacing around α*"))
