@@ -39,7 +39,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..errors import (InvalidParameterError, check_finite_array, check_in_range, check_positive,
+from ..errors import (InvalidParameterError, StratlearnError, check_finite_array, check_in_range, check_positive,
                       check_positive_int, check_seed)
 
 __all__ = ["FeaturePattern", "PixelPatch", "RareToken", "FeatureLabelPlanting", "FeatureOnlyPlanting",
@@ -864,10 +864,22 @@ def critical_mass(covariance, theta_base, target, gradient_norm: float) -> float
     ``α C ≥ (1 − α) g``. This is the condition §5 of [6] states for gradient-based learners as the library
     reconstructs it (only the abstract can be read here): the collective must be able to cancel the base data's
     gradient at the target."""
-    S = np.asarray(covariance, float)
-    g = float(np.linalg.norm(S @ (np.asarray(target, float) - np.asarray(theta_base, float))))
+    S, t0, ts = _steering_terms(covariance, theta_base, target)
+    g = float(np.linalg.norm(S @ (ts - t0)))
     C = check_positive("gradient_norm", gradient_norm)
     return g / (g + C)
+
+
+def _steering_terms(covariance, theta_base, target):
+    """``Σ`` (p, p), ``θ₀`` and ``θ*`` (p,) as float arrays of agreeing shapes, or a clear error."""
+    ts = check_finite_array("target", target, ndim=1, error=InvalidParameterError)
+    t0 = check_finite_array("theta_base", theta_base, ndim=1, error=InvalidParameterError)
+    S = check_finite_array("covariance", covariance, ndim=2, error=InvalidParameterError)
+    p = ts.size
+    if t0.shape != (p,) or S.shape != (p, p):
+        raise InvalidParameterError(f"covariance {S.shape}, theta_base {t0.shape}, target {ts.shape}: expected "
+                                    f"({p}, {p}), ({p},) and ({p},)")
+    return S, t0, ts
 
 
 def gradient_steering_fixed_point(alpha, covariance, theta_base, target, gradient_norm: float) -> np.ndarray:
@@ -876,8 +888,7 @@ def gradient_steering_fixed_point(alpha, covariance, theta_base, target, gradien
     ``u = (θ − θ*)/‖θ − θ*‖``, found by minimizing the (there smooth) objective with L-BFGS from ``θ₀``."""
     from scipy.optimize import minimize
 
-    S = np.asarray(covariance, float)
-    t0, ts = np.asarray(theta_base, float), np.asarray(target, float)
+    S, t0, ts = _steering_terms(covariance, theta_base, target)
     C = check_positive("gradient_norm", gradient_norm)
     star = critical_mass(S, t0, ts, C)
     out = []
@@ -893,7 +904,11 @@ def gradient_steering_fixed_point(alpha, covariance, theta_base, target, gradien
             value = (1 - a) * 0.5 * d @ S @ d + a * C * nr
             return value, (1 - a) * S @ d + a * C * r / max(nr, 1e-300)
 
-        out.append(minimize(objective, t0, jac=True, method="L-BFGS-B", options={"gtol": 1e-12, "ftol": 1e-15}).x)
+        found = minimize(objective, t0, jac=True, method="L-BFGS-B", options={"gtol": 1e-12, "ftol": 1e-15})
+        if not np.all(np.isfinite(found.x)) or np.linalg.norm(objective(found.x)[1]) > 1e-6 * max(1.0, C):
+            raise StratlearnError(f"alpha={a:g}: the rest point was not found (L-BFGS: {found.message}); the "
+                                  "covariance may be singular")
+        out.append(found.x)
     return np.array(out)
 
 

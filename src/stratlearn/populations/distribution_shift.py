@@ -543,7 +543,8 @@ def exponential_rate(setting: str, *, alpha: float, natural_variance: float, bet
     beta = check_positive("beta", beta, allow_zero=True)
     gamma = check_positive("rate", rate)
     c = check_positive("loss_curvature", loss_curvature)
-    if not (isinstance(kernel_convexity, (int, float, np.floating)) and kernel_convexity >= 0):
+    if isinstance(kernel_convexity, bool) or not isinstance(kernel_convexity, (int, float, np.integer, np.floating)) \
+            or not kernel_convexity >= 0:
         raise InvalidParameterError(f"kernel_convexity={kernel_convexity!r}: expected a number >= 0 (the bound needs "
                                     "a convex interaction kernel; an attractive, non-convex W breaks it)")
     if setting == "cooperative":
