@@ -343,6 +343,20 @@ def zeroth_order_descent(followers: Followers, cost: Callable, x0, *, bounds, it
     follower_steps = check_positive_int("follower_steps", follower_steps)
     first_steps = follower_steps if first_steps is None else check_positive_int("first_steps", first_steps)
     rng = np.random.default_rng(check_seed(seed))
+
+    def two_point(x, y, base):
+        u = rng.standard_normal(box.dim)
+        u /= np.linalg.norm(u)
+        probe = np.asarray(followers.respond(x + radius * u, y, follower_steps, None), dtype=float)
+        return box.dim * (float(cost(x + radius * u, probe)) - base) / radius * u, follower_steps
+
+    return _settled_descent(followers, cost, box, x, iterations, eta, follower_steps, first_steps, tolerance,
+                            two_point)
+
+
+def _settled_descent(followers, cost, box, x, iterations, eta, follower_steps, first_steps, tolerance, direction):
+    """Projected descent in which the followers settle at every decision: ``direction(x, y, f(x, y))`` returns the
+    step's direction and the follower steps it used beyond the settling (the zeroth-order and myopic leaders)."""
     started = time.perf_counter()
     y = None
     xs, costs, grads, used = [x.copy()], [], [], 0
@@ -351,11 +365,8 @@ def zeroth_order_descent(followers: Followers, cost: Callable, x0, *, bounds, it
         y = _settle(followers, x, y, steps, tolerance, f"leader iteration {k}")
         base = float(cost(x, y))
         costs.append(base)
-        u = rng.standard_normal(box.dim)
-        u /= np.linalg.norm(u)
-        probe = np.asarray(followers.respond(x + radius * u, y, follower_steps, None), dtype=float)
-        used += steps + 1 + follower_steps
-        g = box.dim * (float(cost(x + radius * u, probe)) - base) / radius * u
+        g, extra = direction(x, y, base)
+        used += steps + 1 + extra
         grads.append(g)
         x = box.project(x - eta * g)
         xs.append(x.copy())
@@ -377,23 +388,8 @@ def myopic_descent(followers: Followers, cost: Callable, grad_x: Callable, x0, *
     box, x, iterations, eta = _check(followers, x0, iterations, step_size, bounds)
     follower_steps = check_positive_int("follower_steps", follower_steps)
     first_steps = follower_steps if first_steps is None else check_positive_int("first_steps", first_steps)
-    started = time.perf_counter()
-    y = None
-    xs, costs, grads, used = [x.copy()], [], [], 0
-    for k in range(iterations):
-        steps = first_steps if k == 0 else follower_steps
-        y = _settle(followers, x, y, steps, tolerance, f"leader iteration {k}")
-        used += steps + 1
-        costs.append(float(cost(x, y)))
-        g = np.asarray(grad_x(x, y), dtype=float)
-        grads.append(g)
-        x = box.project(x - eta * g)
-        xs.append(x.copy())
-    y = _settle(followers, x, y, follower_steps, tolerance, "final decision")
-    used += follower_steps + 1
-    costs.append(float(cost(x, y)))
-    return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=used,
-                        wall_time=time.perf_counter() - started, gradients=np.stack(grads))
+    return _settled_descent(followers, cost, box, x, iterations, eta, follower_steps, first_steps, tolerance,
+                            lambda x, y, base: (np.asarray(grad_x(x, y), dtype=float), 0))
 
 
 def oracle_hypergradient_descent(equilibrium: Callable, cost: Callable, x0, *, bounds, iterations: int = 50,
