@@ -240,13 +240,14 @@ def test_a_fixed_step_that_breaks_the_cfl_bound_later_is_reported():
 def _saddle_distance(setting, alpha, gamma, t_end=8.0):
     """The flow of the study's (f) instance on a coarse grid and its distance Φ to the rest point found by
     alternating best responses."""
-    from stratlearn.studies.distribution_shift import _saddle
+    from stratlearn.populations import performatively_stable_point
 
     grid = Grid1D(-6.0, 6.0, 80)
     z = grid.centers
     problem = DistributionShift(grid, quadratic, np.exp(-(z + 1.0) ** 2), x0=[-2.0], natural=np.exp(-(z - 1) ** 2 / 2),
                                 alpha=alpha, beta=0.5, rate=gamma, setting=setting)
-    rho_star, x_star = _saddle(problem, -2.0)
+    x_star, rho_star = performatively_stable_point(problem, damping=0.5)
+    x_star = float(x_star[0])
     trace = solve(problem, t_end, records=32, progress=False)
     with jax.enable_x64(True):
         w2 = np.array([float(wasserstein2(grid, jnp.asarray(d), jnp.asarray(rho_star)))
@@ -276,14 +277,16 @@ def test_cooperative_rate_is_attained_by_the_gaussian_model():
     """For a Gaussian natural density and the quadratic loss the population's mean and x follow a linear system
     whose slowest rate is λ: the fitted decay rate of P − P* matches exponential_rate's 2λ = 1 to 1% on 80 cells
     (measured 0.9997 at 80 cells and 0.99998 at 160: the rest is the grid's)."""
-    from stratlearn.studies.distribution_shift import _fitted_rate, _saddle
+    from stratlearn.studies.distribution_shift import _fitted_rate
+    from stratlearn.populations import performatively_stable_point
     from stratlearn.populations import energy, exponential_rate
 
     grid = Grid1D(-6.0, 6.0, 80)
     z = grid.centers
     problem = DistributionShift(grid, quadratic, np.exp(-(z + 1.0) ** 2), x0=[-2.0], natural=np.exp(-(z - 1) ** 2 / 2),
                                 alpha=0.5, beta=0.5, rate=1.0)
-    rho_star, x_star = _saddle(problem, -2.0)
+    x_star, rho_star = performatively_stable_point(problem, damping=0.5)
+    x_star = float(x_star[0])
     trace = solve(problem, 12.0, records=60, progress=False)
     with jax.enable_x64(True):
         p_star = float(energy(problem, jnp.asarray(rho_star), jnp.asarray([x_star]))) + 0.25 * x_star ** 2

@@ -141,3 +141,28 @@ def test_credit_bad_input_and_divergence():
     with pytest.raises(InvalidParameterError, match="period: expected the population time"):
         repeated_risk_minimization(problem(), 3)
     assert isinstance(pop, CreditPopulation)
+
+
+def test_damping_reaches_the_rest_point_where_the_plain_map_oscillates():
+    """Competitive setting near its convexity limit (α = 1.5, σ² = 1, β = 0.5; quadratic loss, Gaussian ρ̄): the
+    plain best-response map x ← BR(ρ*(x)) has slope −(1/α) / ((1/σ² − 1/α)(1 + β)) = −4/3, so it oscillates and is
+    refused; damped by 1/2 its slope is −1/6 and it contracts to the rest point, which satisfies x = BR(ρ*(x)) to
+    1e-9."""
+    from stratlearn.populations.distribution_shift import best_response_rho, best_response_x
+    import jax.numpy as jnp
+
+    grid = Grid1D(-6.0, 6.0, 160)
+    z = grid.centers
+    p = DistributionShift(grid, quadratic, np.exp(-(z + 1.0) ** 2), x0=[-2.0], natural=np.exp(-(z - 1.0) ** 2 / 2),
+                          alpha=1.5, beta=0.5, rate=0.3, setting="competitive")
+    with pytest.raises(InvalidParameterError, match="no fixed point within 500 iterations"):
+        performatively_stable_point(p)
+    x, rho = performatively_stable_point(p, damping=0.5)
+    import jax
+
+    with jax.enable_x64(True):                         # the check in float64, as the iteration runs
+        xx, rr = jnp.asarray(x, jnp.float64), jnp.asarray(rho, jnp.float64)
+        again = best_response_x(p, best_response_rho(p, xx, rr), xx)
+    assert abs(float(again[0]) - x[0]) < 1e-9
+    with pytest.raises(InvalidParameterError, match="damping"):
+        performatively_stable_point(p, damping=0.0)

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..errors import InvalidParameterError, StratlearnError, check_positive, check_positive_int
+from ..errors import InvalidParameterError, StratlearnError, check_in_range, check_positive, check_positive_int
 from .distribution_shift import (DistributionShift, best_response_rho, best_response_x, learner_objective, solve,
                                  wasserstein2)
 
@@ -132,18 +132,23 @@ def _stable_step(problem, x, rho):
     return best_response_x(problem, rho, x), rho
 
 
-def performatively_stable_point(problem, *, iterations: int = 500, tol: float = 1e-12):
+def performatively_stable_point(problem, *, iterations: int = 500, tol: float = 1e-12, damping: float = 1.0):
     """Iterate ``x ← argmin_x' L(x', ρ*(x))`` (RRM with a fully responding population) to a fixed point.
     Returns ``(x, ρ*(x))`` (``ρ*`` per group, shape ``(K, *grid.shape)``, when there are groups); raises when the
-    map does not contract within ``iterations``. On a :class:`CreditPopulation` returns ``θ_PS`` alone."""
+    map does not contract within ``iterations``. On a :class:`CreditPopulation` returns ``θ_PS`` alone.
+
+    ``damping`` ``λ ∈ (0, 1]`` takes ``x ← (1 − λ)x + λ argmin_x' L(x', ρ*(x))``: the same fixed point, reached where
+    the plain map overshoots (e.g. a competitive population near its convexity limit, where it oscillates)."""
     if isinstance(problem, CreditPopulation):
         return _credit_stable_point(problem, iterations=iterations, tol=tol)
     _needs_entropy(problem, "performatively_stable_point")
     iterations = check_positive_int("iterations", iterations)
+    damping = check_in_range("damping", damping, 0.0, 1.0, low_open=True)
     with jax.enable_x64(True):
         x, rho = jnp.asarray(problem.x0, jnp.float64), jnp.asarray(problem.initial, jnp.float64)
         for _ in range(iterations):
             new, rho = _stable_step(problem, x, rho)
+            new = (1 - damping) * x + damping * new
             if float(jnp.max(jnp.abs(new - x))) <= tol:
                 rho = np.asarray(_stable_step(problem, new, rho)[1])
                 return np.asarray(new), rho[0] if problem.groups == 1 else rho
