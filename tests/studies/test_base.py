@@ -236,3 +236,6 @@ def test_fitted_slope_over_decades():
             fitted_slope(steps, values, decades=bad)
     with pytest.raises(InvalidParameterError, match="span 4 decades"):
         fitted_slope(steps, values, decades=5)
+    # a run at zero (or below, by rounding) over the fitted range has no rate: a clear error, not numpy's TypeError
+    with pytest.raises(InvalidParameterError, match="1 positive record"):
+        fitted_slope(steps, np.where(steps < 1e5, -1e-17, 1e-16), decades=2)

@@ -39,6 +39,9 @@ def fitted_slope(steps, values, start: float = 0.0, *, decades: float | None = N
                 f"decades={decades!r}: the records span {np.log10(steps[-1] / steps[0]):.3g} decades "
                 f"({steps[0]:g}..{steps[-1]:g}); record earlier steps or fit over fewer decades")
     keep = (steps >= start) & (values > 0)
+    if keep.sum() < 2:
+        raise InvalidParameterError(f"values: {int(keep.sum())} positive record(s) from step {start:g} on; a log-log "
+                                    f"slope needs at least 2 (a run at zero or rounding level has no rate to fit)")
     return float(np.polyfit(np.log(steps[keep]), np.log(values[keep]), 1)[0])
 
 
