@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 import stratlearn as sl
@@ -98,3 +100,59 @@ def test_large_games_use_the_iterative_solver_with_the_same_answer(monkeypatch):
     assert iterative == pytest.approx(markov.markov_nash_gap(game, x, y), abs=1e-9)
     assert soft == pytest.approx(markov.markov_nash_gap(game, x, y, temperature=0.1), abs=1e-9)
     assert iterative > 0.1
+
+
+def test_dsbr_rest_point_is_the_fixed_point_of_algorithm_2s_expected_outer_loop():
+    from stratlearn.equilibria import dsbr_rest_point
+
+    game = random_zero_sum_markov(5, 2, discount=0.9, seed=1)
+    rest = dsbr_rest_point(game, 0.2, tol=1e-12)
+    qre = quantal_response_equilibrium(game, 0.2, tol=1e-12)
+    # line 8 of Algorithm 2: the values are the policies' plain stage values, no entropy term
+    q = np.asarray(game.row_rewards) + 0.9 * game.expected_next(rest.values)
+    np.testing.assert_allclose(rest.values, np.einsum("sa,sab,sb->s", rest.row, q, rest.col), atol=1e-9)
+    # and each policy is the softmax response to its own Q-values against the other's policy (the stage QRE)
+    for mine, logits in ((rest.row, np.einsum("sab,sb->sa", q, rest.col)),
+                         (rest.col, -np.einsum("sab,sa->sb", q, rest.row))):
+        soft = np.exp((logits - logits.max(1, keepdims=True)) / 0.2)
+        np.testing.assert_allclose(mine, soft / soft.sum(1, keepdims=True), atol=1e-8)
+    # it is not the QRE: its regularized gap is Algorithm 2's own bias, positive and small (measured 1.7e-3)
+    bias = markov_regularized_nash_gap(game, rest.row, rest.col, 0.2)
+    assert 1e-4 < bias < 1e-2 and np.abs(rest.row - qre.row).max() > 1e-3
+
+
+def test_dsbr_vi_settles_nearer_its_rest_point_than_the_qre():
+    # the learner itself, with a small step and long inner loops (α = 0.003125, c = 0.04, K = 128,000, 10 outer
+    # iterations; 4 seeds, mean policy), ends near dsbr_rest_point's policies, not the QRE's: the two references are
+    # 0.025 apart (max over states and actions), the learner measured 0.0033 from the rest point, so 0.01 separates
+    # them with room for the seeds' noise on either side
+    import jax
+
+    from stratlearn.equilibria import dsbr_rest_point
+    from stratlearn.experiments.simulate import simulate
+    from stratlearn.learners.dsbr_vi import DSBRValueIteration
+
+    game = random_zero_sum_markov(5, 2, discount=0.9, seed=1)
+    rest, qre = dsbr_rest_point(game, 0.2), quantal_response_equilibrium(game, 0.2)
+    learner = DSBRValueIteration(temperature=0.2, policy_rate_ratio=0.04, step_size=0.003125, inner_steps=128_000)
+    trace = simulate(learner, game, steps=10 * 128_000, seeds=4, progress=False, metrics=["nash_gap"])
+    xs, ys = jax.vmap(lambda state: learner.policy(game, state))(trace.final_state)
+    x, y = np.asarray(xs).mean(0), np.asarray(ys).mean(0)
+
+    def distance(ref):
+        return max(np.abs(x - ref.row).max(), np.abs(y - ref.col).max())
+
+    assert distance(rest) < 0.01 < distance(qre)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([0.1, 0.3, 1.0]))
+def test_one_state_rest_point_is_the_matrix_games_qre(seed, tau):
+    # with one state the values only shift every payoff by a constant, so Algorithm 2's rest point and the QRE agree
+    from stratlearn.equilibria import dsbr_rest_point
+
+    m = sl.games.catalog.random_zero_sum(3, 2, seed=seed)
+    mg = MarkovGame(m.row_payoffs[None], np.ones((1, 3, 2, 1)), discount=0.5)
+    rest, qre = dsbr_rest_point(mg, tau, tol=1e-12), quantal_response_equilibrium(mg, tau, tol=1e-12)
+    np.testing.assert_allclose(rest.row, qre.row, atol=1e-7)
+    np.testing.assert_allclose(rest.col, qre.col, atol=1e-7)

@@ -2,7 +2,7 @@
 
 from .gaps import (best_response, best_response_values, nash_gap, player_gaps, regularized_nash_gap,
                    row_gap, row_regularized_gap)
-from .markov import (MarkovSolution, markov_nash_gap,
+from .markov import (MarkovSolution, dsbr_rest_point, markov_nash_gap,
                      markov_regularized_nash_gap, markov_row_gap, policy_values, quantal_response_equilibrium,
                      shapley_value_iteration)
 from .stackelberg import StackelbergSolution, stackelberg_commitment
@@ -24,6 +24,7 @@ __all__ = [
     "MarkovSolution",
     "shapley_value_iteration",
     "quantal_response_equilibrium",
+    "dsbr_rest_point",
     "policy_values",
     "markov_nash_gap",
     "markov_regularized_nash_gap",
