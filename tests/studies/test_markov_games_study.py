@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stratlearn.studies import run_study
+from stratlearn.studies.markov_games import rate_bound_slope, rate_design
 
 
 def test_markov_games_quick(tmp_path):
@@ -33,10 +34,34 @@ def test_markov_games_quick(tmp_path):
     # the headline claims and their controls: each control fails the claim's threshold as designed
     heads = {c.key for c in result.claims if c.headline}
     controls = [c for c in result.claims if c.control_of]
-    assert heads == {"qre", "rational"} and {c.control_of for c in controls} == heads
+    assert heads == {"qre", "rational", "rate"} and {c.control_of for c in controls} == heads
     assert all(c.status == "PASS" and c.measured > c.threshold for c in controls)
+    # (d): the budgets span the design's levels and the threshold is the bound's own slope over them
+    rate = next(c for c in result.claims if c.key == "rate")
+    assert rate.seeds == 16 and rate.threshold == pytest.approx(rate_bound_slope(3))
+    frame = result.tables["sample_complexity"]
+    design = frame[frame.run == "design"]
+    assert list(design.samples) == [rate_design(level)["samples"] for level in range(3)]
+    assert (np.diff(design.excess) < 0).all() and (frame[frame.run != "design"].alpha == 0.05).all()
     assert result.passed
-    assert set(result.tables) == {"curves", "qre_comparison"} and "nash_gap" in result.figures
+    assert set(result.tables) == {"curves", "qre_comparison", "sample_complexity"} and "nash_gap" in result.figures
+
+
+def test_rate_design_follows_the_corollarys_scalings():
+    # α ∝ ε², K ∝ log(1/ε)/(cα), T ∝ log(1/ε), anchored at level 0, with c from Theorem 3.1's scaling at τ = 0.2
+    from stratlearn.studies.markov_games import RATE, theorem_ratio
+
+    c = theorem_ratio(RATE["temperature"])
+    assert c == pytest.approx(0.04, rel=1e-12)
+    for level in range(5):
+        d = rate_design(level)
+        eps = 0.1 * 2.0 ** -level
+        stretch = np.log(1 / eps) / np.log(10)
+        assert d["epsilon"] == pytest.approx(eps) and d["alpha"] == pytest.approx(0.05 * (eps / 0.1) ** 2)
+        assert d["inner_steps"] == round(10 * stretch / (c * d["alpha"])) and d["outer"] == round(6 * stretch)
+        assert d["samples"] == d["inner_steps"] * d["outer"]
+    # the bound's slope is −1/2 bent by its logarithms: between −1/2 and −1/3 over 3 or 4 levels
+    assert -0.5 < rate_bound_slope(4) < rate_bound_slope(3) < -1 / 3
 
 
 @settings(max_examples=40, deadline=None)
