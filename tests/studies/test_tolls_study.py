@@ -14,13 +14,13 @@ def test_tolls_quick(tmp_path, monkeypatch):
     # measured: Pigou toll exact to 1e-9 (two-timescale: 8e-14), PoA 1.0, Braess 1.0, Sioux Falls 1.007 of the
     # optimum after 20 leader iterations (from 1.040 without tolls), excess 0.19 of the zeroth-order baseline's and
     # 0.95 of the oracle's
-    assert len(result.claims) == 15 and all(np.isfinite(c.measured) for c in result.claims)
+    assert len(result.claims) == 17 and all(np.isfinite(c.measured) for c in result.claims)
     statuses = {c.text: c.status for c in result.claims}
     assert [t for t, s in statuses.items() if s == "XFAIL"] == [
         c.text for c in result.claims if c.text.startswith("Sioux Falls: relative error of the estimate")]
     assert all(s == "PASS" for t, s in statuses.items() if not t.startswith("Sioux Falls: relative error"))
     controls = [c for c in result.claims if c.is_control]
-    assert {c.control_of for c in controls} == {"pigou-poa", "braess-estimate", "braess-stationarity"}
+    assert {c.control_of for c in controls} == {"pigou-poa", "braess-estimate", "braess-stationarity", "braess-rate"}
     assert all(not c.met for c in controls)                      # each control fails its claim's threshold
     accuracy = result.tables["estimate_accuracy"]
     assert set(accuracy.probes) == {"re-settled (default)", "not re-settled"}
