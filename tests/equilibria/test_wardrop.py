@@ -238,3 +238,14 @@ def test_toll_sensitivity_bad_input():
     net, dem = braess()
     with pytest.raises(StratlearnError, match="relative gap .* expected at most gap=1e-14"):
         TollSensitivity(net, dem, gap=1e-14, max_iterations=2)(np.zeros(5))
+
+
+@needs_tntp("Winnipeg")
+def test_winnipeg_loads_and_its_equilibrium_matches_the_published_flows():
+    """Winnipeg's 1176 power-0 links (constant travel time) load; the user equilibrium's travel time agrees with the
+    published flows' to 0.1% (both are approximate equilibria, ours to relative gap 1e-4; measured 2e-4)."""
+    net, dem = load_tntp(TNTP / "Winnipeg")
+    assert net.num_links == 2836 and (net.latency_derivative(np.zeros(net.num_links)) == 0).sum() >= 1176
+    ue = user_equilibrium(net, dem, gap=1e-4)
+    published = read_flows(TNTP / "Winnipeg" / "Winnipeg_flow.tntp", net)
+    assert ue.tstt == pytest.approx(net.total_travel_time(published), rel=1e-3)      # measured 2e-4

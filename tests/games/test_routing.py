@@ -56,6 +56,9 @@ def test_malformed_files_name_file_line_and_field(tmp_path):
     path.write_text(good + "\t1\t2\t10\t1\t1\t0.15\t4\t0\t0\t1\t;\n\t2\t9\t5\t1\t1\t0.15\t4\t0\t0\t1\t;\n")
     with pytest.raises(TNTPError, match=r"line 9, field term_node: 9; expected a node number in 1..3"):
         read_network(path)
+    path.write_text(good + "\t1\t2\t10\t1\t1\t0.15\t4\t0\t0\t1\t;\n\t2\t3\t5\t1\t1\t0.15\t0.5\t0\t0\t1\t;\n")
+    with pytest.raises(TNTPError, match=r"line 9, field power: 0.5; expected 0 \(a constant travel time\) or a number >= 1"):
+        read_network(path)
     path.write_text("no metadata here\n")
     with pytest.raises(TNTPError, match="X_net.tntp: no <END OF METADATA> line"):
         read_network(path)
@@ -66,6 +69,19 @@ def test_malformed_files_name_file_line_and_field(tmp_path):
     trips.write_text("<NUMBER OF ZONES> 2\n<END OF METADATA>\n\nOrigin 1\n    2    7.0;\n")
     with pytest.raises(TNTPError, match=r"line 5, field destination: '2    7.0'; expected 'destination : volume'"):
         read_demand(trips)
+
+
+def test_power_zero_links_have_a_constant_travel_time(tmp_path):
+    # BPR with power 0: t0 (1 + b (v/c)^0) = t0 (1 + b) at every flow (Winnipeg's net file has 1176 such links)
+    path = tmp_path / "X_net.tntp"
+    path.write_text("<NUMBER OF ZONES> 2\n<NUMBER OF NODES> 3\n<FIRST THRU NODE> 1\n<NUMBER OF LINKS> 2\n"
+                    "<END OF METADATA>\n\n~ init term cap len fft b power speed toll type ;\n"
+                    "\t1\t2\t10\t1\t2\t0.5\t0\t0\t0\t1\t;\n\t2\t3\t10\t1\t1\t0.15\t4\t0\t0\t1\t;\n")
+    net = read_network(path)
+    for v in (0.0, 3.0, 50.0):
+        flows = np.array([v, v])
+        assert net.latency(flows)[0] == pytest.approx(3.0) and net.latency_derivative(flows)[0] == 0.0
+    assert net.latency(np.array([10.0, 10.0]))[1] == pytest.approx(1.15)
 
 
 def test_builtins_and_tolls():

@@ -299,8 +299,13 @@ def read_network(path, name: str | None = None) -> Network:
             if row[k] < 0:
                 raise TNTPError(f"{path.name}, line {line_no}, field {_NET_FIELDS[k]}: {parts[k]}; expected a "
                                 "number >= 0")
+        if row[6] == 0:
+            # t0 (1 + b (v/c)^0) is the constant t0 (1 + b): a link with fixed travel time (Winnipeg has 1176, all
+            # with b = 0), stored as power 1 with no congestion term
+            row[4], row[5], row[6] = row[4] * (1 + row[5]), 0.0, 1.0
         if row[6] < 1:
-            raise TNTPError(f"{path.name}, line {line_no}, field power: {parts[6]}; expected a number >= 1")
+            raise TNTPError(f"{path.name}, line {line_no}, field power: {parts[6]}; expected 0 (a constant travel "
+                            f"time) or a number >= 1")
         for k in (0, 1):
             if not 1 <= row[k] <= nodes:
                 raise TNTPError(f"{path.name}, line {line_no}, field {_NET_FIELDS[k]}: {parts[k]}; expected a node "
