@@ -10,7 +10,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["array_module", "softmax", "smoothed_max", "logsumexp", "entropy", "project_simplex", "uniform", "renormalize"]
+__all__ = ["array_module", "softmax", "smoothed_max", "logsumexp", "entropy", "project_simplex", "uniform", "renormalize",
+           "sample_action"]
 
 
 def array_module(*arrays):
@@ -81,3 +82,14 @@ def renormalize(p, axis=-1):
     float32 distribution (its sum wanders by ~1e-7 per update), so metrics see an exact distribution."""
     xp = array_module(p)
     return p / xp.sum(p, axis=axis, keepdims=True)
+
+
+def sample_action(u, probs):
+    """Draw one action from the distribution ``probs`` by inverting its CDF at the uniform number ``u`` in [0, 1).
+
+    Cheaper than ``jax.random.categorical`` (one uniform instead of one Gumbel per action, and a learner draws all
+    its uniforms for a step with one call); the index is clipped so a CDF that rounds to slightly below 1 never
+    yields an out-of-range action.
+    """
+    index = jnp.sum(jnp.cumsum(probs) <= u)
+    return jnp.minimum(index, probs.shape[-1] - 1)

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..errors import InvalidGameError, check_finite_array
-from ..ops import array_module
+from ..ops import array_module, sample_action
 from .base import pytree_game
 
 __all__ = ["MarkovGame", "PROBABILITY_TOLERANCE"]
@@ -180,8 +180,6 @@ class MarkovGame:
         return q1, xp.asarray(self.col_rewards) + gamma * self.expected_next(col_values)
 
     def sample_initial(self, key):
-        from ..learners.base import sample_action
-
         return sample_action(jax.random.uniform(key), jnp.asarray(self.initial)).astype(jnp.int32)
 
     def sample_transition(self, key, state, a, b):

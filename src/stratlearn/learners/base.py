@@ -15,11 +15,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-import jax
-import jax.numpy as jnp
-
 from ..errors import InvalidGameError, InvalidParameterError
 from ..games.matrix import MatrixGame
+from ..ops import sample_action  # noqa: F401  (re-exported: the learners draw their actions with it)
 from ..schedules import Schedule, as_schedule
 
 __all__ = ["Learner", "MatrixLearner", "MarkovLearner", "sample_action", "schedule_param"]
@@ -81,12 +79,3 @@ def schedule_param(learner, field: str, *, largest: float | None = None) -> None
     object.__setattr__(learner, field, schedule)
 
 
-def sample_action(u, probs):
-    """Draw one action from the distribution ``probs`` by inverting its CDF at the uniform number ``u`` in [0, 1).
-
-    Cheaper than ``jax.random.categorical`` (one uniform instead of one Gumbel per action, and a learner draws all
-    its uniforms for a step with one call); the index is clipped so a CDF that rounds to slightly below 1 never
-    yields an out-of-range action.
-    """
-    index = jnp.sum(jnp.cumsum(probs) <= u)
-    return jnp.minimum(index, probs.shape[-1] - 1)
