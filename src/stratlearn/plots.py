@@ -66,7 +66,7 @@ def method_colors(labels, palette=PALETTE) -> dict[str, str]:
     Raises:
         InvalidParameterError: ``palette`` is empty.
     """
-    from ..errors import InvalidParameterError
+    from .errors import InvalidParameterError
 
     palette = tuple(palette)
     if not palette:
@@ -213,7 +213,7 @@ def plot_metric(trace, metric: str, *, ax=None, label: str | None = None, band=(
     """Draw ``trace.metrics[metric]``: mean over seeds and a quantile band; log-log axes by default.
 
     Args:
-        trace: A :class:`~stratlearn.experiments.trace.Trace`.
+        trace: A :class:`~stratlearn.trace.Trace`.
         metric: The metric's name.
         ax: The axes to draw in; a new figure when ``None`` (then finished: legend beside the axes).
         label: The curve's legend entry.
@@ -320,7 +320,7 @@ def panels(n: int, *, ncols: int | None = None, width: float = MAX_WIDTH, height
     Raises:
         InvalidParameterError: ``n`` or ``ncols`` is not a positive integer.
     """
-    from ..errors import check_positive_int
+    from .errors import check_positive_int
 
     n = check_positive_int("n", n)
     ncols = min(n, 3) if ncols is None else check_positive_int("ncols", ncols)
@@ -384,7 +384,7 @@ def finish_figure(fig, *, legend: str | None = "figure", ncol: int | None = None
     Raises:
         InvalidParameterError: ``legend`` is not one of ``"figure"``, ``"axes"`` or ``None``.
     """
-    from ..errors import InvalidParameterError
+    from .errors import InvalidParameterError
 
     if legend not in ("figure", "axes", None):
         raise InvalidParameterError(f"legend={legend!r}: expected 'figure', 'axes' or None")

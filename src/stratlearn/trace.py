@@ -46,7 +46,7 @@ class Trace:
         if metric is None:
             return next(iter(self.metrics))
         if metric not in self.metrics:
-            from ..errors import UnknownNameError
+            from .errors import UnknownNameError
 
             raise UnknownNameError("metric", metric, self.metrics)
         return metric

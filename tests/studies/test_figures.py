@@ -19,7 +19,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from stratlearn.errors import InvalidParameterError  # noqa: E402
-from stratlearn.experiments.plots import (MIN_FONT_SIZE, PALETTE, finish_figure, log_ticks, method_colors,  # noqa: E402
+from stratlearn.plots import (MIN_FONT_SIZE, PALETTE, finish_figure, log_ticks, method_colors,  # noqa: E402
                                           panels)
 from stratlearn.studies import (collective_action, distribution_shift, frank_wolfe,  # noqa: E402
                                 function_approximation, markov_games, matrix_games, model_selection, tolls)

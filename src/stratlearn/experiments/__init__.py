@@ -2,7 +2,7 @@
 
 from . import io
 from .simulate import seed_keys, simulate
-from .trace import Trace
+from ..trace import Trace
 from .datasets import (Dataset, DataFileError, breast_cancer, decode, digits, load_table, mnist1d,
                        resume_corpus)
 

@@ -257,7 +257,7 @@ def run_population(path: str | Path, output: str | Path):
 
 
 def _figure(problem, trace):
-    from .plots import _pyplot
+    from ..plots import _pyplot
 
     plt = _pyplot()
     grid = problem.grid

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .io import atomic_write
-from .plots import _pyplot, finish_figure, method_colors, panels, style_axis
+from ..plots import _pyplot, finish_figure, method_colors, panels, style_axis
 from .store import ResultStore, StoreError
 
 __all__ = ["build_report", "write_report"]

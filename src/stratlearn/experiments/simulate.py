@@ -22,7 +22,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from .. import metrics as metrics_module
 from ..errors import MAX_SEED, InvalidParameterError, StratlearnError, check_memory, check_positive_int, check_seed
 from ..games.base import unlabeled
-from .trace import Trace
+from ..trace import Trace
 
 __all__ = ["simulate", "seed_keys", "check_representable"]
 

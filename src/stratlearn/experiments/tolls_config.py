@@ -24,7 +24,7 @@ step_size = 1e-4
 ```
 
 The planner's cost is the total travel time ``Σ v t(v)``. The travellers are wrapped in
-:class:`~stratlearn.games.stackelberg.SealedFollowers`, so the leader never reads the demand (the ``oracle`` method
+:class:`~stratlearn.learners.followers.SealedFollowers`, so the leader never reads the demand (the ``oracle`` method
 is the exception by design: it is the baseline that knows it). Every field is checked before anything runs; errors
 name the field, the value and what was expected.
 """
@@ -149,7 +149,7 @@ def run_tolls(path: str | Path, output: str | Path) -> dict:
 
     from ..equilibria.wardrop import TollSensitivity, marginal_cost_tolls, system_optimum
     from ..errors import InvalidParameterError
-    from ..games.stackelberg import RoutingFollowers, SealedFollowers
+    from ..learners.followers import RoutingFollowers, SealedFollowers
     from .io import save_figure, write_json, write_parquet
 
     raw, net, demand, folder, rule, method, kwargs = load_tolls(path)
@@ -192,7 +192,7 @@ def run_tolls(path: str | Path, output: str | Path) -> dict:
 
 
 def _figure(trace, title):
-    from .plots import _pyplot
+    from ..plots import _pyplot
 
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.8))

@@ -53,6 +53,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError, StratlearnError, check_in_range, check_positive, check_positive_int
 from ..games.base import pytree_game
+from ..trace import Trace
 
 __all__ = ["Grid1D", "Grid2D", "DistributionShift", "interaction", "energy", "first_variation",
            "population_velocity", "learner_objective", "group_losses", "best_response_x", "best_response_rho",
@@ -865,7 +866,6 @@ def solve(problem: DistributionShift, t_end: float, *, records: int = 100, cfl: 
     number the whole run needs at the rate so far. When ``max_steps`` runs out the solve stops there and raises,
     saying the time it reached and what to change.
     """
-    from ..experiments.trace import Trace   # the shared result type of runs (experiments layer)
 
     if not isinstance(problem, DistributionShift):
         raise InvalidParameterError(f"problem: expected a DistributionShift, got {type(problem).__name__}")

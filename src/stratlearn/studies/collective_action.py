@@ -35,8 +35,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiments.plots import finish_figure, method_colors
-from ..experiments.plots import panels as panel_grid
+from ..plots import finish_figure, method_colors
+from ..plots import panels as panel_grid
 from .base import Claim, Study, StudyData, StudyResult
 
 SIZES = {

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiments.plots import finish_figure, method_colors, panels
+from ..plots import finish_figure, method_colors, panels
 from .base import Claim, Study, StudyData, StudyResult
 
 SIZES = {"quick": {"cells": 160, "t_limits": 30.0, "t_polar": 20.0, "rounds": 12, "t_groups": 40.0, "cells_2d": 32,

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiments.plots import finish_figure, method_colors, panels, plot_band, style_axis
+from ..plots import finish_figure, method_colors, panels, plot_band, style_axis
 from ..experiments.points import Point
 from .base import Claim, Study, StudyData, StudyResult, fitted_slope
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiments.plots import finish_figure, method_colors, panels, plot_band, style_axis
+from ..plots import finish_figure, method_colors, panels, plot_band, style_axis
 from ..experiments.points import Point
 from ..games import catalog
 from ..learners import default_policy_rate_ratio

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiments.plots import finish_figure, log_ticks, method_colors, panels, plot_band, style_axis
+from ..plots import finish_figure, log_ticks, method_colors, panels, plot_band, style_axis
 from ..experiments.points import Point
 from .base import Claim, Study, StudyData, StudyResult, fitted_slope
 
