@@ -288,7 +288,7 @@ def run_audit(*, data, model, output, label=None, features=None, model_params=No
     ``model`` names a classifier class, checked by :func:`resolve_model_class` before anything is instantiated;
     ``allow_modules`` lists the packages besides scikit-learn whose classes may be named (e.g. ``["xgboost"]``)."""
     from ..populations import collective as C
-    from ..studies.base import Claim
+    from .claims import Claim
     from .io import save_figure, write_json, write_parquet
     from .report import write_report
 
@@ -373,7 +373,7 @@ def run_audit(*, data, model, output, label=None, features=None, model_params=No
 
 
 def _figure(curve, title):
-    from .plots import _pyplot
+    from ..plots import _pyplot
 
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
