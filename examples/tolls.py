@@ -6,7 +6,7 @@ import numpy as np
 
 from stratlearn.equilibria import system_optimum
 from stratlearn.games.routing import braess, load_tntp, pigou
-from stratlearn.games.stackelberg import RoutingFollowers
+from stratlearn.learners.followers import RoutingFollowers
 from stratlearn.learners import follower_agnostic
 
 

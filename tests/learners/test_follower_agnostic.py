@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from stratlearn.games.routing import braess, pigou
-from stratlearn.games.stackelberg import Box, GradientPlayFollowers, RoutingFollowers, SealedFollowers, leader_set
+from stratlearn.learners.followers import Box, GradientPlayFollowers, RoutingFollowers, SealedFollowers, leader_set
 from hypothesis import given, settings, strategies as st
 
 from stratlearn.learners.follower_agnostic import (FollowersDidNotSettle, follower_agnostic,

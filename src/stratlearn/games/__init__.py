@@ -5,12 +5,10 @@ from .catalog import GAMES
 from .markov import MarkovGame
 from .matrix import MatrixGame
 from .routing import Demand, Network
-from .stackelberg import (Box, FiniteStackelbergGame, Followers, GradientPlayFollowers, RoutingFollowers,
-                          SealedFollowers)
+from .stackelberg import FiniteStackelbergGame
 from .strategic import ModelClass, NestedClasses, StrategicGame
-from .vi import VariationalInequality
+from .vi import Box, VariationalInequality
 
 __all__ = ["MatrixGame", "MarkovGame", "VariationalInequality", "StrategicGame", "ModelClass", "NestedClasses",
-           "Network", "Demand", "FiniteStackelbergGame", "Box", "Followers",
-           "GradientPlayFollowers", "RoutingFollowers", "SealedFollowers",
+           "Network", "Demand", "FiniteStackelbergGame", "Box",
            "catalog", "interop", "routing", "stackelberg", "strategic", "vi", "GAMES"]

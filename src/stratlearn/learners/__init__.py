@@ -12,6 +12,7 @@ from .markov_baselines import DecentralizedQLearning, IndependentQLearning, Mini
 from .baselines import Extragradient, OptimisticMultiplicativeWeights, RegretMatchingPlus
 from .classifiers import MLP, LinearParams, LogisticRegression, MLPParams
 from .fictitious_play import FictitiousPlay, SmoothedFictitiousPlay
+from .followers import Followers, GradientPlayFollowers, RoutingFollowers, SealedFollowers, leader_set
 from .follower_agnostic import (FollowersDidNotSettle, LeaderResult, follower_agnostic, follower_agnostic_online,
                                 follower_agnostic_two_timescale, myopic_descent, oracle_hypergradient_descent,
                                 oracle_toll_descent, zeroth_order_descent)
@@ -25,6 +26,11 @@ from .smoothed_best_response import DoublySmoothedBestResponse, default_policy_r
 from .text import TextTransformer
 
 __all__ = [
+    "Followers",
+    "GradientPlayFollowers",
+    "RoutingFollowers",
+    "SealedFollowers",
+    "leader_set",
     "Learner",
     "MatrixLearner",
     "MarkovLearner",

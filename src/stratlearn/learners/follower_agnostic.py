@@ -6,7 +6,7 @@ v1: Convergent first-order methods for bi-level optimization and Stackelberg gam
 
 The leader chooses ``x`` in a convex set ``X`` to minimize ``f(x, y*(x))``, where ``y*(x)`` is where the followers'
 adaptation settles. It knows ``f`` (so ``∇_x f`` and ``∇_y f``) and may call ``followers.respond(x, y0, steps, key)``
-(:class:`stratlearn.games.stackelberg.Followers`), nothing else. The hypergradient ``∇_x f + Jᵀ ∇_y f`` needs the
+(:class:`stratlearn.learners.followers.Followers`), nothing else. The hypergradient ``∇_x f + Jᵀ ∇_y f`` needs the
 response Jacobian ``J = ∂y*/∂x``, which the leader estimates from probes:
 
 * two-loop (:func:`follower_agnostic`), the method built here: at each leader iteration deploy ``x_k`` and let the followers settle
@@ -31,8 +31,8 @@ response Jacobian ``J = ∂y*/∂x``, which the leader estimates from probes:
   not overshoot along ``u``; with ±1 entries ``E[u uᵀ] = I`` and the residual vanishes at the fixed point), while
   ``x`` moves with ``η ≪ β/d``. This needs followers that can be started from a
   given joint action (``respond(x, y0, ...)`` honours ``y0``), as in bi-level optimization where the leader runs
-  the inner solver: :class:`~stratlearn.games.stackelberg.GradientPlayFollowers` and the ``"frank_wolfe"`` rule of
-  :class:`~stratlearn.games.stackelberg.RoutingFollowers` do; travellers who remember their paths do not, so
+  the inner solver: :class:`~stratlearn.learners.followers.GradientPlayFollowers` and the ``"frank_wolfe"`` rule of
+  :class:`~stratlearn.learners.followers.RoutingFollowers` do; travellers who remember their paths do not, so
   ``restartable`` is checked.
 
 Baselines: :func:`zeroth_order_descent` (two-point estimates of the gradient of the observed leader cost
@@ -50,7 +50,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import InvalidParameterError, StratlearnError, check_positive, check_positive_int, check_seed
-from ..games.stackelberg import Followers, leader_set
+from .followers import Followers, leader_set
 
 __all__ = ["LeaderResult", "follower_agnostic", "follower_agnostic_two_timescale", "follower_agnostic_online",
            "myopic_descent", "zeroth_order_descent", "oracle_hypergradient_descent", "oracle_toll_descent",

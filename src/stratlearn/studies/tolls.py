@@ -4,7 +4,7 @@
 
 The leader (the planner) minimizes the total travel time ``Σ_e v_e t_e(v_e)`` over link tolls in a box; the
 followers are travellers who adapt to the tolls by moving flow from costlier to cheaper paths
-(:class:`~stratlearn.games.stackelberg.RoutingFollowers`). The leader sees them only through ``respond``: in every
+(:class:`~stratlearn.learners.followers.RoutingFollowers`). The leader sees them only through ``respond``: in every
 run here they are wrapped so that any other access fails, so the demand is never read. References: the system
 optimum and the marginal-cost tolls (both computed with the demand, which the leader does not have), the oracle
 that descends along the exact hypergradient (implicit differentiation of the user equilibrium, knowing the demand;
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiments.plots import finish_figure, method_colors, panels
+from ..plots import finish_figure, method_colors, panels
 from .base import Claim, Study, StudyData, StudyResult, fitted_slope
 
 # Sioux Falls leader runs: one follower-agnostic (and one zeroth-order) run per seed. Each costs 20 to 40 s on 2 cores
@@ -74,7 +74,7 @@ def analyze(size: str, data: StudyData) -> StudyResult:
 
     from ..equilibria.wardrop import TollSensitivity, marginal_cost_tolls, system_optimum, user_equilibrium
     from ..games.routing import braess, load_tntp, pigou
-    from ..games.stackelberg import RoutingFollowers, SealedFollowers, leader_set
+    from ..learners.followers import RoutingFollowers, SealedFollowers, leader_set
     from ..learners.follower_agnostic import (follower_agnostic, follower_agnostic_online,
                                               follower_agnostic_two_timescale, myopic_descent, oracle_toll_descent,
                                               zeroth_order_descent)
