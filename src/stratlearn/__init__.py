@@ -20,8 +20,7 @@ if "jax" not in _sys.modules and "xla_force_host_platform_device_count" not in _
 from . import errors, ops, schedules  # noqa: E402,I001  (layer order)
 from . import games, equilibria, metrics, learners, populations, experiments  # noqa: E402
 from .experiments import Trace, simulate  # noqa: E402
-
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: E402
 
 __all__ = ["errors", "ops", "schedules", "games", "equilibria", "metrics", "learners", "experiments",
            "simulate", "Trace", "__version__"]

@@ -35,7 +35,7 @@ class Point:
 
     def key(self) -> str:
         """Content hash of the point's full config and stratlearn's version (the store's file name)."""
-        from .. import __version__
+        from .._version import __version__
 
         digest = hashlib.sha256(_canonical({"point": self.as_dict(), "stratlearn": __version__}).encode())
         return digest.hexdigest()[:20]

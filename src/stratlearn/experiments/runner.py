@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from .io import save_figure, write_json, write_parquet
-from .plots import plot_traces
+from ..plots import plot_traces
 from .points import RUN_DEFAULTS, Point
 from .simulate import simulate
-from .trace import Trace
+from ..trace import Trace
 
 __all__ = ["RunResult", "run_experiment", "write_outputs", "machine_info", "summary_rows", "format_table",
            "mean_pm_std"]
@@ -31,7 +31,7 @@ def machine_info() -> dict:
 
     import jax
 
-    from .. import __version__
+    from .._version import __version__
 
     return {
         "stratlearn": __version__,

@@ -142,7 +142,7 @@ class ResultStore:
                              f"`stratlearn sweep` or `stratlearn reproduce`")
         if path.exists() and (not path.is_dir() or any(p.name != ".lock" for p in path.iterdir())):
             raise StoreError(f"{path}: exists and is not an empty folder nor a result store; choose another output")
-        from .. import __version__
+        from .._version import __version__
 
         try:
             (path / "points").mkdir(parents=True, exist_ok=True)
@@ -275,7 +275,7 @@ class ResultStore:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from .. import __version__
+        from .._version import __version__
 
         key = point.key()
         table = pa.Table.from_pandas(frame, preserve_index=False)
