@@ -91,7 +91,7 @@ def test_structure_errors():
         expand({"game": {"name": "matching_pennies"}, "run": {"steps": 1}})
     with pytest.raises(ConfigError, match="name"):
         expand({"game": {"rows": 3}, "learners": [{"name": "dsbr"}], "run": {"steps": 1}})
-    with pytest.raises(ConfigError, match="unknown top-level"):
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) extra; expected some of"):
         expand({"game": {"name": "matching_pennies"}, "learners": [{"name": "dsbr"}], "run": {"steps": 1},
                 "extra": 1})
 

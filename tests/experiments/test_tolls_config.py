@@ -80,7 +80,7 @@ def test_the_example_runs_on_sioux_falls(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("[network]\nname = 'pigou'\n[extra]\n", r"unknown section\(s\) extra"),
+    ("[network]\nname = 'pigou'\n[extra]\n", r"unknown key\(s\) extra"),
     ("[network]\n", "needs exactly one of name .* and folder"),
     ("[network]\nname = 'pigou'\nfolder = '.'\n", "needs exactly one of name"),
     ("[network]\nfolder = '/nonexistent/folder'\n", "network.folder='/nonexistent/folder': expected a folder"),
@@ -88,10 +88,10 @@ def test_the_example_runs_on_sioux_falls(tmp_path, monkeypatch):
     ("[network]\nname = 'Anaheim'\n", r"network.name='Anaheim': no TNTP files found .* run `stratlearn data fetch "
      "Anaheim`"),
     ("[network]\nname = 'pigou'\n[followers]\nrule = 'teleport'\n", "followers.rule='teleport'"),
-    ("[network]\nname = 'pigou'\n[followers]\nspeed = 1\n", r"unknown field\(s\) followers.speed"),
+    ("[network]\nname = 'pigou'\n[followers]\nspeed = 1\n", r"unknown key\(s\) followers.speed"),
     ("[network]\nname = 'pigou'\n[leader]\nmethod = 'newton'\n", "leader.method='newton': expected one of"),
     ("[network]\nname = 'pigou'\n[leader]\nmethod = 'two_timescale'\n", "expected followers.rule = 'frank_wolfe'"),
-    ("[network]\nname = 'pigou'\n[leader]\nmomentum = 0.9\n", r"unknown field\(s\) leader.momentum for method"),
+    ("[network]\nname = 'pigou'\n[leader]\nmomentum = 0.9\n", r"unknown key\(s\) leader.momentum for method"),
     ("[network]\nname = 'pigou'\n[leader]\nupper = [1.0, 2.0, 3.0]\n", r"leader.upper=\[1.0, 2.0, 3.0\]: expected a "
      "finite number or 2 numbers"),
     ("[network]\nname = 'pigou'\n[leader]\nlower = 3.0\nupper = 2.0\n", "leader.lower > leader.upper on link 1"),

@@ -206,16 +206,14 @@ def resolve_model(spec: str, params: dict | None = None, *, allow_modules=()):
 
 def load_audit_config(path) -> dict:
     """Read a TOML audit config into the keyword arguments of :func:`run_audit` (unknown fields are errors)."""
-    from .config import config_table, read_config
+    from .config import check_known_keys, config_table, read_config
 
     raw = read_config(path)
     if isinstance(raw.get("model"), dict) and "allow_modules" in raw["model"]:
         raise ConfigError(f"{path}: model.allow_modules={_show(raw['model']['allow_modules'])}: a config file "
                           "cannot allow modules (configs are data); the person running the audit allows a "
                           "package with --allow-module PACKAGE, or allow_modules= in Python")
-    unknown = sorted(set(raw) - set(_ALLOWED) - {"title", "description"})
-    if unknown:
-        raise ConfigError(f"{path}: unknown table(s) {', '.join(unknown)}; expected {', '.join(_ALLOWED)}")
+    check_known_keys(str(path), raw, set(_ALLOWED) | {"title", "description"})
     out = {}
     for table, allowed in _ALLOWED.items():
         for key, value in config_table(raw, table, allowed, str(path)).items():

@@ -43,15 +43,24 @@ from .points import Point
 __all__ = ["read_config", "expand", "load_points", "config_table"]
 
 
+def check_known_keys(where: str, given, allowed, *, prefix: str = "", context: str = "") -> None:
+    """Refuse keys of ``given`` outside ``allowed``: the one "unknown key" check of every TOML front-end, naming the
+    keys (as ``prefix.key``) and what is allowed. ``given`` must be a table (a dict)."""
+    if not isinstance(given, dict):
+        raise ConfigError(f"{where}: {prefix or 'the config'} must be a table, got {given!r}")
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        names = ", ".join(f"{prefix}.{u}" if prefix else str(u) for u in unknown)
+        raise ConfigError(f"{where}: unknown key(s) {names}{context}; expected some of "
+                          f"{', '.join(sorted(allowed))}")
+
+
 def config_table(raw: dict, key: str, allowed: set, where: str) -> dict:
-    """The table ``[key]`` of a config (empty when absent), checked to be a table with only ``allowed`` fields."""
+    """The table ``[key]`` of a config (empty when absent), checked to be a table with only ``allowed`` keys."""
     table = raw.get(key, {})
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: [{key}] must be a table, got {table!r}")
-    unknown = sorted(set(table) - set(allowed))
-    if unknown:
-        raise ConfigError(f"{where}: unknown field(s) {', '.join(f'{key}.{u}' for u in unknown)}; expected "
-                          f"{', '.join(sorted(allowed))}")
+    check_known_keys(where, table, allowed, prefix=key)
     return table
 
 _TOP_KEYS = {"game", "games", "learners", "run", "title", "description"}
@@ -129,10 +138,7 @@ def expand(raw: dict, *, source: str = "<config>", sweep: bool = True) -> list[P
     game x learner). With ``sweep=False`` a list value is an error that points to ``stratlearn sweep``."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: expected a TOML document with [game], [[learners]] and [run]")
-    unknown = sorted(set(raw) - _TOP_KEYS)
-    if unknown:
-        raise ConfigError(f"{source}: unknown top-level key(s) {', '.join(unknown)}; expected game (or games), "
-                          f"learners, run")
+    check_known_keys(source, raw, _TOP_KEYS)
     if ("game" in raw) == ("games" in raw):
         raise ConfigError(f"{source}: expected exactly one of [game] or [[games]]")
     if "game" in raw:
@@ -155,9 +161,7 @@ def expand(raw: dict, *, source: str = "<config>", sweep: bool = True) -> list[P
     run = raw.get("run")
     if not isinstance(run, dict):
         raise ConfigError(f"{source}: [run] is missing; expected a table with steps, seeds, record_every, metrics")
-    extra = sorted(set(run) - _RUN_KEYS)
-    if extra:
-        raise ConfigError(f"run: unknown key(s) {', '.join(extra)}; expected some of {', '.join(sorted(_RUN_KEYS))}")
+    check_known_keys(source, run, _RUN_KEYS, prefix="run")
     if "steps" not in run:
         raise ConfigError("run.steps: missing; expected an integer >= 1")
 

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError, StratlearnError, check_in_range, check_positive, check_positive_int
-from .config import read_config
+from .config import check_known_keys, read_config
 
 __all__ = ["build_population", "load_population", "run_population"]
 
@@ -55,11 +55,7 @@ _RUN = {"t_end", "records", "limit", "cfl", "precision"}
 
 
 def _keys(where, table, allowed):
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where}: expected a table, got {table!r}")
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; expected some of {', '.join(sorted(allowed))}")
+    check_known_keys(where, table, allowed)
 
 
 def _number(field, value):

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError, StratlearnError
-from .config import config_table as _table, read_config
+from .config import check_known_keys, config_table as _table, read_config
 
 __all__ = ["load_tolls", "run_tolls"]
 
@@ -99,9 +99,7 @@ def load_tolls(path: str | Path):
     """Read and check a toll config; returns ``(raw, network, demand, folder, method name, leader keywords)``."""
     where = f"config {str(path)!r}"
     raw = read_config(path)
-    unknown = sorted(set(raw) - _TOP)
-    if unknown:
-        raise ConfigError(f"{where}: unknown section(s) {', '.join(unknown)}; expected {', '.join(sorted(_TOP))}")
+    check_known_keys(where, raw, _TOP)
     try:
         (network, demand), folder = _network(_table(raw, "network", {"name", "folder"}, where), where)
     except StratlearnError as exc:
@@ -125,10 +123,7 @@ def load_tolls(path: str | Path):
     params = set(inspect.signature(_method(method)).parameters) - {"followers", "cost", "grad_x", "grad_y", "x0",
                                                                     "bounds", "sensitivity", "grad_flow"}
     params |= {"lower", "upper"} | ({"gap"} if method == "oracle" else set())
-    unknown = sorted(set(leader) - params)
-    if unknown:
-        raise ConfigError(f"{where}: unknown field(s) {', '.join('leader.' + u for u in unknown)} for method "
-                          f"{method!r}; expected {', '.join(sorted(params))}")
+    check_known_keys(where, leader, params, prefix="leader", context=f" for method {method!r}")
     for key, value in leader.items():
         if key not in ("lower", "upper") and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise ConfigError(f"{where}: leader.{key}={value!r}: expected a number")
