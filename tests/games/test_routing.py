@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import stratlearn
 from stratlearn.errors import DataError
@@ -26,6 +28,17 @@ def test_bpr_latency_and_its_integral():
                                                          rel=1e-6)
     assert net.latency_integral(v)[0] == pytest.approx(
         np.trapezoid(net.latency(np.linspace(0, 1.7, 20001)), np.linspace(0, 1.7, 20001)), rel=1e-8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0.0, 5e4), min_size=76, max_size=76), st.lists(st.integers(0, 75), min_size=1, max_size=20))
+def test_latencies_of_a_subset_of_links_equal_the_full_vectors_entries(flows, links):
+    # the path-based solvers read only the links of one pair's paths: the subset call must be the full call's entries,
+    # bit for bit (the solvers' results are then unchanged by reading fewer links)
+    net, _ = load_tntp(packaged_tntp("SiouxFalls"))
+    v, links = np.array(flows), np.array(links)
+    for f in (net.latency, net.latency_derivative, net.latency_second_derivative):
+        np.testing.assert_array_equal(f(v[links], links), f(v)[links])
 
 
 def test_read_sioux_falls_and_braess():

@@ -202,11 +202,29 @@ def marginal_cost_tolls(network: Network, flow) -> np.ndarray:
 
 
 def _costs(network, objective, tolls):
-    fixed = network.toll + (0.0 if tolls is None else tolls)
+    """The generalized link costs and their slopes, ``cost(v, links=None)`` and ``slope(v, links=None)``: at the
+    full flow vector ``v``, for every link or only for ``links`` (then read at ``v[links]``)."""
+    fixed = np.broadcast_to(network.toll + (0.0 if tolls is None else tolls), (network.num_links,))
+
+    def at(v, links):
+        return (v, fixed) if links is None else (v[links], fixed[links])
+
     if objective == "user":
-        return (lambda v: network.latency(v) + fixed), network.latency_derivative
-    return ((lambda v: network.latency(v) + v * network.latency_derivative(v) + fixed),
-            lambda v: 2 * network.latency_derivative(v) + v * network.latency_second_derivative(v))
+        def cost(v, links=None):
+            u, f = at(v, links)
+            return network.latency(u, links) + f
+
+        def slope(v, links=None):
+            return network.latency_derivative(at(v, links)[0], links)
+    else:
+        def cost(v, links=None):
+            u, f = at(v, links)
+            return network.latency(u, links) + u * network.latency_derivative(u, links) + f
+
+        def slope(v, links=None):
+            u = at(v, links)[0]
+            return 2 * network.latency_derivative(u, links) + u * network.latency_second_derivative(u, links)
+    return cost, slope
 
 
 def relative_gap(network: Network, demand: Demand, flow, *, tolls=None, objective: str = "user") -> float:
@@ -278,6 +296,7 @@ def _gradient_projection(network, paths, cost_fn, slope_fn, gap, max_iterations,
     gaps, times = [], []
     rel = np.inf
     pairs = [(o, d) for o in range(paths.origins.size) for d in np.flatnonzero(paths.demand[o] > 0)]
+    costs, slopes = np.zeros(network.num_links), np.zeros(network.num_links)   # filled pair by pair
     for _ in range(max_iterations):
         c = cost_fn(x)
         dist, pred, link_of = paths.trees(c)
@@ -300,10 +319,12 @@ def _gradient_projection(network, paths, cost_fn, slope_fn, gap, max_iterations,
             if new not in routes:
                 routes.append(new)
                 flows = np.append(flows, 0.0)
-            costs = cost_fn(x)
+            # only the links of this pair's paths are read: their costs and slopes, not the whole network's
+            touched = np.fromiter(set().union(*routes), dtype=np.intp)
+            costs[touched] = cost_fn(x, touched)
             path_costs = np.array([costs[list(r)].sum() for r in routes])
             s = int(np.argmin(path_costs))
-            slopes = slope_fn(x)
+            slopes[touched] = slope_fn(x, touched)
             target = set(routes[s])
             for p in range(len(routes)):
                 if p == s or flows[p] <= 0:

@@ -135,22 +135,32 @@ class Network:
     def num_links(self) -> int:
         return int(self.tail.size)
 
-    def latency(self, flow) -> np.ndarray:
-        """``t(v) = t0 + k (v/c)^p`` per link (``= t0 (1 + B (v/c)^p)`` for BPR)."""
+    def _link_terms(self, flow, links):
+        """The flows and latency parameters of ``links`` (all links when ``None``; then ``flow`` holds one value
+        per link of the network, else one per entry of ``links``)."""
         v = np.maximum(np.asarray(flow, dtype=float), 0.0)
-        return self.free_flow_time + self.congestion * (v / self.capacity) ** self.power
+        if links is None:
+            return v, self.free_flow_time, self.congestion, self.capacity, self.power
+        return v, self.free_flow_time[links], self.congestion[links], self.capacity[links], self.power[links]
 
-    def latency_derivative(self, flow) -> np.ndarray:
-        """``t′(v) = k p v^{p−1} / c^p`` per link."""
-        v = np.maximum(np.asarray(flow, dtype=float), 0.0)
-        return self.congestion * self.power * v ** (self.power - 1) / self.capacity ** self.power
+    def latency(self, flow, links=None) -> np.ndarray:
+        """``t(v) = t0 + k (v/c)^p`` per link (``= t0 (1 + B (v/c)^p)`` for BPR). With ``links`` (link indices),
+        ``flow`` holds those links' flows and the result their latencies: the path-based solvers update one
+        origin-destination pair at a time and read only the links of its paths."""
+        v, t0, k, c, p = self._link_terms(flow, links)
+        return t0 + k * (v / c) ** p
 
-    def latency_second_derivative(self, flow) -> np.ndarray:
-        """``t″(v) = k p (p − 1) v^{p−2} / c^p`` per link (0 where ``p = 1``)."""
-        v = np.maximum(np.asarray(flow, dtype=float), 0.0)
+    def latency_derivative(self, flow, links=None) -> np.ndarray:
+        """``t′(v) = k p v^{p−1} / c^p`` per link (``links`` as in :meth:`latency`)."""
+        v, _, k, c, p = self._link_terms(flow, links)
+        return k * p * v ** (p - 1) / c ** p
+
+    def latency_second_derivative(self, flow, links=None) -> np.ndarray:
+        """``t″(v) = k p (p − 1) v^{p−2} / c^p`` per link (0 where ``p = 1``; ``links`` as in :meth:`latency`)."""
+        v, _, k, c, p = self._link_terms(flow, links)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = self.congestion * self.power * (self.power - 1) * v ** (self.power - 2) / self.capacity ** self.power
-        return np.where(self.power == 1, 0.0, np.nan_to_num(out, posinf=0.0))
+            out = k * p * (p - 1) * v ** (p - 2) / c ** p
+        return np.where(p == 1, 0.0, np.nan_to_num(out, posinf=0.0))
 
     def latency_integral(self, flow) -> np.ndarray:
         """``∫₀^v t(u) du = t0 v + k v^{p+1} / ((p + 1) c^p)`` per link (the terms of Beckmann's potential)."""
