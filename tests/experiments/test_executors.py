@@ -85,3 +85,52 @@ def test_shared_compilations_reuse_within_the_block_and_leave_nothing_behind():
         assert any(folder.iterdir())                    # the compilation was written
     assert not folder.exists()
     assert (jax.config.jax_compilation_cache_dir, jax.config.jax_persistent_cache_min_compile_time_secs) == before
+
+
+def test_a_cluster_that_loses_a_worker_node_part_way_finishes_with_the_local_results(tmp_path, monkeypatch):
+    """A real multi-node Ray cluster on this machine (a head with no CPUs and two one-CPU worker nodes, every node
+    on 127.0.0.1): one worker node is removed, with all its processes, as soon as the first point is stored; the
+    points it was running are run again on the node that is left, and every stored value equals the local
+    executor's. The points are a study's own (the first eight of matrix-games at the quick size, shortened)."""
+    import threading
+
+    from ray._private import ray_constants
+    from ray.cluster_utils import Cluster
+
+    from stratlearn.studies import STUDIES
+
+    # the study's games and learners, with a tenth of the samples (the test is about the executor, not the claims)
+    points = [Point(p.game, p.learner, {**p.run, "steps": p.run["steps"] // 10,
+                                        "record_every": p.run["record_every"] // 10}, tags=p.tags)
+              for p in STUDIES["matrix-games"].points("quick")[:8]]
+    local = ResultStore.open(tmp_path / "local", create=True)
+    run_sweep(points, local, executor=LocalExecutor(), progress=False)
+
+    monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")   # every node on the loopback address
+    monkeypatch.setattr(ray_constants, "ENABLE_RAY_CLUSTER", False)
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, "node_ip_address": "127.0.0.1",
+                                                            "include_dashboard": False})
+    try:
+        workers = [cluster.add_node(num_cpus=1, node_ip_address="127.0.0.1") for _ in range(2)]
+        cluster.wait_for_nodes()
+        remote = ResultStore.open(tmp_path / "ray", create=True)
+        removed = threading.Event()
+        original_write = remote.write
+
+        def write_then_remove(*args, **kwargs):
+            out = original_write(*args, **kwargs)
+            if not removed.is_set():
+                removed.set()
+                cluster.remove_node(workers[1], allow_graceful=False)
+            return out
+
+        monkeypatch.setattr(remote, "write", write_then_remove)
+        with RayExecutor(address=cluster.address) as executor:
+            assert {n["NodeManagerAddress"] for n in ray.nodes()} == {"127.0.0.1"}
+            summary = run_sweep(points, remote, executor=executor, progress=False)
+        assert removed.is_set() and not workers[1].any_processes_alive()   # the node is gone, all its processes
+        assert len(summary.computed) == len(points) and not summary.failed
+    finally:
+        cluster.shutdown()
+    for p in points:
+        pd.testing.assert_frame_equal(remote.read(p), local.read(p), check_exact=True)

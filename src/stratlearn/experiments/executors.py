@@ -3,7 +3,9 @@
 * :class:`LocalExecutor` (the default): points run one after another in this process; each is one vmapped
   ``simulate`` over its seeds, already spread over the machine's cores.
 * :class:`RayExecutor`: each point is a Ray task. Results come back to the driver as tasks finish, so the driver is
-  the only writer and a killed worker loses only its own point (it is reported and the others go on). Without an
+  the only writer. A point whose worker or node dies is run again (up to :data:`RETRIES` times, on the nodes that
+  are left; a point is a pure function of its seeds, so the rerun returns the same values); a point whose own code
+  raises is not retried: it is reported and the others go on. Without an
   address a local Ray runtime is started on 127.0.0.1 only; with ``address="host:port"`` the cluster is checked to
   be reachable within seconds before Ray is asked to connect.
 """
@@ -58,6 +60,10 @@ def _check_reachable(address: str, timeout: float = 3.0) -> None:
     except OSError as exc:
         raise ConfigError(f"--address={address!r}: no Ray head node reachable there within {timeout:g} s "
                           f"({exc.strerror or exc})") from None
+
+
+RETRIES = 3
+"""How many times :class:`RayExecutor` runs a point again after its worker or node died."""
 
 
 class RayExecutor:
@@ -116,7 +122,9 @@ class RayExecutor:
     def map(self, points: Iterable[Point], on_result: OnResult, on_start: OnStart | None = None) -> list:
         import ray
 
-        remote = ray.remote(num_cpus=1, max_retries=0)(run_point)
+        # Ray retries a task after a system failure (its worker process or node died), never after an exception
+        # raised by the point itself
+        remote = ray.remote(num_cpus=1, max_retries=RETRIES)(run_point)
         pending = {}
         for point in points:
             pending[remote.remote(point.as_dict())] = point
