@@ -27,10 +27,15 @@ def test_markov_games_quick(tmp_path):
     table = result.tables["qre_comparison"]
     assert (abs(table.uniform_gap - table.qre_gap) > table.smoothing_bias).all()
     # the step ratios follow Theorem 3.1's scaling c ∝ τ³ (1−γ)² / |S| from the anchor, K grows as c shrinks
-    from stratlearn.studies.markov_games import theorem_inner_steps, theorem_ratio
+    from stratlearn.studies.markov_games import claim_a_learner, theorem_inner_steps, theorem_ratio
 
     assert np.allclose(table.policy_rate_ratio, [0.005 * (t / 0.1) ** 3 for t in table.temperature])
     assert theorem_ratio(0.1, 0.99, 20) == pytest.approx(0.005 * 0.01 * 0.25, rel=1e-12) and theorem_inner_steps(0.0025) == 40_000
+    # K keeps each state's policy step per outer iteration, c α K / |S|, at the anchor's: 4 times the states, 4 times
+    # smaller c -> 16 times K; claim (a) at the full size runs every grid game so, for at least 30 outer iterations
+    assert theorem_inner_steps(theorem_ratio(0.1, 0.9, 20), states=20) == 16 * 20_000
+    learner, samples = claim_a_learner(20, 0.9, "full")
+    assert learner["policy_rate_ratio"] == pytest.approx(0.00125) and samples == 30 * 320_000
     # the headline claims and their controls: each control fails the claim's threshold as designed
     heads = {c.key for c in result.claims if c.headline}
     controls = [c for c in result.claims if c.control_of]
