@@ -27,3 +27,16 @@ def test_tolls_quick(tmp_path, monkeypatch):
     assert set(result.figures) == {"travel_time", "map"}
     summary = result.tables["summary"]
     assert set(summary.network) == {"Pigou", "Braess", "Sioux Falls"}
+
+
+def test_the_larger_network_claim_is_skipped_with_the_fetch_command_where_the_network_is_absent(monkeypatch,
+                                                                                                 tmp_path):
+    # the full size's Winnipeg claim needs a network that does not ship with stratlearn: without it the claim is a
+    # SKIP that says how to get it, never a crash or a FAIL (nothing is computed before the network is found)
+    from stratlearn.studies import tolls
+
+    monkeypatch.setenv("STRATLEARN_TNTP_DIR", str(tmp_path / "none"))
+    monkeypatch.setenv("STRATLEARN_DATA", str(tmp_path / "cache"))
+    claim, rows = tolls._larger_network("Winnipeg", None)
+    assert claim.status == "SKIP" and "stratlearn data fetch Winnipeg" in claim.skip and rows == []
+    assert tolls.SIZES["full"]["large"] == "Winnipeg" and "large" not in tolls.SIZES["quick"]
