@@ -147,3 +147,34 @@ def test_every_example_config_loads_and_builds():
         for point in points:
             game, learner = point.build()
             learner.check_game(game)
+
+
+def test_a_run_builds_each_game_once_and_honours_its_precision(tmp_path, monkeypatch):
+    """`stratlearn run` on one game and two learners: the game is built once (validated and run with the same
+    object; a 10^5-state Markov game used to be built twice), and run.precision = "float64" reaches simulate."""
+    import json
+
+    from stratlearn import cli
+    from stratlearn.games import catalog
+
+    calls = []
+    make = catalog.make
+
+    def counting(name, **params):
+        calls.append(name)
+        return make(name, **params)
+
+    monkeypatch.setattr(catalog, "make", counting)
+    path = _write(tmp_path, GOOD.replace('metrics = ["nash_gap"]', 'metrics = ["nash_gap"]\nprecision = "float64"'))
+    assert cli.main(["run", str(path), "-o", str(tmp_path / "out"), "--no-progress"]) == 0
+    assert calls == ["random_zero_sum"]
+    runs = json.loads((tmp_path / "out" / "config.json").read_text())
+    assert "float64" in json.dumps(runs)
+    # and the values themselves were computed in double precision: the same run in float32 differs from it
+    import pandas as pd
+
+    f64 = pd.read_parquet(tmp_path / "out" / "trace.parquet")
+    path.write_text(path.read_text().replace('precision = "float64"', 'precision = "float32"'))
+    assert cli.main(["run", str(path), "-o", str(tmp_path / "out32"), "--no-progress"]) == 0
+    f32 = pd.read_parquet(tmp_path / "out32" / "trace.parquet")
+    assert len(f64) == len(f32) and not (f64["value"].to_numpy() == f32["value"].to_numpy()).all()

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ else:  # pragma: no cover
 
 from .. import metrics as metrics_module
 from ..errors import MAX_SEED, ConfigError, check_positive_int
-from .points import Point
+from .points import Point, build_table
 
 __all__ = ["read_config", "expand", "load_points", "config_table"]
 
@@ -166,6 +167,7 @@ def expand(raw: dict, *, source: str = "<config>", sweep: bool = True) -> list[P
         raise ConfigError("run.steps: missing; expected an integer >= 1")
 
     points: dict[str, Point] = {}
+    built_games: dict[str, object] = {}   # each distinct game table is built once (to validate it and to run it)
     for g_where, g_table in games:
         for l_where, l_table in learners:
             axes = ([("game", p, v, g_where) for p, v in _axes(g_where, g_table)]
@@ -181,7 +183,11 @@ def expand(raw: dict, *, source: str = "<config>", sweep: bool = True) -> list[P
                 for (section, path, _, _), value in zip(axes, combo):
                     _set(tables[section], path, value)
                 point = Point(game=tables["game"], learner=tables["learner"], run=_check_run(tables["run"]))
-                point.build()  # validates names and parameters now, before anything runs
+                # validate names and parameters now, before anything runs; the point carries what was built
+                game_key = json.dumps(tables["game"], sort_keys=True, default=str)
+                if game_key not in built_games:
+                    built_games[game_key] = build_table("game", tables["game"])
+                point.carry(built_games[game_key], build_table("learner", tables["learner"]))
                 points.setdefault(point.key(), point)
     return list(points.values())
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Point", "run_point", "RUN_DEFAULTS"]
+__all__ = ["Point", "run_point", "build_table", "RUN_DEFAULTS"]
 
 RUN_DEFAULTS = {"seeds": 1, "record_every": None, "metrics": ["nash_gap"], "seed": 0, "precision": "float32"}
 
@@ -49,26 +49,41 @@ class Point:
         return f"{fmt(self.game)} · {fmt(self.learner)}"
 
     def build(self):
-        """The game and learner objects (validated: bad values raise ``stratlearn.errors`` exceptions)."""
-        from .. import learners
-        from ..errors import ConfigError, StratlearnError, UnknownNameError
-        from ..games import catalog
+        """The game and learner objects (validated: bad values raise ``stratlearn.errors`` exceptions). A point that
+        carries them (:meth:`carry`, done by the config reader that validated it) hands them out once and then
+        drops them, so a run builds each game once and does not keep it after its point has run."""
+        carried = self.__dict__.get("_objects")
+        if carried is not None:
+            object.__setattr__(self, "_objects", None)
+            return carried
+        return build_table("game", self.game), build_table("learner", self.learner)
 
-        def make(kind, table, maker):
-            params = dict(table)
-            name = params.pop("name", None)
-            if name is None:
-                raise ConfigError(f"{kind}.name: missing; every {kind} needs a name (see `stratlearn list`)")
-            if not isinstance(name, str):
-                raise ConfigError(f"{kind}.name={name!r}: expected a string naming a {kind} (see `stratlearn list`)")
-            try:
-                return maker(name, **params)
-            except UnknownNameError:
-                raise
-            except StratlearnError as exc:
-                raise type(exc)(f"{kind} {name!r}: {exc}") from None
+    def carry(self, game, learner) -> "Point":
+        """Attach the already built ``game`` and ``learner`` of this point (not hashed, not compared, never sent to
+        a worker: :meth:`as_dict` is the point's data)."""
+        object.__setattr__(self, "_objects", (game, learner))
+        return self
 
-        return make("game", self.game, catalog.make), make("learner", self.learner, learners.make)
+
+def build_table(kind: str, table: dict):
+    """A game (``kind="game"``) or learner from its config table, with errors that name the table."""
+    from .. import learners
+    from ..errors import ConfigError, StratlearnError, UnknownNameError
+    from ..games import catalog
+
+    maker = catalog.make if kind == "game" else learners.make
+    params = dict(table)
+    name = params.pop("name", None)
+    if name is None:
+        raise ConfigError(f"{kind}.name: missing; every {kind} needs a name (see `stratlearn list`)")
+    if not isinstance(name, str):
+        raise ConfigError(f"{kind}.name={name!r}: expected a string naming a {kind} (see `stratlearn list`)")
+    try:
+        return maker(name, **params)
+    except UnknownNameError:
+        raise
+    except StratlearnError as exc:
+        raise type(exc)(f"{kind} {name!r}: {exc}") from None
 
 
 def run_point(point: Point | dict, progress: bool = False):
