@@ -114,7 +114,7 @@ def test_bad_inputs():
         GeneralizedFrankWolfe(noise=-1.0)
     with pytest.raises(InvalidParameterError, match="step_size"):
         GeneralizedFrankWolfe(step_size=1.5)
-    with pytest.raises(InvalidGameError, match="solves a VariationalInequality"):
+    with pytest.raises(InvalidGameError, match="plays a VariationalInequality"):
         GeneralizedFrankWolfe().check_game(sl.games.catalog.make("rock_paper_scissors"))
     with pytest.raises(InvalidParameterError, match="start='corner'"):
         VIExtragradient(start="corner")

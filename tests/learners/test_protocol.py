@@ -79,3 +79,36 @@ def test_bad_hyperparameters_name_the_field(make, field):
 def test_learner_rejects_a_non_matrix_game():
     with pytest.raises(InvalidGameError, match="MatrixGame"):
         sl.simulate(sl.learners.FictitiousPlay(), np.eye(2), steps=1, progress=False)
+
+
+def test_every_registered_learner_has_one_base_and_the_whole_protocol():
+    """One base class (LearnerBase) for every learner of the registry; it declares the game classes it plays and
+    refuses any other game with one message; a Markov learner is not a matrix learner; and the Learner protocol
+    holds every member simulate calls."""
+    from stratlearn.games import catalog
+    from stratlearn.learners import LearnerBase, Learner, MarkovLearner, MatrixLearner
+
+    for name, cls in LEARNERS.items():
+        assert issubclass(cls, LearnerBase) and cls.plays, name
+    assert not issubclass(MarkovLearner, MatrixLearner)
+    matrix = catalog.make("matching_pennies")
+    markov = catalog.make("matching_pennies_markov", discount=0.9)
+    dsbr_vi = sl.learners.make("dsbr_vi")
+    assert isinstance(dsbr_vi, Learner)
+    with pytest.raises(InvalidGameError, match="DSBRValueIteration plays a MarkovGame, got MatrixGame"):
+        dsbr_vi.check_game(matrix)
+    with pytest.raises(InvalidGameError, match="plays a MatrixGame, got MarkovGame"):
+        sl.learners.make("dsbr").check_game(markov)
+
+
+def test_simulate_names_every_missing_protocol_member():
+    class Bare:            # init/step/policy only: no check_game, params or name
+        def init(self, game, key): ...
+
+        def step(self, game, state, key): ...
+
+        def policy(self, game, state): ...
+
+    game = sl.games.catalog.make("matching_pennies")
+    with pytest.raises(InvalidParameterError, match="missing check_game, params, name.*LearnerBase"):
+        sl.simulate(Bare(), game, steps=10)

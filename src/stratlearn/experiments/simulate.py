@@ -121,10 +121,14 @@ def simulate(learner, game, *, steps: int, seeds: int | Sequence[int] = 1, recor
     """
     if precision not in ("float32", "float64"):
         raise InvalidParameterError(f"precision={precision!r}: expected 'float32' or 'float64'")
-    missing = [name for name in ("init", "step", "policy") if not callable(getattr(learner, name, None))]
+    # every member of the Learner protocol that the run calls, checked once here (then called without hasattr)
+    missing = [name for name in ("init", "step", "policy", "check_game", "params")
+               if not callable(getattr(learner, name, None))] + ([] if isinstance(getattr(learner, "name", None), str)
+                                                                 else ["name"])
     if missing:
-        raise InvalidParameterError(f"learner={learner!r}: expected a stratlearn learner with init, step and policy "
-                                    f"(missing {', '.join(missing)}); build one with stratlearn.learners.make")
+        raise InvalidParameterError(f"learner={learner!r}: expected a stratlearn learner with init, step, policy, "
+                                    f"check_game, params and a name (missing {', '.join(missing)}); build one with "
+                                    f"stratlearn.learners.make, or subclass stratlearn.learners.LearnerBase")
     with jax.enable_x64(precision == "float64"):
         if precision == "float64" and jnp.zeros(1, dtype=jnp.float64).dtype != jnp.float64:
             raise InvalidParameterError("precision='float64': this JAX cannot compute in float64 here (it would "
@@ -162,8 +166,7 @@ def check_representable(learner, game, metrics, precision: str = "float32") -> N
                 raise InvalidParameterError(f"{where}={v:g}: not representable in {dtype.name} (normal numbers "
                                             f"span {tiny:.3g} to {largest:.3g}); {advice}")
 
-    learner_name = getattr(learner, "name", type(learner).__name__)
-    walk(f"learner {learner_name!r}", learner.params() if hasattr(learner, "params") else {})
+    walk(f"learner {learner.name!r}", learner.params())
     for metric in metrics:
         metric = metrics_module.get(metric) if isinstance(metric, str) else metric
         if isinstance(getattr(metric, "temperature", None), (float, np.floating)):
@@ -236,8 +239,7 @@ def _simulate(learner, game, *, steps, seeds, record_every, metrics, seed, progr
                                     f"{type(game).__name__} (each metric must be recorded under its own name)")
     device_fns = tuple(m for m in metric_fns if not metrics_module.is_host_metric(m))
     host_fns = tuple(m for m in metric_fns if metrics_module.is_host_metric(m))
-    if hasattr(learner, "check_game"):
-        learner.check_game(game)
+    learner.check_game(game)
     # the states of every seed, estimated from the learner's init without running it (states and their donated
     # copies), before anything is allocated
     try:
@@ -283,9 +285,8 @@ def _simulate(learner, game, *, steps, seeds, record_every, metrics, seed, progr
             bar.close()
     elapsed = time.perf_counter() - started
 
-    params = learner.params() if hasattr(learner, "params") else {}
     config = {
-        "learner": {"name": getattr(learner, "name", type(learner).__name__), **params},
+        "learner": {"name": learner.name, **learner.params()},
         "game": game.describe() if hasattr(game, "describe") else {"name": type(game).__name__},
         "steps": steps,
         "record_every": record_every,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import inspect
 
 from ..errors import ConfigError, UnknownNameError
-from .base import Learner, MarkovLearner, MatrixLearner
+from .base import Learner, LearnerBase, MarkovLearner, MatrixLearner
 from .dsbr_vi import DSBRValueIteration
 from .markov_baselines import DecentralizedQLearning, IndependentQLearning, MinimaxQ
 from .baselines import Extragradient, OptimisticMultiplicativeWeights, RegretMatchingPlus
@@ -32,6 +31,7 @@ __all__ = [
     "SealedFollowers",
     "leader_set",
     "Learner",
+    "LearnerBase",
     "MatrixLearner",
     "MarkovLearner",
     "VILearner",

@@ -16,16 +16,21 @@ import dataclasses
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from ..errors import InvalidGameError, InvalidParameterError
+from ..games.markov import MarkovGame
 from ..games.matrix import MatrixGame
 from ..ops import sample_action  # noqa: F401  (re-exported: the learners draw their actions with it)
 from ..schedules import Schedule, as_schedule
 
-__all__ = ["Learner", "MatrixLearner", "MarkovLearner", "sample_action", "schedule_param"]
+__all__ = ["Learner", "LearnerBase", "MatrixLearner", "MarkovLearner", "sample_action", "schedule_param"]
 
 
 @runtime_checkable
 class Learner(Protocol):
-    """Anything with ``init``, ``step`` and ``policy`` as described above."""
+    """What :func:`~stratlearn.simulate` calls on a learner: ``init``, ``step`` and ``policy`` as described above,
+    ``check_game`` (raise :class:`~stratlearn.errors.InvalidGameError` for a game it cannot play), ``params`` (the
+    hyperparameters, JSON-able) and a ``name``. Subclassing :class:`LearnerBase` gives the last three."""
+
+    name: str
 
     def init(self, game, key) -> Any: ...
 
@@ -33,18 +38,25 @@ class Learner(Protocol):
 
     def policy(self, game, state) -> Any: ...
 
+    def check_game(self, game) -> None: ...
 
-class MatrixLearner:
-    """Base class of learners for :class:`~stratlearn.games.MatrixGame`: a registry name, game checking and a
-    JSON-able view of the hyperparameters."""
+    def params(self) -> dict: ...
+
+
+class LearnerBase:
+    """The one base class of the learners: a registry ``name``, the game classes it ``plays``, one check of the
+    game against them, and a JSON-able view of the hyperparameters. A learner with a condition beyond the game's
+    type (a monotone operator, a stated modulus) extends :meth:`check_game` and calls this one first."""
 
     name: ClassVar[str] = ""
+    plays: ClassVar[tuple[type, ...]] = ()
+    """The game classes this learner plays (an instance of any of them is accepted); empty: any game."""
 
     def check_game(self, game) -> None:
-        """Raise :class:`InvalidGameError` if this learner cannot play ``game``."""
-        if not isinstance(game, MatrixGame):
-            raise InvalidGameError(
-                f"game: {type(self).__name__} plays a MatrixGame, got {type(game).__name__}")
+        """Raise :class:`InvalidGameError` if ``game`` is not an instance of one of :attr:`plays`."""
+        if self.plays and not isinstance(game, self.plays):
+            kinds = " or ".join(t.__name__ for t in self.plays)
+            raise InvalidGameError(f"game: {type(self).__name__} plays a {kinds}, got {type(game).__name__}")
 
     def params(self) -> dict:
         """The hyperparameters as a JSON-able dict (schedules become tables with a ``kind``)."""
@@ -57,16 +69,17 @@ class MatrixLearner:
         return out
 
 
-class MarkovLearner(MatrixLearner):
-    """Base class of learners for :class:`~stratlearn.games.MarkovGame` (stationary policies of shape (S, A) and
-    (S, B))."""
+class MatrixLearner(LearnerBase):
+    """Learners of :class:`~stratlearn.games.MatrixGame`."""
 
-    def check_game(self, game) -> None:
-        from ..games.markov import MarkovGame
+    plays = (MatrixGame,)
 
-        if not isinstance(game, MarkovGame):
-            raise InvalidGameError(
-                f"game: {type(self).__name__} plays a MarkovGame, got {type(game).__name__}")
+
+class MarkovLearner(LearnerBase):
+    """Learners of :class:`~stratlearn.games.MarkovGame` (stationary policies of shape (S, A) and (S, B)). Not a
+    matrix learner: it plays another kind of game."""
+
+    plays = (MarkovGame,)
 
 
 def schedule_param(learner, field: str, *, largest: float | None = None) -> None:

@@ -48,27 +48,27 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ..errors import InvalidGameError, InvalidParameterError, check_in_range
+from ..errors import InvalidParameterError, check_in_range
 from ..games.vi import Simplex, VariationalInequality, check_monotone
 from ..ops import softmax
 from ..schedules import Schedule, constant, harmonic
-from .base import MatrixLearner, schedule_param
+from .base import LearnerBase, schedule_param
 
 __all__ = ["VILearner", "GeneralizedFrankWolfe", "ProjectedGradient", "VIExtragradient", "OptimisticGradient",
            "VIState"]
 
 
-class VILearner(MatrixLearner):
+class VILearner(LearnerBase):
     """Base class of learners for a :class:`~stratlearn.games.VariationalInequality`; the policy is the point ``z``
     (flat, the domain's blocks one after another)."""
+
+    plays = (VariationalInequality,)
 
     def check_game(self, game) -> None:
         """Refuse anything but a VI; a VI whose constructor does not guarantee monotonicity is checked on sampled
         pairs, and a violation is reported as a :class:`~stratlearn.games.vi.MonotonicityWarning` naming the pair
         (every method here needs a monotone operator for its guarantees)."""
-        if not isinstance(game, VariationalInequality):
-            raise InvalidGameError(f"game: {type(self).__name__} solves a VariationalInequality, got "
-                                   f"{type(game).__name__}")
+        super().check_game(game)
         if game.monotone == "unknown":
             check_monotone(game)
 

@@ -79,6 +79,7 @@ class StochasticGradientPlay(VILearner):
     start: str = "center"
 
     name = "stochastic_gradient_play"
+    plays = (StrategicGame, VariationalInequality)   # a strategic game is a VI; a plain VI needs its μ given
 
     def __post_init__(self):
         object.__setattr__(self, "steps", check_positive_int("steps", self.steps))
@@ -92,9 +93,7 @@ class StochasticGradientPlay(VILearner):
     def check_game(self, game) -> None:
         """Refuse anything but a VI; Algorithm 1 needs strong monotonicity, which is checked on sampled pairs (and,
         for a strategic game, against its stated ``μ``): a violation raises naming the pair."""
-        if not isinstance(game, VariationalInequality):
-            raise InvalidGameError(f"game: {type(self).__name__} plays a StrategicGame or VariationalInequality, got "
-                                   f"{type(game).__name__}")
+        super().check_game(game)
         if not isinstance(game, StrategicGame) and self.strong_monotonicity is None:
             raise InvalidParameterError(f"strong_monotonicity=None: {game.name} is not a StrategicGame, so its μ "
                                         "must be given")
