@@ -29,8 +29,15 @@ def test_sealed_followers_refuse_every_read_but_respond():
             getattr(sealed, name)
     with pytest.raises(AttributeError, match="cannot be changed"):
         sealed.calls = 0
-    sealed.respond([0.0, 0.0], None, 3)
+    y, state = sealed.respond([0.0, 0.0], None, 3)
     assert sealed.calls == 1 and sealed.restartable is False
+    # the travellers' memory comes back unreadable, and only the latest one is accepted: no rewinding, no erasing
+    assert repr(state) == "<followers' state>" and not hasattr(state, "__dict__")
+    _, later = sealed.respond([0.5, 0.0], state, 3)
+    for stale in (state, None):
+        with pytest.raises(InvalidParameterError, match="cannot be rewound or reset; pass the state of their last"):
+            sealed.respond([0.5, 0.0], stale, 3)
+    sealed.respond([0.5, 0.0], later, 3)
     assert SealedFollowers(RoutingFollowers(net, dem, rule="frank_wolfe")).restartable is True
     with pytest.raises(InvalidParameterError, match="inner: expected followers with respond"):
         SealedFollowers(object())
@@ -122,9 +129,9 @@ def test_one_step_probe_differences_are_not_the_response_jacobian():
     sensitivity −αC, not G = −M⁻¹C."""
     M, q, C, *_ = _affine()
     f = GradientPlayFollowers(M, q, C, -100.0, 100.0)
-    y = f.respond(np.zeros(3), None, 500)
+    y, _ = f.respond(np.zeros(3), None, 500)
     u = np.array([1.0, -1.0, 1.0])
-    one_step = (f.respond(1e-3 * u, y, 1) - f.respond(np.zeros(3), y, 1)) / 1e-3
+    one_step = (f.respond(1e-3 * u, y, 1)[0] - f.respond(np.zeros(3), y, 1)[0]) / 1e-3
     np.testing.assert_allclose(one_step, -f._step * C @ u, atol=1e-9)
     assert np.linalg.norm(one_step - (-np.linalg.solve(M, C) @ u)) > 0.5 * np.linalg.norm(np.linalg.solve(M, C) @ u)
 
@@ -234,7 +241,7 @@ def test_bad_input():
         follower_agnostic(object(), cost, gx, gy, [0.0, 0.0], bounds=([0.0, 0.0], [2.0, 2.0]))
     with pytest.raises(InvalidParameterError, match="strongly monotone"):
         GradientPlayFollowers(np.array([[0.0, 1.0], [-1.0, 0.0]]), np.zeros(2), np.eye(2), -1.0, 1.0)
-    with pytest.raises(InvalidParameterError, match="must honour y0"):
+    with pytest.raises(InvalidParameterError, match="state must be their joint action"):
         follower_agnostic_two_timescale(RoutingFollowers(net, dem), cost, gx, gy, [0.0, 0.0],
                                         bounds=([0.0, 0.0], [2.0, 2.0]))
     with pytest.raises(InvalidParameterError, match="tracking=1.5: expected a fixed-point step in \\(0, 1\\]"):
@@ -315,8 +322,8 @@ def test_probes_of_travellers_with_memory_are_resettled():
 def test_tolled_subset_of_links():
     """Tolls on listed links only: the same flows as the full toll vector with zeros elsewhere."""
     net, dem = braess()
-    full = RoutingFollowers(net, dem, rule="frank_wolfe").respond([0.0, 0.0, 3.0, 0.0, 1.0], None, 200)
-    subset = RoutingFollowers(net, dem, rule="frank_wolfe", tolled=[2, 4]).respond([3.0, 1.0], None, 200)
+    full, _ = RoutingFollowers(net, dem, rule="frank_wolfe").respond([0.0, 0.0, 3.0, 0.0, 1.0], None, 200)
+    subset, _ = RoutingFollowers(net, dem, rule="frank_wolfe", tolled=[2, 4]).respond([3.0, 1.0], None, 200)
     np.testing.assert_allclose(subset, full)
     with pytest.raises(InvalidParameterError, match="x: expected 2 tolls"):
         RoutingFollowers(net, dem, tolled=[2, 4]).respond([3.0], None, 5)
@@ -379,3 +386,25 @@ def test_sioux_falls_within_one_percent_of_the_optimum_without_reading_the_deman
     assert res.cost[0] / so > 1.03
     assert res.cost[-1] / so <= 1.01
 
+
+
+def test_the_followers_state_is_returned_and_the_followers_never_change():
+    """respond is a function of (x, state): the same call twice gives the same response, the state handed in is not
+    modified, and threading the states through two calls equals one call of the summed steps."""
+    net, dem = braess()
+    for rule in ("paths", "frank_wolfe"):
+        f = RoutingFollowers(net, dem, rule=rule)
+        y1, s1 = f.respond(np.zeros(5), None, 7)
+        before = {k: (list(r), fl.copy()) for k, (r, fl) in s1.items()} if rule == "paths" else s1.copy()
+        a, _ = f.respond(np.full(5, 2.0), s1, 5)
+        b, _ = f.respond(np.full(5, 2.0), s1, 5)
+        np.testing.assert_array_equal(a, b)
+        if rule == "paths":
+            assert all(before[k][0] == s1[k][0] and (before[k][1] == s1[k][1]).all() for k in s1)
+        else:
+            np.testing.assert_array_equal(before, s1)
+    M, q, C, *_ = _affine()
+    g = GradientPlayFollowers(M, q, C, -100.0, 100.0)
+    y, state = g.respond(np.ones(3), None, 4)
+    y2, _ = g.respond(np.ones(3), state, 6)
+    np.testing.assert_allclose(y2, g.respond(np.ones(3), None, 10)[0], rtol=1e-12)

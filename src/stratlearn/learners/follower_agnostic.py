@@ -5,8 +5,10 @@ utilities, demand or learning rule, from their observed responses alone.
 v1: Convergent first-order methods for bi-level optimization and Stackelberg games).
 
 The leader chooses ``x`` in a convex set ``X`` to minimize ``f(x, y*(x))``, where ``y*(x)`` is where the followers'
-adaptation settles. It knows ``f`` (so ``∇_x f`` and ``∇_y f``) and may call ``followers.respond(x, y0, steps, key)``
-(:class:`stratlearn.learners.followers.Followers`), nothing else. The hypergradient ``∇_x f + Jᵀ ∇_y f`` needs the
+adaptation settles. It knows ``f`` (so ``∇_x f`` and ``∇_y f``) and may call
+``followers.respond(x, state, steps, key) -> (y, state)`` (:class:`stratlearn.learners.followers.Followers`), nothing
+else; it threads the followers' state from one call to the next (where they are) and, for restartable followers only,
+may start them from a joint action of its choosing. The hypergradient ``∇_x f + Jᵀ ∇_y f`` needs the
 response Jacobian ``J = ∂y*/∂x``, which the leader estimates from probes:
 
 * two-loop (:func:`follower_agnostic`), the method built here: at each leader iteration deploy ``x_k`` and let the followers settle
@@ -30,7 +32,7 @@ response Jacobian ``J = ∂y*/∂x``, which the leader estimates from probes:
   ``Ĵ ← Ĵ + (β/d) (s − Ĵu) uᵀ`` (a randomized fixed-point step, normalized by ``‖u‖² = d`` so that one probe does
   not overshoot along ``u``; with ±1 entries ``E[u uᵀ] = I`` and the residual vanishes at the fixed point), while
   ``x`` moves with ``η ≪ β/d``. This needs followers that can be started from a
-  given joint action (``respond(x, y0, ...)`` honours ``y0``), as in bi-level optimization where the leader runs
+  given joint action (their state is ``y``), as in bi-level optimization where the leader runs
   the inner solver: :class:`~stratlearn.learners.followers.GradientPlayFollowers` and the ``"frank_wolfe"`` rule of
   :class:`~stratlearn.learners.followers.RoutingFollowers` do; travellers who remember their paths do not, so
   ``restartable`` is checked.
@@ -96,7 +98,7 @@ def _decision(x0, bounds):
 
 def _check(followers, x0, iterations, step_size, lower_upper):
     if not hasattr(followers, "respond") or not callable(followers.respond):
-        raise InvalidParameterError(f"followers: expected an object with respond(x, y0, steps, key), got "
+        raise InvalidParameterError(f"followers: expected an object with respond(x, state, steps, key), got "
                                     f"{type(followers).__name__}")
     exposed = [name for name in PRIVATE_FIELDS if _exposes(followers, name)]
     if exposed:
@@ -116,9 +118,19 @@ def _exposes(followers, name) -> bool:
     return True
 
 
-def _settle(followers, x, y, steps, tolerance, where):
-    y = np.asarray(followers.respond(x, y, steps, None), dtype=float)
-    again = np.asarray(followers.respond(x, y, 1, None), dtype=float)
+def _respond(followers, x, start, state, steps):
+    """One call of the followers at decision ``x`` for ``steps`` steps: from the joint action ``start`` when they are
+    restartable and one is given, else from their state ``state`` (where they are; ``None`` before the first call).
+    Returns the response and their next state."""
+    begin = start if (start is not None and getattr(followers, "restartable", False)) else state
+    y, state = followers.respond(x, begin, steps, None)
+    return np.asarray(y, dtype=float), state
+
+
+def _settle(followers, x, y, state, steps, tolerance, where):
+    """Let the followers adapt at ``x`` and check by one more step that they settled; returns ``(y, state)``."""
+    y, state = _respond(followers, x, y, state, steps)
+    again, state = _respond(followers, x, y, state, 1)
     if not (np.isfinite(y).all() and np.isfinite(again).all()):
         raise FollowersDidNotSettle(f"{where}: the followers' response is not finite")
     moved = np.linalg.norm(again - y) / max(np.linalg.norm(y), 1e-300)
@@ -126,7 +138,7 @@ def _settle(followers, x, y, steps, tolerance, where):
         raise FollowersDidNotSettle(f"{where}: the followers' response still moved by {moved:.2g} (relative) after "
                                     f"{steps} adaptation steps; expected at most tolerance={tolerance:g} (allow more "
                                     "follower_steps, or a looser tolerance)")
-    return again
+    return again, state
 
 
 def follower_agnostic(followers: Followers, cost: Callable, grad_x: Callable, grad_y: Callable, x0, *,
@@ -154,21 +166,21 @@ def follower_agnostic(followers: Followers, cost: Callable, grad_x: Callable, gr
     resettle = (not getattr(followers, "restartable", False)) if resettle is None else bool(resettle)
     rng = np.random.default_rng(check_seed(seed))
     started = time.perf_counter()
-    y = None
+    y = state = None
     us, dys = [], []
     xs, costs, grads, used = [x.copy()], [], [], 0
     for k in range(iterations):
         steps = first_steps if k == 0 else follower_steps
-        y = _settle(followers, x, y, steps, tolerance, f"leader iteration {k}")
+        y, state = _settle(followers, x, y, state, steps, tolerance, f"leader iteration {k}")
         used += steps + 1
         costs.append(float(cost(x, y)))
         base = y
         for j in range(probes):
             if resettle and j > 0:                # back to x_k: the next probe starts from a settled response
-                base = np.asarray(followers.respond(x, None, follower_steps, None), dtype=float)
+                base, state = _respond(followers, x, None, state, follower_steps)
                 used += follower_steps
             u = rng.choice([-1.0, 1.0], size=box.dim)
-            probe = np.asarray(followers.respond(x + radius * u, base, follower_steps, None), dtype=float)
+            probe, state = _respond(followers, x + radius * u, base, state, follower_steps)
             used += follower_steps
             us.append(radius * u)
             dys.append(probe - base)
@@ -179,7 +191,7 @@ def follower_agnostic(followers: Followers, cost: Callable, grad_x: Callable, gr
         grads.append(g)
         x = box.project(x - eta * g)
         xs.append(x.copy())
-    y = _settle(followers, x, y, follower_steps, tolerance, "final decision")
+    y, _ = _settle(followers, x, y, state, follower_steps, tolerance, "final decision")
     used += follower_steps + 1
     costs.append(float(cost(x, y)))
     return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=used,
@@ -202,8 +214,8 @@ def follower_agnostic_two_timescale(followers: Followers, cost: Callable, grad_x
     box, x, iterations, eta = _check(followers, x0, iterations, step_size, bounds)
     if not getattr(followers, "restartable", False):
         raise InvalidParameterError(
-            f"followers: the two-timescale leader starts probes from a chosen joint action, so respond(x, y0, ...) "
-            f"must honour y0 (followers.restartable true); {type(followers).__name__} does not say it does (use "
+            f"followers: the two-timescale leader starts probes from a chosen joint action, so the followers' state "
+            f"must be their joint action (followers.restartable true); {type(followers).__name__} does not say it does (use "
             "follower_agnostic, the two-loop leader, for followers with memory of their own)")
     beta = check_positive("tracking", tracking)
     if beta > 1:
@@ -215,18 +227,17 @@ def follower_agnostic_two_timescale(followers: Followers, cost: Callable, grad_x
     final_steps = check_positive_int("final_steps", final_steps)
     rng = np.random.default_rng(check_seed(seed))
     started = time.perf_counter()
-    y = np.asarray(followers.respond(x, None, first_steps, None), dtype=float)
+    y, state = _respond(followers, x, None, None, first_steps)
     used = first_steps
     jac = np.zeros((y.size, box.dim))
     xs, costs, grads = [x.copy()], [], []
     for k in range(iterations):
         costs.append(float(cost(x, y)))
-        nominal = np.asarray(followers.respond(x, y, follower_steps, None), dtype=float)
+        nominal, state = _respond(followers, x, y, state, follower_steps)
         used += follower_steps
         for _ in range(probes):
             u = rng.choice([-1.0, 1.0], size=box.dim)
-            probe = np.asarray(followers.respond(x + radius * u, y + radius * (jac @ u), follower_steps, None),
-                               dtype=float)
+            probe, state = _respond(followers, x + radius * u, y + radius * (jac @ u), state, follower_steps)
             used += follower_steps
             if not (np.isfinite(nominal).all() and np.isfinite(probe).all()):
                 raise FollowersDidNotSettle(f"leader iteration {k}: the followers' response is not finite (their "
@@ -242,7 +253,7 @@ def follower_agnostic_two_timescale(followers: Followers, cost: Callable, grad_x
         grads.append(g)
         x = box.project(x - eta * g)
         xs.append(x.copy())
-    y = _settle(followers, x, y, final_steps, tolerance, "final decision")
+    y, _ = _settle(followers, x, y, state, final_steps, tolerance, "final decision")
     used += final_steps + 1
     costs.append(float(cost(x, y)))
     return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=used,
@@ -284,7 +295,7 @@ def follower_agnostic_online(followers: Followers, cost: Callable, grad_x: Calla
                                     "None for the last iterate")
     rng = np.random.default_rng(check_seed(seed))
     started = time.perf_counter()
-    y = np.asarray(followers.respond(x, None, first_steps, None), dtype=float)
+    y, state = _respond(followers, x, None, None, first_steps)
     m, d = y.size, box.dim
     window = 4 * (m + d + 1) if window is None else check_positive_int("window", window)
     warmup = window if warmup is None else check_positive_int("warmup", warmup)
@@ -301,7 +312,7 @@ def follower_agnostic_online(followers: Followers, cost: Callable, grad_x: Calla
     for k in range(iterations):
         costs.append(float(cost(x, y)))
         posted = x + delta * rng.choice([-1.0, 1.0], size=d)
-        after = np.asarray(followers.respond(posted, None, follower_steps, None), dtype=float)
+        after, state = _respond(followers, posted, None, state, follower_steps)
         used += follower_steps
         if not np.isfinite(after).all():
             raise FollowersDidNotSettle(f"leader iteration {k}: the followers' response is not finite")
@@ -326,7 +337,7 @@ def follower_agnostic_online(followers: Followers, cost: Callable, grad_x: Calla
     if average_from is not None:
         x = box.project(np.mean(xs[1 + int(average_from * iterations):], axis=0))
         xs[-1] = x.copy()
-    y = _settle(followers, x, None, final_steps, tolerance, "final decision")
+    y, _ = _settle(followers, x, None, state, final_steps, tolerance, "final decision")
     used += final_steps + 1
     costs.append(float(cost(x, y)))
     return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=used,
@@ -344,33 +355,34 @@ def zeroth_order_descent(followers: Followers, cost: Callable, x0, *, bounds, it
     first_steps = follower_steps if first_steps is None else check_positive_int("first_steps", first_steps)
     rng = np.random.default_rng(check_seed(seed))
 
-    def two_point(x, y, base):
+    def two_point(x, y, base, state):
         u = rng.standard_normal(box.dim)
         u /= np.linalg.norm(u)
-        probe = np.asarray(followers.respond(x + radius * u, y, follower_steps, None), dtype=float)
-        return box.dim * (float(cost(x + radius * u, probe)) - base) / radius * u, follower_steps
+        probe, state = _respond(followers, x + radius * u, y, state, follower_steps)
+        return box.dim * (float(cost(x + radius * u, probe)) - base) / radius * u, follower_steps, state
 
     return _settled_descent(followers, cost, box, x, iterations, eta, follower_steps, first_steps, tolerance,
                             two_point)
 
 
 def _settled_descent(followers, cost, box, x, iterations, eta, follower_steps, first_steps, tolerance, direction):
-    """Projected descent in which the followers settle at every decision: ``direction(x, y, f(x, y))`` returns the
-    step's direction and the follower steps it used beyond the settling (the zeroth-order and myopic leaders)."""
+    """Projected descent in which the followers settle at every decision: ``direction(x, y, f(x, y), state)``
+    returns the step's direction, the follower steps it used beyond the settling and the followers' state after them
+    (the zeroth-order and myopic leaders)."""
     started = time.perf_counter()
-    y = None
+    y = state = None
     xs, costs, grads, used = [x.copy()], [], [], 0
     for k in range(iterations):
         steps = first_steps if k == 0 else follower_steps
-        y = _settle(followers, x, y, steps, tolerance, f"leader iteration {k}")
+        y, state = _settle(followers, x, y, state, steps, tolerance, f"leader iteration {k}")
         base = float(cost(x, y))
         costs.append(base)
-        g, extra = direction(x, y, base)
+        g, extra, state = direction(x, y, base, state)
         used += steps + 1 + extra
         grads.append(g)
         x = box.project(x - eta * g)
         xs.append(x.copy())
-    y = _settle(followers, x, y, follower_steps, tolerance, "final decision")
+    y, _ = _settle(followers, x, y, state, follower_steps, tolerance, "final decision")
     used += follower_steps + 1
     costs.append(float(cost(x, y)))
     return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=used,
@@ -389,7 +401,7 @@ def myopic_descent(followers: Followers, cost: Callable, grad_x: Callable, x0, *
     follower_steps = check_positive_int("follower_steps", follower_steps)
     first_steps = follower_steps if first_steps is None else check_positive_int("first_steps", first_steps)
     return _settled_descent(followers, cost, box, x, iterations, eta, follower_steps, first_steps, tolerance,
-                            lambda x, y, base: (np.asarray(grad_x(x, y), dtype=float), 0))
+                            lambda x, y, base, state: (np.asarray(grad_x(x, y), dtype=float), 0, state))
 
 
 def oracle_hypergradient_descent(equilibrium: Callable, cost: Callable, x0, *, bounds, iterations: int = 50,

@@ -60,35 +60,70 @@ def leader_set(spec) -> Box:
 
 
 class Followers:
-    """What the leader may do with the followers: deploy ``x`` and let them adapt for ``steps`` steps from ``y0``
-    (``None``: wherever they are), observing the joint action they end at, ``respond(x, y0, steps, key) -> y``.
-    Subclasses hold the followers' utilities and rule; the leader's algorithms call ``respond`` only, and read
-    ``restartable``: whether ``respond`` starts from a given ``y0`` exactly (true for followers whose whole state is
-    their joint action; false for followers with a memory of their own, who treat ``y0`` as a hint or ignore it)."""
+    """What the leader may do with the followers: deploy ``x`` and let them adapt for ``steps`` steps, observing the
+    joint action they end at: ``respond(x, state, steps, key) -> (y, state)``. The followers' state is explicit:
+    ``respond`` reads it and returns the next one, and the followers object itself never changes (it holds their
+    utilities, demand and rule, not where they are). ``state=None`` is their state before any decision
+    (:meth:`start`). The leader's algorithms call ``respond`` only, and read ``restartable``: whether the state is
+    the joint action itself (true for followers whose whole state is ``y``: the leader may then start them from any
+    ``y`` it chooses, as a bi-level solver runs its inner solver); false for followers with a memory of their own
+    (travellers who remember their paths), whose state only the followers can read and which a leader can only pass
+    back as it got it (:class:`SealedFollowers` refuses an older one: followers cannot be rewound)."""
 
     restartable: bool = False
 
-    def respond(self, x, y0, steps: int, key=None) -> np.ndarray:  # pragma: no cover - interface
+    def start(self):
+        """The followers' state before any decision."""
+        return None
+
+    def respond(self, x, state, steps: int, key=None):  # pragma: no cover - interface
         raise NotImplementedError
+
+
+class _Opaque:
+    """A state the leader holds without being able to read it (see :class:`SealedFollowers`)."""
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner):
+        object.__setattr__(self, "_inner", inner)
+
+    def __repr__(self) -> str:
+        return "<followers' state>"
 
 
 class SealedFollowers(Followers):
     """Followers exactly as a follower-agnostic leader may see them: ``respond`` (counted in ``calls``) and the
-    declared ``restartable``; reading anything else through it (the demand, the utilities, the rule) raises. It
-    guards a leader's code against reading what it should not, and tests use it to check that a leader never does;
-    it is not a security boundary (Python lets a determined caller reach the wrapped object)."""
+    declared ``restartable``; reading anything else through it (the demand, the utilities, the rule) raises. The
+    state of followers that are not restartable comes back wrapped, unreadable, and only the latest one is accepted:
+    passing an older state (rewinding the travellers' memory) or ``None`` after the first response (forgetting it)
+    raises. It guards a leader's code against reading or doing what it should not, and tests use it to check that a
+    leader never does; it is not a security boundary (Python lets a determined caller reach the wrapped object)."""
 
     def __init__(self, inner: Followers):
         if not callable(getattr(inner, "respond", None)):
-            raise InvalidParameterError(f"inner: expected followers with respond(x, y0, steps, key), got "
+            raise InvalidParameterError(f"inner: expected followers with respond(x, state, steps, key), got "
                                         f"{type(inner).__name__}")
         object.__setattr__(self, "_inner", inner)
         object.__setattr__(self, "calls", 0)
         object.__setattr__(self, "restartable", bool(getattr(inner, "restartable", False)))
+        object.__setattr__(self, "_latest", None)
 
-    def respond(self, x, y0, steps: int, key=None) -> np.ndarray:
+    def respond(self, x, state, steps: int, key=None):
+        if self.restartable:
+            inner_state = state
+        else:
+            if state is not self._latest:
+                raise InvalidParameterError(
+                    "state: followers with a memory of their own cannot be rewound or reset; pass the state of "
+                    "their last response" + (" (None only before the first)" if self._latest is not None else ""))
+            inner_state = None if state is None else state._inner
+        y, new_state = self._inner.respond(x, inner_state, steps, key)
+        if not self.restartable:
+            new_state = _Opaque(new_state)
+            object.__setattr__(self, "_latest", new_state)
         object.__setattr__(self, "calls", self.calls + 1)
-        return self._inner.respond(x, y0, steps, key)
+        return y, new_state
 
     def __getattr__(self, name):
         raise AttributeError(f"the leader may only call respond, not read followers.{name}")
@@ -100,7 +135,8 @@ class SealedFollowers(Followers):
 class GradientPlayFollowers(Followers):
     """Followers playing projected gradient play in the strongly monotone game with affine pseudo-gradient
     ``F(y; x) = M y + q + C x`` on the box ``[lower, upper]``: ``y ← Π(y − α F(y; x))``. Strong monotonicity
-    (the symmetric part of ``M`` positive definite) is checked; ``α`` defaults to ``μ/‖M‖²``, a contraction."""
+    (the symmetric part of ``M`` positive definite) is checked; ``α`` defaults to ``μ/‖M‖²``, a contraction. Their
+    state is their joint action ``y`` (restartable); before any decision, ``0`` projected on the box."""
 
     def __init__(self, M, q, C, lower, upper, *, step: float | None = None):
         M, q, C = (np.asarray(a, dtype=float) for a in (M, q, C))
@@ -115,24 +151,26 @@ class GradientPlayFollowers(Followers):
         self._lower = np.broadcast_to(np.asarray(lower, float), (n,)).copy()
         self._upper = np.broadcast_to(np.asarray(upper, float), (n,)).copy()
         self._step = mu / np.linalg.norm(M, 2) ** 2 if step is None else float(step)
-        self._state = np.clip(np.zeros(n), self._lower, self._upper)
 
     restartable = True
 
-    def respond(self, x, y0, steps: int, key=None) -> np.ndarray:
-        y = self._state if y0 is None else np.asarray(y0, dtype=float)
+    def start(self) -> np.ndarray:
+        return np.clip(np.zeros(self._q.size), self._lower, self._upper)
+
+    def respond(self, x, state, steps: int, key=None):
+        y = self.start() if state is None else np.asarray(state, dtype=float)
         drive = self._q + self._C @ np.asarray(x, dtype=float)
         for _ in range(int(steps)):
             y = np.clip(y - self._step * (self._M @ y + drive), self._lower, self._upper)
-        self._state = y
-        return y.copy()
+        return y.copy(), y.copy()
 
 
 class RoutingFollowers(Followers):
     """Travellers on a network adapting to link tolls ``x``; ``y`` is the link flow vector. Their demand is theirs
     alone (the leader is never given it). Rule ``"paths"``: every step each origin-destination pair moves flow from
-    its costlier used paths toward its cheapest one by gradient projection (the travellers remember the paths they
-    use between calls); ``"frank_wolfe"``: bi-conjugate Frank-Wolfe steps from ``y0``.
+    its costlier used paths toward its cheapest one by gradient projection; their state is the paths each pair uses
+    and the flow on each (a memory of their own: not restartable); ``"frank_wolfe"``: bi-conjugate Frank-Wolfe
+    steps, whose state is the link flow vector (restartable; ``None``: Frank-Wolfe's own start).
 
     ``tolled`` (link indices, default every link) are the links the planner can toll: the decision ``x`` then holds
     one toll per listed link, in that order, and every other link is free."""
@@ -150,8 +188,6 @@ class RoutingFollowers(Followers):
         self._tolled = tolled
         self._paths = ShortestPaths(network, demand)
         self._network, self._rule = network, rule
-        self._sets: dict = {}
-        self._flow = None
 
     @property
     def restartable(self) -> bool:
@@ -163,7 +199,7 @@ class RoutingFollowers(Followers):
         """The road network (public: the planner knows its roads and latencies)."""
         return self._network
 
-    def respond(self, x, y0, steps: int, key=None) -> np.ndarray:
+    def respond(self, x, state, steps: int, key=None):
         tolls = np.asarray(x, dtype=float)
         if self._tolled is not None:
             if tolls.shape != (self._tolled.size,):
@@ -173,13 +209,12 @@ class RoutingFollowers(Followers):
             full[self._tolled] = tolls
             tolls = full
         if self._rule == "frank_wolfe":
-            start = self._flow if y0 is None else y0
             res = user_equilibrium(self._network, None, tolls=tolls, gap=1e-15, max_iterations=int(steps),
-                                   start=start, paths=self._paths)
-            self._flow = res.flow
-            return res.flow.copy()
+                                   start=state, paths=self._paths)
+            return res.flow.copy(), res.flow.copy()
+        # the path sets are copied before the steps move flow in them: the state handed in stays as it was
+        sets = {} if state is None else {pair: [list(routes), flows.copy()] for pair, (routes, flows) in state.items()}
         cost_fn, slope_fn = _costs(self._network, "user", tolls)
-        flow, _, _, _, self._sets = _gradient_projection(self._network, self._paths, cost_fn, slope_fn, 0.0,
-                                                         int(steps), None, 0.0, sets=self._sets, gap_check=False)
-        self._flow = flow
-        return flow.copy()
+        flow, _, _, _, sets = _gradient_projection(self._network, self._paths, cost_fn, slope_fn, 0.0, int(steps),
+                                                   None, 0.0, sets=sets, gap_check=False)
+        return flow.copy(), sets
