@@ -52,12 +52,23 @@ def _cmd_sweep(args) -> int:
     return _print_results(store)
 
 
-def _print_results(store) -> int:
+def _print_results(store, as_json: bool = False) -> int:
+    import json
+
     from .experiments.runner import format_table
 
     index = store.index()
     if store.damaged:
         print(store.damaged_note(), file=sys.stderr)
+    if as_json:   # one object per point: its key, its full config and the final metrics' mean and std over seeds
+        records = []
+        for _, row in index.iterrows():
+            final = {c[: -len("_mean")]: {"mean": _plain(row[c]), "std": _plain(row[c[: -len("_mean")] + "_std"])}
+                     for c in index.columns if c.endswith("_mean")}
+            records.append({"point": row["key"], **json.loads(row["config"]), "seeds": int(row["seeds"]),
+                            "steps": int(row["steps"]), "final": final})
+        print(json.dumps(records, indent=2))
+        return 1 if store.damaged else 0
     if index.empty:
         print("(no points stored)")
         return 1 if store.damaged else 0
@@ -179,10 +190,50 @@ def _cmd_data(args) -> int:
     return 0
 
 
+def _plain(value):
+    """A number for JSON: NaN (a metric a point does not record) becomes null."""
+    value = float(value)
+    return value if value == value else None
+
+
 def _cmd_results(args) -> int:
     from .experiments.store import ResultStore
 
-    return _print_results(ResultStore.open(args.dir))
+    return _print_results(ResultStore.open(args.dir), as_json=args.json)
+
+
+def _cmd_example(args) -> int:
+    from importlib import resources
+
+    examples = resources.files("stratlearn") / "examples"
+    names = sorted(p.name for p in examples.iterdir() if p.name.endswith((".toml", ".py")))
+    stems = {n.rsplit(".", 1)[0]: n for n in names}
+    if args.name is None:
+        for name in names:
+            print(name)
+        return 0
+    wanted = stems.get(args.name) or (args.name if args.name in names else None)
+    if wanted is None:
+        raise ConfigError(f"example {args.name!r}: not one of stratlearn's examples; expected one of "
+                          f"{', '.join(sorted(stems))}{_did_you_mean(args.name, stems)}")
+    folder = Path(args.output)
+    target = folder / wanted
+    if target.exists() and not args.force:
+        raise ConfigError(f"-o {folder}: {target} exists; pass --force to overwrite it")
+    from .experiments.io import atomic_write
+
+    folder.mkdir(parents=True, exist_ok=True)
+    data = (examples / wanted).read_bytes()
+    atomic_write(target, lambda tmp: tmp.write_bytes(data))
+    print(f"wrote {target}")
+    return 0
+
+
+def _did_you_mean(name: str, choices) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _cmd_report(args) -> int:
@@ -205,6 +256,19 @@ def _cmd_list(args) -> int:
         doc = inspect.getdoc(obj)
         return doc.splitlines()[0] if doc else ""
 
+    if args.json:
+        import json
+
+        print(json.dumps({
+            "games": {name: {"parameters": [str(p) for p in inspect.signature(maker).parameters.values()],
+                             "summary": first_line(maker)} for name, maker in sorted(GAMES.items())},
+            "learners": {name: {"class": cls.__name__, "summary": first_line(cls)}
+                         for name, cls in sorted(LEARNERS.items())},
+            "metrics": {**{name: first_line(fn) for name, fn in sorted(METRICS.items())},
+                        "regularized_nash_gap:<τ>": "the entropy-regularized Nash gap at temperature τ"},
+            "studies": {name: {"title": study.title, "paper": study.paper} for name, study in sorted(STUDIES.items())},
+        }, indent=2, ensure_ascii=False))
+        return 0
     print("games:")
     for name, maker in sorted(GAMES.items()):
         params = ", ".join(str(p) for p in inspect.signature(maker).parameters.values())
@@ -268,12 +332,28 @@ def _add_executor_options(parser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, plus "did you mean" for a mistyped subcommand or choice."""
+
+    def error(self, message):
+        import re
+
+        found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if found:
+            choices = re.findall(r"'([^']*)'", found.group(2)) or [c.strip() for c in found.group(2).split(",")]
+            message += _did_you_mean(found.group(1), choices)
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="stratlearn", description="Learning in strategic environments.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    from ._version import __version__
+
+    parser = _Parser(prog="stratlearn", description="Learning in strategic environments.")
+    parser.add_argument("--version", action="version", version=f"stratlearn {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run one experiment from a TOML config")
-    run.add_argument("config", help="path to a TOML config (see examples/)")
+    run.add_argument("config", help="path to a TOML config (see `stratlearn example`)")
     run.add_argument("-o", "--output", help="output folder (default: runs/<config name>)")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
     run.set_defaults(func=_cmd_run)
@@ -285,12 +365,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.set_defaults(func=_cmd_sweep)
 
     population = sub.add_parser("population", help="run the coupled population-learner flow of [5] from a TOML config")
-    population.add_argument("config", help="path to a population config (see examples/distribution_shift.toml)")
+    population.add_argument("config", help="path to a population config (see `stratlearn example distribution_shift`)")
     population.add_argument("-o", "--output", help="output folder (default: runs/<config name>)")
     population.set_defaults(func=_cmd_population)
 
     tolls = sub.add_parser("tolls", help="learn road tolls without the travellers' demand ([4]) from a TOML config")
-    tolls.add_argument("config", help="path to a tolls config (see examples/tolls.toml)")
+    tolls.add_argument("config", help="path to a tolls config (see `stratlearn example tolls`)")
     tolls.add_argument("-o", "--output", help="output folder (default: runs/<config name>)")
     tolls.set_defaults(func=_cmd_tolls)
 
@@ -322,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--test-size", type=float, help="held-out share (default 0.25)")
     aud.add_argument("--seed", type=int, help="seed of the train/test split (default 0)")
     aud.add_argument("--no-standardize", action="store_true", help="no StandardScaler in front of the model")
-    aud.add_argument("--config", help="a TOML file with the same options (see examples/collective.toml)")
+    aud.add_argument("--config", help="a TOML file with the same options (see `stratlearn example collective`)")
     aud.add_argument("-o", "--output", help="output folder (default: runs/audit-<data name>)")
     aud.set_defaults(func=_cmd_collective_audit)
 
@@ -342,6 +422,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     results = sub.add_parser("results", help="print the final metrics of every point in a result store")
     results.add_argument("dir", help="a result store folder")
+    results.add_argument("--json", action="store_true", help="print JSON: one object per point with its key, "
+                         "config and final metrics (mean and std over seeds)")
     results.set_defaults(func=_cmd_results)
 
     report = sub.add_parser("report", help="write a self-contained HTML report of stores or reproduce folders")
@@ -350,7 +432,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(func=_cmd_report)
 
     lst = sub.add_parser("list", help="show the games, learners, metrics and studies that exist")
+    lst.add_argument("--json", action="store_true", help="print them as one JSON object")
     lst.set_defaults(func=_cmd_list)
+
+    ex = sub.add_parser("example", help="copy one of the example configs (see `stratlearn example`) into a folder")
+    ex.add_argument("name", nargs="?", help="the example's name, e.g. matrix_games (none: list them)")
+    ex.add_argument("-o", "--output", default=".", help="the folder to copy it into (default: the current one)")
+    ex.add_argument("--force", action="store_true", help="overwrite a file of the same name")
+    ex.set_defaults(func=_cmd_example)
 
     rep = sub.add_parser("reproduce", help="run a paper study (or all), write the report, print the claims")
     rep.add_argument("study", help="a study name (see `stratlearn list`), names separated by commas, or 'all'")
@@ -414,6 +503,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stratlearn: error: out of memory{': ' + str(exc) if str(exc) else ''}; use a smaller game, fewer "
               f"seeds or a machine with more memory", file=sys.stderr)
         return 2
+    except BrokenPipeError:   # the reader stopped early (`stratlearn list | head`): not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         print(f"stratlearn: error: {where}{exc.strerror or exc}", file=sys.stderr)
