@@ -182,3 +182,25 @@ def test_the_wheel_ships_the_examples_the_licence_and_the_typing_marker(tmp_path
     assert any(n.endswith("licenses/LICENSE") for n in names)
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert "License-Expression: MIT" in metadata and "Classifier: Typing :: Typed" in metadata
+
+
+def test_help_version_and_config_errors_do_not_import_jax(tmp_path):
+    """What answers at once does not wait for JAX (about 2 s to import): --help, --version, a subcommand's help and
+    a config that cannot be read or has unknown keys. Checked by what is imported, not by timing."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[run]\nsteps = 10\nstepz = 3\n')
+    script = (
+        "import sys, contextlib, io\n"
+        "from stratlearn.cli import main\n"
+        "codes = []\n"
+        "for argv in (['--help'], ['--version'], ['sweep', '--help'], ['run', sys.argv[1] + '.missing'],\n"
+        "             ['run', sys.argv[1]], ['sweep', sys.argv[1]]):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        "        try:\n"
+        "            codes.append(main(argv))\n"
+        "        except SystemExit as exc:\n"
+        "            codes.append(exc.code)\n"
+        "print(codes, 'jax' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", script, str(bad)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[0, 0, 0, 2, 2, 2] False"

@@ -17,10 +17,16 @@ if "jax" not in _sys.modules and "xla_force_host_platform_device_count" not in _
         _os.environ["XLA_FLAGS"] = (_os.environ.get("XLA_FLAGS", "") +
                                     f" --xla_force_host_platform_device_count={int(_count)}").strip()
 
-from . import errors, ops, schedules  # noqa: E402,I001  (layer order)
-from . import games, equilibria, metrics, learners, populations, experiments  # noqa: E402
-from .experiments import Trace, simulate  # noqa: E402
 from ._version import __version__  # noqa: E402
 
 __all__ = ["errors", "ops", "schedules", "games", "equilibria", "metrics", "learners", "experiments",
            "simulate", "Trace", "__version__"]
+
+# The sub-packages are imported when first used (``sl.games``, ``from stratlearn import learners``): importing
+# stratlearn itself does not import JAX, so the command line answers --help, --version and config errors at once.
+from ._lazy import lazy_attributes  # noqa: E402
+
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), {"simulate": ".experiments", "Trace": ".trace"},
+                                       modules=("errors", "ops", "schedules", "games", "equilibria", "metrics",
+                                                "learners", "populations", "experiments", "studies", "plots",
+                                                "trace"))

@@ -15,9 +15,10 @@ __all__ = ["main", "build_parser"]
 def _cmd_run(args) -> int:
     from .experiments.config import load_points
     from .experiments.io import prepare_output
+
+    raw, points = load_points(args.config, sweep=False)   # a config's errors are reported before JAX is imported
     from .experiments.runner import format_table, mean_pm_std, run_experiment, summary_rows, write_outputs
 
-    raw, points = load_points(args.config, sweep=False)
     output = Path(args.output) if args.output else Path("runs") / Path(args.config).stem
     prepare_output(output)        # before computing: a run is never lost to an unwritable folder
     results = run_experiment(points, progress=not args.no_progress)

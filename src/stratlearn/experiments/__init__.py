@@ -1,10 +1,15 @@
-"""Running things: the simulate engine, traces, figures, configs and atomic file output."""
+"""Running things: the simulate engine, traces, figures, configs and atomic file output.
 
-from . import io
-from .simulate import seed_keys, simulate
-from ..trace import Trace
-from .datasets import (Dataset, DataFileError, breast_cancer, decode, digits, load_table, mnist1d,
-                       resume_corpus)
+The names below are imported when first used (:mod:`stratlearn._lazy`), so that the command line reads and checks a
+config (and reports its errors) before JAX is imported."""
+
+from .._lazy import lazy_attributes
 
 __all__ = ["simulate", "seed_keys", "Trace", "io", "Dataset", "DataFileError", "digits", "breast_cancer",
            "mnist1d", "load_table", "resume_corpus", "decode"]
+
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), {
+    "simulate": ".simulate", "seed_keys": ".simulate", "Trace": "..trace",
+    **{name: ".datasets" for name in ("Dataset", "DataFileError", "breast_cancer", "decode", "digits", "load_table",
+                                      "mnist1d", "resume_corpus")}},
+    modules=("io",))

@@ -37,7 +37,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .. import metrics as metrics_module
 from ..errors import MAX_SEED, ConfigError, check_positive_int
 from .points import Point, build_table
 
@@ -123,6 +122,8 @@ def _check_run(run: dict) -> dict:
     for name in names:
         if not isinstance(name, str):
             raise ConfigError(f"run.metrics: expected metric names, got {name!r}")
+        from .. import metrics as metrics_module   # here: reading a config does not import JAX
+
         metrics_module.get(name)  # raises UnknownNameError listing the valid names
     if len(set(names)) != len(names):
         raise ConfigError(f"run.metrics={names!r}: a metric is listed twice; each is recorded once")

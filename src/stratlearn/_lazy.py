@@ -1,0 +1,26 @@
+"""Attributes of a package imported when first used (PEP 562), so that importing a light module of stratlearn (the
+command line, a config reader) does not import JAX with every sub-package."""
+
+from __future__ import annotations
+
+import importlib
+
+
+def lazy_attributes(package: str, namespace: dict, names: dict[str, str], modules=()):
+    """``(__getattr__, __dir__)`` for ``package``: ``names`` maps an attribute to the module (relative to
+    ``package``, e.g. ``".vi"`` or ``"..trace"``) it is read from; ``modules`` are sub-modules returned as such. A
+    name read once is kept in ``namespace`` (the package's globals)."""
+
+    def __getattr__(name: str):
+        if name in modules:
+            return importlib.import_module(f".{name}", package)
+        if name in names:
+            value = getattr(importlib.import_module(names[name], package), name)
+            namespace[name] = value
+            return value
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    def __dir__():
+        return sorted(set(namespace) | set(names) | set(modules))
+
+    return __getattr__, __dir__
