@@ -129,7 +129,7 @@ def test_dsbr_vi_settles_nearer_its_rest_point_than_the_qre():
     import jax
 
     from stratlearn.equilibria import dsbr_rest_point
-    from stratlearn.experiments.simulate import simulate
+    from stratlearn.experiments.engine import simulate
     from stratlearn.learners.dsbr_vi import DSBRValueIteration
 
     game = random_zero_sum_markov(5, 2, discount=0.9, seed=1)

@@ -73,7 +73,7 @@ def test_unknown_metric_lists_valid_names():
 
 
 def test_games_differing_only_in_name_share_compiled_code():
-    from stratlearn.experiments.simulate import _chunk
+    from stratlearn.experiments.engine import _chunk
 
     a = sl.games.catalog.random_zero_sum(4, seed=0)
     b = sl.games.catalog.random_zero_sum(4, seed=1)

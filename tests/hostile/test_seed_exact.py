@@ -17,7 +17,7 @@ from stratlearn.errors import MAX_SEED, ConfigError, InvalidParameterError
 from stratlearn.experiments.config import expand
 from stratlearn.experiments.executors import make_executor
 from stratlearn.experiments.points import Point
-from stratlearn.experiments.simulate import simulate
+from stratlearn.experiments.engine import simulate
 from stratlearn.games import catalog
 
 GAME = catalog.make("random_zero_sum", rows=4, seed=0)

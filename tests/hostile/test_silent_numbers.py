@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from stratlearn import learners
 from stratlearn.equilibria.gaps import regularized_nash_gap
 from stratlearn.errors import InvalidGameError, InvalidParameterError
-from stratlearn.experiments.simulate import simulate
+from stratlearn.experiments.engine import simulate
 from stratlearn.games import MatrixGame, catalog
 from stratlearn.ops import smoothed_max, softmax
 
@@ -97,5 +97,5 @@ def test_highs_solves_payoffs_at_any_finite_scale():
 
 @pytest.mark.parametrize("learner", [None, "dsbr", object()])
 def test_something_that_is_not_a_learner_is_named(learner):
-    with pytest.raises(InvalidParameterError, match="learner=.*init, step and policy"):
+    with pytest.raises(InvalidParameterError, match="learner=.*init, step, policy, check_game, params and a name"):
         simulate(learner, GAME, steps=10, progress=False)

@@ -16,7 +16,7 @@ def test_fictitious_play_matches_nashpy_from_the_same_start():
     # recover the initial actions from the state after replaying: run 0 steps of history = init
     import jax
 
-    from stratlearn.experiments.simulate import _init, seed_keys
+    from stratlearn.experiments.engine import _init, seed_keys
 
     init_state, _ = _init(sl.learners.FictitiousPlay(), game, seed_keys(0, [7]))
     counts = [np.asarray(init_state.row_freq[0]), np.asarray(init_state.col_freq[0])]

@@ -9,7 +9,7 @@ __all__ = ["simulate", "seed_keys", "Trace", "io", "Dataset", "DataFileError", "
            "mnist1d", "load_table", "resume_corpus", "decode"]
 
 __getattr__, __dir__ = lazy_attributes(__name__, globals(), {
-    "simulate": ".simulate", "seed_keys": ".simulate", "Trace": "..trace",
+    "simulate": ".engine", "seed_keys": ".engine", "Trace": "..trace",
     **{name: ".datasets" for name in ("Dataset", "DataFileError", "breast_cancer", "decode", "digits", "load_table",
                                       "mnist1d", "resume_corpus")}},
     modules=("io",))

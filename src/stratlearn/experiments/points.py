@@ -92,7 +92,7 @@ def run_point(point: Point | dict, progress: bool = False):
 
     A module-level function of plain data, so a Ray worker can run it.
     """
-    from .simulate import simulate
+    from .engine import simulate
 
     if isinstance(point, dict):
         point = Point(**point)

@@ -11,7 +11,7 @@ import numpy as np
 from .io import save_figure, write_json, write_parquet
 from ..plots import plot_traces
 from .points import RUN_DEFAULTS, Point
-from .simulate import simulate
+from .engine import simulate
 from ..trace import Trace
 
 __all__ = ["RunResult", "run_experiment", "write_outputs", "machine_info", "summary_rows", "format_table",
