@@ -204,3 +204,19 @@ def test_help_version_and_config_errors_do_not_import_jax(tmp_path):
     out = subprocess.run([sys.executable, "-c", script, str(bad)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[0, 0, 0, 2, 2, 2] False"
+
+
+def test_run_with_set_and_dry_run(tmp_path):
+    """The issue's line: a shipped example, made small with --set, runs; --dry-run prints its points and the work
+    and runs nothing."""
+    assert _cli("example", "matrix_games", "-o", str(tmp_path / "d")).returncode == 0
+    cfg = str(tmp_path / "d" / "matrix_games.toml")
+    dry = _cli("run", cfg, "--set", "run.steps=1000", "--set", "run.seeds=2", "--dry-run", "-o", str(tmp_path / "o"))
+    assert dry.returncode == 0 and "6 point(s), 1.2e+04 learner steps" in dry.stdout and not (tmp_path / "o").exists()
+    run = _cli("run", cfg, "--set", "run.steps=1000", "--set", "run.seeds=2", "-o", str(tmp_path / "o"),
+               "--no-progress")
+    assert run.returncode == 0, run.stderr
+    trace = pd.read_parquet(tmp_path / "o" / "trace.parquet")
+    assert trace.step.max() == 1000 and trace.seed.nunique() == 2
+    bad = _cli("sweep", cfg, "--set", "run.seeds=two")
+    assert bad.returncode == 2 and "--set run.seeds=two: expected an integer" in bad.stderr

@@ -16,7 +16,9 @@ def _cmd_run(args) -> int:
     from .experiments.config import load_points
     from .experiments.io import prepare_output
 
-    raw, points = load_points(args.config, sweep=False)   # a config's errors are reported before JAX is imported
+    raw, points = load_points(args.config, sweep=False, overrides=args.set)   # errors before JAX is imported
+    if args.dry_run:
+        return _dry_run(points)
     from .experiments.runner import format_table, mean_pm_std, run_experiment, summary_rows, write_outputs
 
     output = Path(args.output) if args.output else Path("runs") / Path(args.config).stem
@@ -31,6 +33,27 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _dry_run(points) -> int:
+    """Print the points a config expands to and the work they amount to, and run nothing."""
+    total = 0
+    for point in points:
+        run = {"seeds": 1, **point.run}
+        work = int(run["steps"]) * int(run["seeds"])
+        total += work
+        print(f"{point.key()[:10]}  {point.label()}  steps={run['steps']} seeds={run['seeds']}  ({work:.3g} "
+              f"learner steps)")
+    print(f"\n{len(points)} point(s), {total:.3g} learner steps in all (steps × seeds); nothing was run")
+    return 0
+
+
+def _add_config_options(parser) -> None:
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a value of the config, e.g. --set run.steps=1000 or --set "
+                        "learners.0.temperature=0.05 (repeatable; VALUE is read as TOML)")
+    parser.add_argument("--dry-run", action="store_true", help="print the points the config expands to and the "
+                        "work they amount to, and run nothing")
+
+
 def _executor(args):
     from .experiments.executors import make_executor
 
@@ -42,7 +65,9 @@ def _cmd_sweep(args) -> int:
     from .experiments.store import ResultStore
     from .experiments.sweep import run_sweep
 
-    raw, points = load_points(args.config, sweep=True)
+    raw, points = load_points(args.config, sweep=True, overrides=args.set)
+    if args.dry_run:
+        return _dry_run(points)
     output = Path(args.output) if args.output else Path("runs") / Path(args.config).stem
     store = ResultStore.open(output, create=True, config=raw)
     executor = _executor(args)
@@ -357,12 +382,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("config", help="path to a TOML config (see `stratlearn example`)")
     run.add_argument("-o", "--output", help="output folder (default: runs/<config name>)")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    _add_config_options(run)
     run.set_defaults(func=_cmd_run)
 
     sweep = sub.add_parser("sweep", help="run every point of a config whose lists sweep, into a result store")
     sweep.add_argument("config", help="path to a TOML config; a list in place of a value sweeps over it")
     sweep.add_argument("-o", "--output", help="result store folder (default: runs/<config name>)")
     _add_executor_options(sweep)
+    _add_config_options(sweep)
     sweep.set_defaults(func=_cmd_sweep)
 
     population = sub.add_parser("population", help="run the coupled population-learner flow of [5] from a TOML config")

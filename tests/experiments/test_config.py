@@ -178,3 +178,42 @@ def test_a_run_builds_each_game_once_and_honours_its_precision(tmp_path, monkeyp
     assert cli.main(["run", str(path), "-o", str(tmp_path / "out32"), "--no-progress"]) == 0
     f32 = pd.read_parquet(tmp_path / "out32" / "trace.parquet")
     assert len(f64) == len(f32) and not (f64["value"].to_numpy() == f32["value"].to_numpy()).all()
+
+
+def test_set_overrides_values_with_their_types(tmp_path):
+    from stratlearn.experiments.config import apply_overrides
+
+    path = _write(tmp_path, GOOD)
+    raw, points = load_points(path, overrides=["run.steps=400", "run.seeds=3", "learners.0.temperature=0.2",
+                                               "game.seed=5", 'run.metrics=["nash_gap"]'])
+    assert raw["run"]["steps"] == 400 and {p.run["steps"] for p in points} == {400}
+    assert points[0].learner["temperature"] == 0.2 and points[0].game["seed"] == 5
+    # an integer where the file has a number is widened; a string where it has a name stays a string
+    assert apply_overrides({"a": {"x": 0.5}}, ["a.x=1"])["a"]["x"] == 1.0
+    assert apply_overrides({"game": {"name": "a"}}, ["game.name=matching_pennies"])["game"]["name"] == \
+        "matching_pennies"
+    original = {"run": {"steps": 10}}
+    apply_overrides(original, ["run.steps=20"])
+    assert original == {"run": {"steps": 10}}          # the dict handed in is not changed
+
+
+@pytest.mark.parametrize("item, message", [
+    ("run.steps", "--set 'run.steps': expected KEY=VALUE"),
+    ("run.steps=abc", "--set run.steps=abc: expected an integer \\(the config has 100\\), got string 'abc'"),
+    ("learners.0.temperature=hot", "expected a number"),
+    ("learners.9.temperature=0.1", "learners has 2 entries; expected an index from 0 to 1"),
+    ("learners.temperature=0.1", "learners is an array of tables"),
+    ("run.stepz=3", "unknown key\\(s\\) run.stepz; expected some of"),
+    ("=3", "expected a dotted KEY"),
+])
+def test_set_refuses_what_cannot_be_set(tmp_path, item, message):
+    with pytest.raises(ConfigError, match=message):
+        load_points(_write(tmp_path, GOOD), overrides=[item])
+
+
+def test_records_follow_the_steps(tmp_path):
+    path = _write(tmp_path, GOOD.replace("record_every = 50", "records = 4"))
+    _, points = load_points(path, overrides=["run.steps=1000"])
+    assert {p.run["record_every"] for p in points} == {250}
+    with pytest.raises(ConfigError, match="run.records and run.record_every: expected one of them"):
+        load_points(_write(tmp_path, GOOD.replace("record_every = 50", "record_every = 50\nrecords = 4")))

@@ -30,7 +30,6 @@ import itertools
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -64,20 +63,77 @@ def config_table(raw: dict, key: str, allowed: set, where: str) -> dict:
     return table
 
 _TOP_KEYS = {"game", "games", "learners", "run", "title", "description"}
-_RUN_KEYS = {"steps", "seeds", "record_every", "metrics", "seed", "precision"}
+_RUN_KEYS = {"steps", "seeds", "record_every", "records", "metrics", "seed", "precision"}
 
 
-def read_config(path: str | Path) -> dict:
-    """Read a TOML config file into a dict; unreadable files and invalid TOML raise :class:`ConfigError`."""
+def read_config(path: str | Path, overrides=()) -> dict:
+    """Read a TOML config file into a dict; unreadable files and invalid TOML raise :class:`ConfigError`.
+    ``overrides`` are ``KEY=VALUE`` strings applied after reading (:func:`apply_overrides`; the CLI's ``--set``)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"config {str(path)!r}: cannot be read ({exc.strerror or exc})") from None
     try:
-        return tomllib.loads(text)
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config {str(path)!r}: not valid TOML ({exc})") from None
+    return apply_overrides(raw, overrides)
+
+
+def _toml_type(value) -> str:
+    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "array",
+            dict: "table"}.get(type(value), type(value).__name__)
+
+
+def apply_overrides(raw: dict, overrides=()) -> dict:
+    """Set ``KEY=VALUE`` pairs in a config dict (a copy). ``KEY`` is a dotted path (``run.steps``,
+    ``learners.0.temperature``: a number picks an entry of an array of tables); ``VALUE`` is read as a TOML value
+    (``3``, ``0.1``, ``true``, ``[1, 2]``, ``"x"``), and as a plain string where it is not one. A key the file
+    already holds keeps its type (an integer may become a number); a new key is left for the config's own checks,
+    which name the keys they accept."""
+    raw = copy.deepcopy(raw)
+    for item in overrides:
+        if not isinstance(item, str) or "=" not in item:
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. run.steps=1000")
+        key, text = (part.strip() for part in item.split("=", 1))
+        path = key.split(".")
+        if not key or any(not p for p in path):
+            raise ConfigError(f"--set {item!r}: expected a dotted KEY such as run.steps or learners.0.temperature")
+        try:
+            value = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text
+        table = raw
+        for depth, part in enumerate(path[:-1]):
+            where = ".".join(path[:depth + 1])
+            if isinstance(table, list):
+                if not part.isdigit() or int(part) >= len(table):
+                    raise ConfigError(f"--set {key}: {'.'.join(path[:depth])} has {len(table)} entries; expected "
+                                      f"an index from 0 to {len(table) - 1} at {part!r}")
+                table = table[int(part)]
+            elif isinstance(table, dict):
+                if part not in table:
+                    table[part] = {}
+                table = table[part]
+            else:
+                raise ConfigError(f"--set {key}: {where.rsplit('.', 1)[0]} is a {_toml_type(table)}, not a table")
+            if not isinstance(table, (dict, list)):
+                raise ConfigError(f"--set {key}: {where} is a {_toml_type(table)}, not a table")
+        last = path[-1]
+        if isinstance(table, list):
+            raise ConfigError(f"--set {key}: {'.'.join(path[:-1])} is an array of tables; expected "
+                              f"{'.'.join(path[:-1])}.<index>.{last}")
+        if last in table:
+            old = table[last]
+            widened = isinstance(old, float) and isinstance(value, int) and not isinstance(value, bool)
+            if type(old) is not type(value) and not widened and not isinstance(old, list):
+                kind = _toml_type(old)
+                raise ConfigError(f"--set {key}={text}: expected {'an' if kind[0] in 'aeiou' else 'a'} {kind} (the "
+                                  f"config has {old!r}), got {_toml_type(value)} {value!r}")
+            value = float(value) if widened else value
+        table[last] = value
+    return raw
 
 
 def _axes(where: str, table: dict, skip=()) -> list[tuple[tuple, list]]:
@@ -105,6 +161,12 @@ def _check_run(run: dict) -> dict:
     steps = check_positive_int("run.steps", run["steps"], error=ConfigError)
     out = {"steps": steps, "seeds": check_positive_int("run.seeds", run.get("seeds", 1), error=ConfigError)}
     record_every = run.get("record_every")
+    if "records" in run:   # how many records over the run; they follow a changed run.steps (e.g. from --set)
+        if record_every is not None:
+            raise ConfigError("run.records and run.record_every: expected one of them (records: how many times "
+                              "the metrics are recorded; record_every: every how many steps)")
+        records = check_positive_int("run.records", run["records"], error=ConfigError)
+        record_every = max(1, steps // records)
     if record_every is not None:
         record_every = check_positive_int("run.record_every", record_every, error=ConfigError)
         if record_every > steps:
@@ -193,7 +255,7 @@ def expand(raw: dict, *, source: str = "<config>", sweep: bool = True) -> list[P
     return list(points.values())
 
 
-def load_points(path: str | Path, *, sweep: bool = True) -> tuple[dict, list[Point]]:
-    """Read a config file and expand it: ``(raw, points)``."""
-    raw = read_config(path)
+def load_points(path: str | Path, *, sweep: bool = True, overrides=()) -> tuple[dict, list[Point]]:
+    """Read a config file (with ``overrides``, see :func:`apply_overrides`) and expand it: ``(raw, points)``."""
+    raw = read_config(path, overrides)
     return raw, expand(raw, source=str(path), sweep=sweep)
