@@ -32,7 +32,9 @@ class Trace:
 
     @property
     def label(self) -> str:
-        return str(self.config.get("learner", {}).get("name", "run"))
+        """The run's label in legends: ``config["label"]`` where the runner set one (a learner's name with the
+        parameters that tell it from another of the same name), else the learner's name."""
+        return str(self.config.get("label") or self.config.get("learner", {}).get("name", "run"))
 
     def final(self, metric: str | None = None) -> np.ndarray:
         """The last recorded value of ``metric`` for every seed, shape (seeds,)."""

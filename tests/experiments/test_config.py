@@ -217,3 +217,22 @@ def test_records_follow_the_steps(tmp_path):
     assert {p.run["record_every"] for p in points} == {250}
     with pytest.raises(ConfigError, match="run.records and run.record_every: expected one of them"):
         load_points(_write(tmp_path, GOOD.replace("record_every = 50", "record_every = 50\nrecords = 4")))
+
+
+def test_two_learners_of_one_name_keep_their_parameters_in_the_outputs(tmp_path):
+    """Two dsbr tables (τ 0.1 and 0.02) used to print, plot and store as 'dsbr' twice, so a groupby merged them."""
+    import pandas as pd
+
+    from stratlearn import cli
+    from stratlearn.experiments.points import distinct_labels
+
+    assert distinct_labels([{"name": "dsbr", "temperature": 0.1, "step_size": 0.05},
+                            {"name": "dsbr", "temperature": 0.02, "step_size": 0.05},
+                            {"name": "fictitious_play"}]) == ["dsbr(temperature=0.1)", "dsbr(temperature=0.02)",
+                                                               "fictitious_play"]
+    text = GOOD.replace('[[learners]]\nname = "fictitious_play"',
+                        '[[learners]]\nname = "dsbr"\ntemperature = 0.02\nstep_size = 0.05')
+    path = _write(tmp_path, text)
+    assert cli.main(["run", str(path), "-o", str(tmp_path / "out"), "--no-progress"]) == 0
+    frame = pd.read_parquet(tmp_path / "out" / "trace.parquet")
+    assert frame.learner.nunique() == 2 and all(name.startswith("dsbr(") for name in frame.learner.unique())

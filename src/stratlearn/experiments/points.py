@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Point", "run_point", "build_table", "RUN_DEFAULTS"]
+__all__ = ["Point", "run_point", "build_table", "distinct_labels", "RUN_DEFAULTS"]
 
 RUN_DEFAULTS = {"seeds": 1, "record_every": None, "metrics": ["nash_gap"], "seed": 0, "precision": "float32"}
 
@@ -63,6 +63,20 @@ class Point:
         a worker: :meth:`as_dict` is the point's data)."""
         object.__setattr__(self, "_objects", (game, learner))
         return self
+
+
+def distinct_labels(tables: list[dict]) -> list[str]:
+    """A label per config table: its ``name``, followed by the parameters that differ between tables of the same
+    name (``dsbr(temperature=0.1)`` and ``dsbr(temperature=0.02)``), so that tables, legends and files keep two
+    learners of one name apart. A name used once stays bare."""
+    labels = []
+    for table in tables:
+        same = [t for t in tables if t.get("name") == table.get("name")]
+        keys = sorted({k for t in same for k in t if k != "name"})
+        differ = [k for k in keys if len({_canonical(t.get(k)) for t in same}) > 1]
+        params = ", ".join(f"{k}={_canonical(table.get(k))}" for k in differ)
+        labels.append(f"{table.get('name')}({params})" if params else str(table.get("name")))
+    return labels
 
 
 def build_table(kind: str, table: dict):

@@ -10,7 +10,7 @@ import numpy as np
 
 from .io import save_figure, write_json, write_parquet
 from ..plots import plot_traces
-from .points import RUN_DEFAULTS, Point
+from .points import RUN_DEFAULTS, Point, distinct_labels
 from .engine import simulate
 from ..trace import Trace
 
@@ -47,12 +47,15 @@ def machine_info() -> dict:
 def run_experiment(points: list[Point], *, progress: bool = True) -> list[RunResult]:
     """Simulate each point (a game, a learner and run settings) and keep its full :class:`Trace`."""
     results = []
-    for point in points:
+    # learners of one name with different parameters are told apart in the tables, legends and files
+    labels = distinct_labels([p.learner for p in points])
+    for point, label in zip(points, labels):
         game, learner = point.build()
         run = {**RUN_DEFAULTS, **point.run}
         trace = simulate(learner, game, steps=run["steps"], seeds=run["seeds"], record_every=run["record_every"],
                          metrics=run["metrics"], seed=run["seed"], progress=progress, precision=run["precision"])
-        results.append(RunResult(game.name, learner.name, trace))
+        trace.config["label"] = label
+        results.append(RunResult(game.name, label, trace))
     return results
 
 
