@@ -220,3 +220,25 @@ def test_run_with_set_and_dry_run(tmp_path):
     assert trace.step.max() == 1000 and trace.seed.nunique() == 2
     bad = _cli("sweep", cfg, "--set", "run.seeds=two")
     assert bad.returncode == 2 and "--set run.seeds=two: expected an integer" in bad.stderr
+
+
+def test_results_and_report_read_a_run_folder(tmp_path):
+    cfg = tmp_path / "r.toml"
+    cfg.write_text(SMALL)
+    run = _cli("run", str(cfg), "-o", str(tmp_path / "run"), "--no-progress")
+    assert run.returncode == 0, run.stderr
+    out = _cli("results", str(tmp_path / "run"), "--json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert len(rows) == 8 and {r["metric"] for r in rows} == {"nash_gap", "regularized_nash_gap_0.1"}
+    # the same finals the run printed
+    trace = pd.read_parquet(tmp_path / "run" / "trace.parquet")
+    last = trace[(trace.step == 2000) & (trace.metric == "nash_gap") & (trace.learner == "dsbr")]
+    dsbr = [r for r in rows if r["learner"] == "dsbr" and r["metric"] == "nash_gap"]
+    assert sorted(r["mean"] for r in dsbr) == pytest.approx(sorted(last.groupby("game").value.mean()))
+    assert "final (mean ± std)" in _cli("results", str(tmp_path / "run")).stdout
+    rep = _cli("report", str(tmp_path / "run"), "-o", str(tmp_path / "r.html"))
+    assert rep.returncode == 0, rep.stderr
+    page = (tmp_path / "r.html").read_text()
+    assert "Run: r" in page or "Run: " in page
+    assert page.count('class="figure"') >= 1 and "regularized_nash_gap_0.1" in page

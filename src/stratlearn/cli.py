@@ -223,8 +223,22 @@ def _plain(value):
 
 
 def _cmd_results(args) -> int:
+    from .experiments.report import is_run_folder, run_folder_summary
     from .experiments.store import ResultStore
 
+    if is_run_folder(args.dir):          # the output of `stratlearn run`
+        import json
+
+        from .experiments.runner import format_table, mean_pm_std
+
+        rows = run_folder_summary(Path(args.dir))
+        if args.json:
+            print(json.dumps([{**r, "mean": _plain(r["mean"]), "std": _plain(r["std"])} for r in rows], indent=2))
+            return 0
+        for row in rows:
+            row["final (mean ± std)"] = mean_pm_std(row["mean"], row["std"])
+        print(format_table(rows, ["game", "learner", "metric", "final (mean ± std)", "seeds", "steps"]))
+        return 0
     return _print_results(ResultStore.open(args.dir), as_json=args.json)
 
 
@@ -448,14 +462,15 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--force", action="store_true", help="download again even when cached")
     fetch.set_defaults(func=_cmd_data)
 
-    results = sub.add_parser("results", help="print the final metrics of every point in a result store")
-    results.add_argument("dir", help="a result store folder")
+    results = sub.add_parser("results", help="print the final metrics of every point in a result store or run folder")
+    results.add_argument("dir", help="a result store folder, or the output folder of `stratlearn run`")
     results.add_argument("--json", action="store_true", help="print JSON: one object per point with its key, "
                          "config and final metrics (mean and std over seeds)")
     results.set_defaults(func=_cmd_results)
 
     report = sub.add_parser("report", help="write a self-contained HTML report of stores or reproduce folders")
-    report.add_argument("dirs", nargs="+", help="result stores and/or `stratlearn reproduce` output folders")
+    report.add_argument("dirs", nargs="+", help="result stores, `stratlearn run` output folders and/or "
+                        "`stratlearn reproduce` output folders")
     report.add_argument("-o", "--output", default="report.html", help="the HTML file (default: report.html)")
     report.set_defaults(func=_cmd_report)
 

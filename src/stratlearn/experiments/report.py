@@ -267,6 +267,44 @@ def _sweep_section(path: Path) -> _Section:
     return _Section("sweep", str(title), f"Sweep: {title}", "\n".join(parts))
 
 
+def is_run_folder(path: Path) -> bool:
+    """Whether ``path`` holds the output of ``stratlearn run`` (``trace.parquet`` and ``config.json``)."""
+    return (Path(path) / "trace.parquet").is_file() and (Path(path) / "config.json").is_file()
+
+
+def run_folder_summary(path: Path) -> list[dict]:
+    """The final value of every metric of a ``stratlearn run`` folder, per game and learner: one row each with the
+    mean and std over seeds, the seeds and the last step."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_parquet(Path(path) / "trace.parquet")
+    except Exception as exc:   # pyarrow raises several types for a damaged file
+        raise StoreError(f"{Path(path) / 'trace.parquet'}: not readable as a stratlearn trace ({exc})") from None
+    rows = []
+    for (game, learner, metric), group in frame.groupby(["game", "learner", "metric"], sort=False):
+        final = group[group.step == group.step.max()]["value"]
+        rows.append({"game": game, "learner": learner, "metric": metric, "mean": float(final.mean()),
+                     "std": float(final.std(ddof=0)), "seeds": int(group.seed.nunique()),
+                     "steps": int(group.step.max())})
+    return rows
+
+
+def _run_section(path: Path) -> _Section:
+    config = _read_json(path / "config.json", "config of a run")
+    raw = config.get("config", {}) if isinstance(config, dict) else {}
+    title = raw.get("title") or path.name
+    rows = [{**r, "final (mean ± std)": f"{r['mean']:.4g} ± {r['std']:.2g}"} for r in run_folder_summary(path)]
+    parts = [f'<p class="meta">run folder {_esc(path)} · {len({(r["game"], r["learner"]) for r in rows})} runs</p>']
+    if (path / "figure.png").is_file():
+        parts.append(f"<h3>Figure</h3>{_img(base64.b64encode((path / 'figure.png').read_bytes()).decode(), title)}")
+    parts.append("<h3>Final metrics (mean ± std over seeds)</h3>"
+                 + _table(rows, ["game", "learner", "metric", "final (mean ± std)", "seeds", "steps"],
+                          numeric=("seeds", "steps")))
+    parts.append("<h3>Config</h3><pre>" + _esc(json.dumps(raw, indent=2)) + "</pre>")
+    return _Section("sweep", str(title), f"Run: {title}", "\n".join(parts))
+
+
 # ------------------------------------------------------------------------------------------------------ studies
 def _read_json(path: Path, what: str):
     try:
@@ -375,13 +413,16 @@ def _sections(path: Path) -> list[_Section]:
     path = Path(path)
     if (path / "store.json").exists():
         return [_sweep_section(path)]
+    if is_run_folder(path):
+        return [_run_section(path)]
     studies = sorted(p for p in path.iterdir() if (p / "claims.json").exists()) if path.is_dir() else []
     crashed = _crashed_sections(path) if path.is_dir() else []
     if studies or crashed:
         sections = [_study_section(p) for p in studies] + crashed
         return sorted(sections, key=lambda s: (s.name, s.kind))
-    raise StoreError(f"{path}: neither a result store (store.json) nor a `stratlearn reproduce` output folder "
-                     f"(subfolders with claims.json, or crashed.json)")
+    raise StoreError(f"{path}: neither a result store (store.json), a `stratlearn run` folder (trace.parquet and "
+                     f"config.json) nor a `stratlearn reproduce` output folder (subfolders with claims.json, or "
+                     f"crashed.json)")
 
 
 # --------------------------------------------------------------------------------------------------------- page
