@@ -27,16 +27,16 @@ def test_a_finite_horizon_game_terminates_with_the_games_rewards():
                       initial=[1, 0, 0, 0])
     env = to_parallel_env(game)
     obs, _ = env.reset(seed=3)
-    assert obs == {"row": 0, "col": 0}
+    assert obs == {"player_0": 0, "player_1": 0}
     total = 0.0
     for t in range(horizon):
-        obs, reward, terminated, truncated, _ = env.step({"row": 0, "col": 0})
-        total += reward["row"]
-        assert reward["col"] == -reward["row"]
+        obs, reward, terminated, truncated, _ = env.step({"player_0": 0, "player_1": 0})
+        total += reward["player_0"]
+        assert reward["player_1"] == -reward["player_0"]
     assert total == horizon and all(terminated.values()) and not any(truncated.values())
     assert env.agents == []
     with pytest.raises(StratlearnError, match="reset"):
-        env.step({"row": 0, "col": 0})
+        env.step({"player_0": 0, "player_1": 0})
 
 
 def test_bad_inputs():
@@ -45,6 +45,23 @@ def test_bad_inputs():
     env = to_parallel_env(sl.games.catalog.matching_pennies_markov(), max_steps=5)
     env.reset(seed=0)
     with pytest.raises(StratlearnError, match="missing"):
-        env.step({"row": 0})
-    with pytest.raises(StratlearnError, match="expected row"):
-        env.step({"row": 5, "col": 0})
+        env.step({"player_0": 0})
+    with pytest.raises(StratlearnError, match="expected player_0 in \\[0, 2\\)"):
+        env.step({"player_0": 5, "player_1": 0})
+
+
+def test_render_mode_and_the_standard_agent_names():
+    """PettingZoo's conventions: agents player_0 and player_1, a render_mode attribute (None or 'ansi'), and the API
+    test passes without a warning (it used to warn that render_mode was missing)."""
+    env = to_parallel_env(sl.games.catalog.soccer(), max_steps=20, render_mode="ansi")
+    assert env.possible_agents == ["player_0", "player_1"] and env.render_mode == "ansi"
+    env.reset(seed=0)
+    env.step({"player_0": 1, "player_1": 2})
+    assert env.render().startswith("state ") and "last actions 1 and 2" in env.render()
+    assert to_parallel_env(sl.games.catalog.soccer()).render() is None
+    with pytest.raises(sl.errors.InvalidParameterError, match="render_mode='human': expected None or 'ansi'"):
+        to_parallel_env(sl.games.catalog.soccer(), render_mode="human")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pettingzoo_test.parallel_api_test(to_parallel_env(sl.games.catalog.soccer(), max_steps=50,
+                                                          render_mode="ansi"), num_cycles=100)
