@@ -93,12 +93,11 @@ def test_a_one_shot_matrix_game_has_the_lp_value(rows, cols, seed):
 
 
 @pytest.mark.parametrize("name, field", [
-    ("tic_tac_toe", "dynamics=SEQUENTIAL"),
     ("matrix_pd", "utility=GENERAL_SUM"),
     ("laser_tag", "utility=GENERAL_SUM"),
     ("kuhn_poker", "information=IMPERFECT_INFORMATION"),
 ])
-def test_games_that_are_not_two_player_zero_sum_simultaneous_are_refused(name, field):
+def test_games_that_are_not_two_player_zero_sum_with_listable_states_are_refused(name, field):
     with pytest.raises(InvalidGameError, match=field):
         from_openspiel(name)
 
@@ -118,3 +117,22 @@ def test_bad_inputs():
         with_move_number(pyspiel.create_matrix_game([[1, -2], [0, 3]], [[-1, 2], [0, -3]]))
     with pytest.raises(InvalidParameterError, match="max_states=0"):
         from_openspiel("matrix_rps", max_states=0)
+
+
+def test_tic_tac_toe_turns_become_a_markov_game_with_a_waiting_player():
+    """A turn-based game is a Markov game in which the player not to move has one action: tic-tac-toe's positions,
+    and every position's value equal to OpenSpiel's own value iteration (minimax on the turn-based game)."""
+    from stratlearn.games.interop import WAIT
+
+    game, index = openspiel_index("tic_tac_toe")
+    S, A, B = game.shape
+    # 5,478 positions, 958 of them final: 4,520 where someone moves, plus the shared absorbing terminal state
+    assert S == 4520 + 1 and (A, B) == (9, 8)
+    first = index.keys.index(next(k for k in index.keys if k is not None and k[1] == 0))
+    assert set(index.col_actions[first].tolist()) == {WAIT} and index.row_actions[first].tolist() == list(range(9))
+    ours = shapley_value_iteration(game).values + index.returns
+    theirs = _openspiel_values(pyspiel.load_game("tic_tac_toe"))
+    diffs = [abs(theirs[key[0]] - value) for key, value in zip(index.keys, ours) if key is not None]
+    assert len(diffs) == S - 1 and max(diffs) < 1e-6
+    assert float(game.initial @ ours) == pytest.approx(0.0, abs=1e-9)   # perfect play draws
+    assert np.abs(ours).max() == pytest.approx(1.0)                     # and decided positions are covered

@@ -1,10 +1,12 @@
-"""Build a :class:`~stratlearn.games.MarkovGame` from an OpenSpiel simultaneous-move game whose states can be listed.
+"""Build a :class:`~stratlearn.games.MarkovGame` from an OpenSpiel game whose states can be listed.
 
-The game must have two players, zero-sum utility, simultaneous moves and perfect information (or be one-shot), with
-chance either absent or explicit (``markov_soccer``, ``oshi_zumo``, the ``matrix_*`` games, ...). Every state reachable
-from the initial state is visited once, breadth first:
+The game must have two players, zero-sum utility and perfect information (or be one-shot), with chance either absent
+or explicit; its moves may be simultaneous (``markov_soccer``, ``oshi_zumo``, the ``matrix_*`` games, ...) or taken
+in turns (``tic_tac_toe``, ``connect_four`` on a small board, ...). A turn-based game is a Markov game in which, at
+each node, the player not to move has a single action: "wait", recorded as OpenSpiel action :data:`WAIT` (−1) in
+:class:`OpenSpielIndex`. Every state reachable from the initial state is visited once, breadth first:
 
-* a *state* of the Markov game is a simultaneous-move node of OpenSpiel, identified by its string and its move number
+* a *state* of the Markov game is a decision node of OpenSpiel, identified by its string and its move number
   (``str(state)`` and ``state.move_number()``); the move number is part of the key because games such as
   ``markov_soccer`` end after a fixed horizon without printing the time, so two nodes with the same picture but a
   different number of moves left are different states. Chance nodes are not states: they are folded into the
@@ -36,7 +38,10 @@ import numpy as np
 from ...errors import InvalidGameError, InvalidParameterError, StratlearnError, check_positive_int
 from ..markov import MarkovGame
 
-__all__ = ["from_openspiel", "openspiel_index", "OpenSpielIndex", "with_move_number"]
+__all__ = ["from_openspiel", "openspiel_index", "OpenSpielIndex", "with_move_number", "WAIT"]
+
+WAIT = -1
+"""The action index map's entry for the player who waits at a node of a turn-based game (its only action)."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ class OpenSpielIndex:
         keys: for every non-terminal state index, ``(str(state), move_number)`` of its OpenSpiel node; the last state
             (the absorbing terminal) has the key ``None``.
         row_actions, col_actions: int arrays (S, A) and (S, B): the OpenSpiel action played by each index (−1 at the
-            terminal state).
+            terminal state, and :data:`WAIT` for the player who waits at a node of a turn-based game).
         returns: the row player's OpenSpiel return accumulated on reaching each state (0 at the terminal state,
             which every terminal node shares): OpenSpiel's value of a node is this plus the bridged game's value.
     """
@@ -85,8 +90,8 @@ def _check_type(game) -> None:
     problems = []
     if game.num_players() != 2:
         problems.append(f"num_players={game.num_players()} (expected 2)")
-    if kind.dynamics != pyspiel.GameType.Dynamics.SIMULTANEOUS:
-        problems.append(f"dynamics={kind.dynamics.name} (expected SIMULTANEOUS)")
+    if kind.dynamics not in (pyspiel.GameType.Dynamics.SIMULTANEOUS, pyspiel.GameType.Dynamics.SEQUENTIAL):
+        problems.append(f"dynamics={kind.dynamics.name} (expected SIMULTANEOUS or SEQUENTIAL)")
     if kind.utility != pyspiel.GameType.Utility.ZERO_SUM:
         problems.append(f"utility={kind.utility.name} (expected ZERO_SUM)")
     if kind.information not in (pyspiel.GameType.Information.PERFECT_INFORMATION,
@@ -97,8 +102,8 @@ def _check_type(game) -> None:
         problems.append("chance_mode=SAMPLED_STOCHASTIC (expected DETERMINISTIC or EXPLICIT_STOCHASTIC: chance "
                         "outcomes must be listed)")
     if problems:
-        raise InvalidGameError(f"game {name!r}: not a two-player zero-sum simultaneous-move game with listable "
-                               f"states: {'; '.join(problems)}")
+        raise InvalidGameError(f"game {name!r}: not a two-player zero-sum game with listable states: "
+                               f"{'; '.join(problems)}")
 
 
 def _outcomes(state, prob, out):
@@ -134,9 +139,10 @@ def _explore(game, max_states: int):
         if len(keys) >= max_states:
             raise InvalidParameterError(f"max_states={max_states}: the game has more reachable states; raise "
                                         "max_states or make the game smaller (e.g. a shorter horizon)")
-        if node.current_player() != pyspiel.PlayerId.SIMULTANEOUS:
+        if node.current_player() not in (pyspiel.PlayerId.SIMULTANEOUS, 0, 1):
             raise InvalidGameError(f"game {game.get_type().short_name!r}: the node {key[0]!r} at move {key[1]} is "
-                                   "not a simultaneous-move node; expected every decision to be simultaneous")
+                                   f"played by {node.current_player()}; expected both players at once, or one of "
+                                   "the two")
         index[key] = len(keys)
         keys.append(key)
         nodes.append(node)
@@ -147,7 +153,12 @@ def _explore(game, max_states: int):
     transitions = []
     while queue:
         node = queue.popleft()
-        rows, cols = node.legal_actions(0), node.legal_actions(1)
+        player = node.current_player()
+        if player == pyspiel.PlayerId.SIMULTANEOUS:
+            rows, cols = node.legal_actions(0), node.legal_actions(1)
+        else:   # a turn: the other player waits (one action)
+            rows = node.legal_actions(0) if player == 0 else [WAIT]
+            cols = node.legal_actions(1) if player == 1 else [WAIT]
         if not rows or not cols:
             raise InvalidGameError(f"game {game.get_type().short_name!r}: the node {str(node)!r} has no legal action "
                                    "for a player; expected both to act at every decision node")
@@ -155,7 +166,10 @@ def _explore(game, max_states: int):
         for a in rows:
             for b in cols:
                 child = node.clone()
-                child.apply_actions([a, b])
+                if player == pyspiel.PlayerId.SIMULTANEOUS:
+                    child.apply_actions([a, b])
+                else:
+                    child.apply_action(a if player == 0 else b)
                 out: dict = {}
                 _outcomes(child, 1.0, out)
                 here[(a, b)] = out
@@ -221,7 +235,7 @@ def from_openspiel(game, *, discount: float = 1.0, max_states: int = 200_000, na
         name: the game's label; defaults to ``openspiel:<game string>``.
 
     Raises:
-        InvalidGameError: the game is not two-player, zero-sum, simultaneous-move with listable states.
+        InvalidGameError: the game is not two-player and zero-sum with listable states.
         InvalidParameterError: more than ``max_states`` states, or a bad ``discount``.
     """
     return _build(game, discount, max_states, name)[0]
