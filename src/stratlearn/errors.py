@@ -66,7 +66,11 @@ class UnknownNameError(StratlearnError):
         self.kind = kind
         self.name = name
         self.valid = sorted(valid)
-        super().__init__(f"unknown {kind} {name!r}: expected one of {', '.join(self.valid)}")
+        import difflib
+
+        close = difflib.get_close_matches(str(name), self.valid, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        super().__init__(f"unknown {kind} {name!r}{hint}: expected one of {', '.join(self.valid)}")
 
 
 class DataWarning(UserWarning):

@@ -99,3 +99,19 @@ def test_highs_solves_payoffs_at_any_finite_scale():
 def test_something_that_is_not_a_learner_is_named(learner):
     with pytest.raises(InvalidParameterError, match="learner=.*init, step, policy, check_game, params and a name"):
         simulate(learner, GAME, steps=10, progress=False)
+
+
+@pytest.mark.parametrize("make, wrong, right", [
+    ("learners", "dsbr_v", "dsbr_vi"), ("games", "rock_paper_sciss", "rock_paper_scissors"),
+    ("metrics", "nash_gapp", "nash_gap"),
+])
+def test_a_misspelt_name_gets_the_closest_one(make, wrong, right):
+    import stratlearn as sl
+    from stratlearn.errors import UnknownNameError
+
+    maker = {"learners": sl.learners.make, "games": sl.games.catalog.make, "metrics": sl.metrics.get}[make]
+    with pytest.raises(UnknownNameError, match=f"'{wrong}' \\(did you mean '{right}'\\?\\): expected one of"):
+        maker(wrong)
+    with pytest.raises(UnknownNameError) as info:      # nothing close: no guess, the list only
+        maker("zzzzqqq")
+    assert "did you mean" not in str(info.value)
