@@ -51,6 +51,12 @@ def test_pigou_toll_from_a_config(tmp_path, capsys, method, rule, iterations, st
     links = pd.read_parquet(tmp_path / "out" / "links.parquet")
     assert links.toll[1] - links.toll[0] == pytest.approx(0.5, abs=1e-3)
     np.testing.assert_allclose(links.marginal_toll, [0.0, 0.5], atol=1e-6)
+    # TNTP's link fields and the state under the learned tolls, one row per link with its id
+    assert links.link_id.tolist() == [0, 1] and {"init_node", "term_node", "capacity", "free_flow_time", "b",
+                                                  "power", "length", "fixed_toll"} <= set(links.columns)
+    np.testing.assert_allclose(links.v_c, links.flow / links.capacity)
+    np.testing.assert_allclose(links.flow.sum(), 1.0, atol=1e-6)          # Pigou: one unit of demand
+    np.testing.assert_allclose(links.travel_time + links.toll, (links.travel_time + links.toll).min(), atol=2e-3)
     meta = json.loads((tmp_path / "out" / "config.json").read_text())
     assert meta["summary"]["method"] == method and (tmp_path / "out" / "figure.png").stat().st_size > 0
 

@@ -138,7 +138,7 @@ def load_tolls(path: str | Path):
 
 def run_tolls(path: str | Path, output: str | Path) -> dict:
     """Run the config at ``path``; write ``trace.parquet`` (leader iteration, travel time, its ratio to the system
-    optimum), ``links.parquet`` (per link: the learned toll, the flow, the marginal-cost toll), ``config.json`` and
+    optimum), ``links.parquet`` (per link: :func:`link_table`), ``config.json`` and
     ``figure.png`` into ``output``, each atomically. Returns a summary dict."""
     import pandas as pd
 
@@ -172,8 +172,7 @@ def run_tolls(path: str | Path, output: str | Path) -> dict:
     so = optimum.tstt
     trace = pd.DataFrame({"iteration": np.arange(len(result.cost)), "tstt": result.cost,
                           "tstt_over_so": result.cost / so})
-    links = pd.DataFrame({"tail": net.tail, "head": net.head, "toll": result.x[-1], "flow": result.y,
-                          "marginal_toll": marginal_cost_tolls(net, optimum.flow)})
+    links = link_table(net, result.x[-1], result.y, marginal_cost_tolls(net, optimum.flow))
     write_parquet(output / "trace.parquet", trace)
     write_parquet(output / "links.parquet", links)
     summary = {"network": net.name, "method": method, "rule": rule, "iterations": len(result.cost) - 1,
@@ -184,6 +183,27 @@ def run_tolls(path: str | Path, output: str | Path) -> dict:
     write_json(output / "config.json", {"config": raw, "summary": summary})
     save_figure(output / "figure.png", _figure(trace, raw.get("title") or f"{net.name}: {method}"))
     return summary
+
+
+def link_table(net, tolls, flow, marginal_tolls):
+    """``links.parquet``: one row per link with its id (the row's position, 0-based, in the network file's order),
+    TNTP's link fields (``init_node``, ``term_node``, ``capacity``, ``length``, ``free_flow_time``, ``b``, ``power``,
+    ``fixed_toll``) and, under the learned tolls, ``toll`` (learned), ``flow``, ``travel_time`` ``t(v)``, ``v_c``
+    (flow over capacity) and ``marginal_toll`` (the Pigouvian toll ``v t′(v)`` at the system optimum)."""
+    import pandas as pd
+
+    n = net.num_links
+    flow = np.asarray(flow, dtype=float)
+
+    def column(values):
+        return np.zeros(n) if values is None else np.broadcast_to(np.asarray(values, dtype=float), (n,))
+
+    return pd.DataFrame({
+        "link_id": np.arange(n), "init_node": net.tail, "term_node": net.head,
+        "capacity": column(net.capacity), "length": column(net.length), "free_flow_time": column(net.free_flow_time),
+        "b": column(net.b), "power": column(net.power), "fixed_toll": column(net.toll),
+        "toll": np.asarray(tolls, dtype=float), "flow": flow, "travel_time": net.latency(flow),
+        "v_c": flow / column(net.capacity), "marginal_toll": np.asarray(marginal_tolls, dtype=float)})
 
 
 def _figure(trace, title):
