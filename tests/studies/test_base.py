@@ -239,3 +239,18 @@ def test_fitted_slope_over_decades():
     # a run at zero (or below, by rounding) over the fitted range has no rate: a clear error, not numpy's TypeError
     with pytest.raises(InvalidParameterError, match="1 positive record"):
         fitted_slope(steps, np.where(steps < 1e5, -1e-17, 1e-16), decades=2)
+
+
+def test_the_parallel_runner_says_how_far_it_is():
+    import time
+
+    from stratlearn.studies import QUICK_SECONDS, _overall
+
+    now = time.perf_counter()
+    line = _overall(3, 8, 200.0, ["tolls"], {"model-selection": None}, {"model-selection": now - 20}, "quick")
+    left = QUICK_SECONDS["tolls"] + QUICK_SECONDS["model-selection"] - 20
+    assert line.startswith("[3/8 studies done, 3:20 elapsed, about ") and "running: model-selection]" in line
+    minutes, seconds = line.split("about ")[1].split(" left")[0].split(":")
+    assert abs(60 * int(minutes) + int(seconds) - left) <= 1
+    assert _overall(8, 8, 400.0, [], {}, {}, "quick") == "[8/8 studies done, 6:40 elapsed]"
+    assert "left" not in _overall(1, 4, 10.0, ["tolls"], {}, {}, "full")     # no recorded times at the full size

@@ -348,6 +348,23 @@ def _pin(pid: int, slots: list[set[int]] | None, running: dict[str, int]) -> Non
         pass
 
 
+def _clock(seconds: float) -> str:
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+
+
+def _overall(done: int, total: int, elapsed: float, waiting, running, starts, size: str) -> str:
+    """The parallel runner's line after each study: how many are done, the time elapsed and, at the quick size, about
+    how long the rest takes (the studies' recorded times, :data:`QUICK_SECONDS`, less what the running ones have
+    already had, shared among the processes; a guide on a machine like the one they were measured on)."""
+    line = f"[{done}/{total} studies done, {_clock(elapsed)} elapsed"
+    if size == "quick" and (waiting or running):
+        now = time.perf_counter()
+        left = sum(QUICK_SECONDS.get(n, 60) for n in waiting) + sum(
+            max(QUICK_SECONDS.get(n, 60) - (now - starts.get(n, now)), 0) for n in running)
+        line += f", about {_clock(left / max(len(running), 1))} left"
+    return line + (f"; running: {', '.join(running)}]" if running else "]")
+
+
 def _run_parallel(names, size, output: Path, force: bool, jobs: int, seed_offset: int = 0) -> dict[str, str]:
     """Run the studies in ``jobs`` processes; returns the error of each study that crashed."""
     import os
@@ -364,6 +381,7 @@ def _run_parallel(names, size, output: Path, force: bool, jobs: int, seed_offset
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     env.update(_thread_share(env, jobs))
     slots = _core_slots(jobs)
+    started, starts, finished_count = time.perf_counter(), {}, 0
 
     def terminated(signum, frame):
         raise SystemExit(128 + signum)
@@ -384,6 +402,7 @@ def _run_parallel(names, size, output: Path, force: bool, jobs: int, seed_offset
                     log.close()
                     raise
                 running[name] = (proc, log)
+                starts[name] = time.perf_counter()
                 _pin(proc.pid, slots, {n: p.pid for n, (p, _) in running.items()})
             done = [n for n, (proc, _) in running.items() if proc.poll() is not None]
             if not done:
@@ -401,6 +420,9 @@ def _run_parallel(names, size, output: Path, force: bool, jobs: int, seed_offset
                     # the worker's last line is its exception (or what it printed before it was killed)
                     last = text.splitlines()[-1] if text else ""
                     failed[name] = f"{last} (the study process exited with status {proc.returncode})"
+                finished_count += 1
+                print(_overall(finished_count, len(names), time.perf_counter() - started, waiting, running, starts,
+                               size), flush=True)
     finally:
         # interrupted or failed here: the study processes stop too; what their stores hold stays for a rerun
         _stop(running)
