@@ -28,7 +28,7 @@ def machine() -> str:
 
 def update_section(name: str, title: str, body: str) -> None:
     """Replace (or append) the block between ``<!-- name:start -->`` and ``<!-- name:end -->`` atomically."""
-    from stratlearn.experiments.io import atomic_write
+    from stratlearn.files import atomic_write
 
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
     block = (f"<!-- {name}:start -->\n## {title}\n\nMachine: {machine()}. Date: {time.strftime('%Y-%m-%d')}.\n\n"

@@ -156,7 +156,7 @@ def main() -> None:
                                          "compile_s"], r)) for r in rows],
            "dsbr": [dict(zip(["game", "stratlearn", "numpy_loop", "compile_s"], r)) for r in dsbr_rows],
            "targets": targets}
-    sl.experiments.io.write_json(HERE / "results" / "matrix_games.json", out)
+    sl.files.write_json(HERE / "results" / "matrix_games.json", out)
     if args.write_results:
         update_section("matrix_games", "Matrix games (`benchmarks/matrix_games.py`)", table)
 

@@ -94,7 +94,7 @@ def test_example_configs_parse():
             assert load_audit_config(path)["model"].startswith("sklearn:")
             continue
         if "leader" in read_config(path):            # run by `stratlearn tolls`; needs its network's files
-            from stratlearn.experiments.data import find_tntp
+            from stratlearn.games.tntp import find_tntp
             from stratlearn.experiments.tolls_config import load_tolls
 
             if find_tntp(read_config(path)["network"].get("name", ""), download=False) is not None:

@@ -29,4 +29,4 @@ from ._lazy import lazy_attributes  # noqa: E402
 __getattr__, __dir__ = lazy_attributes(__name__, globals(), {"simulate": ".experiments", "Trace": ".trace"},
                                        modules=("errors", "ops", "schedules", "games", "equilibria", "metrics",
                                                 "learners", "populations", "experiments", "studies", "plots",
-                                                "trace"))
+                                                "trace", "files"))

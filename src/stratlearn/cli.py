@@ -14,7 +14,7 @@ __all__ = ["main", "build_parser"]
 
 def _cmd_run(args) -> int:
     from .experiments.config import load_points
-    from .experiments.io import prepare_output
+    from .files import prepare_output
 
     raw, points = load_points(args.config, sweep=False, overrides=args.set)   # errors before JAX is imported
     if args.dry_run:
@@ -205,7 +205,7 @@ def _cmd_collective_audit(args) -> int:
 
 
 def _cmd_data(args) -> int:
-    from .experiments.data import fetch_tntp
+    from .games.tntp import fetch_tntp
     from .games.routing import load_tntp
     from .games.tntp import tntp_prefix
 
@@ -260,7 +260,7 @@ def _cmd_example(args) -> int:
     target = folder / wanted
     if target.exists() and not args.force:
         raise ConfigError(f"-o {folder}: {target} exists; pass --force to overwrite it")
-    from .experiments.io import atomic_write
+    from .files import atomic_write
 
     folder.mkdir(parents=True, exist_ok=True)
     data = (examples / wanted).read_bytes()

@@ -17,7 +17,7 @@ import pytest
 
 from stratlearn.cli import main
 from stratlearn.errors import ChecksumError, DataError
-from stratlearn.experiments.data import fetch_tntp, find_tntp
+from stratlearn.games.tntp import fetch_tntp, find_tntp
 from stratlearn.games.routing import load_tntp
 from stratlearn.games.tntp import TNTP_SHA256, packaged_tntp
 from tests._data import TNTP, needs_tntp

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from stratlearn.errors import InvalidParameterError
-from stratlearn.experiments.io import atomic_write, current_umask, save_figure, write_json, write_parquet
+from stratlearn.files import atomic_write, current_umask, save_figure, write_json, write_parquet
 from stratlearn.experiments.report import write_report
 
 matplotlib.use("Agg")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from stratlearn.errors import StratlearnError
-from stratlearn.experiments.io import save_figure
+from stratlearn.files import save_figure
 from stratlearn.experiments.points import Point
 from stratlearn.experiments.report import build_report, write_report
 from stratlearn.experiments.store import ResultStore

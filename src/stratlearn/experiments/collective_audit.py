@@ -287,7 +287,7 @@ def run_audit(*, data, model, output, label=None, features=None, model_params=No
     ``allow_modules`` lists the packages besides scikit-learn whose classes may be named (e.g. ``["xgboost"]``)."""
     from ..populations import collective as C
     from .claims import Claim
-    from .io import save_figure, write_json, write_parquet
+    from ..files import save_figure, write_json, write_parquet
     from .report import write_report
 
     started = time.perf_counter()

@@ -226,7 +226,7 @@ def run_population(path: str | Path, output: str | Path):
     population's snapshots, readable with ``numpy.load(..., allow_pickle=False)``), ``config.json`` and
     ``figure.png`` into ``output`` (each atomically). Returns the :class:`~stratlearn.experiments.Trace`."""
     from ..populations import solve
-    from .io import atomic_write, save_figure, write_json, write_parquet
+    from ..files import atomic_write, save_figure, write_json, write_parquet
     from .runner import machine_info
 
     raw, problem, options = load_population(path)

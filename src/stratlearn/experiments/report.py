@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import atomic_write
+from ..files import atomic_write
 from ..plots import _pyplot, finish_figure, method_colors, panels, style_axis
 from .store import ResultStore, StoreError
 

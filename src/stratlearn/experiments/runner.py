@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import save_figure, write_json, write_parquet
+from ..files import save_figure, write_json, write_parquet
 from ..plots import plot_traces
 from .points import RUN_DEFAULTS, Point, distinct_labels
 from .engine import simulate

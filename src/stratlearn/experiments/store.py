@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 from ..errors import StratlearnError
-from .io import atomic_write, write_json
+from ..files import atomic_write, write_json
 from .points import Point
 
 __all__ = ["ResultStore", "StoreError", "CorruptPointError", "file_digest", "seal"]

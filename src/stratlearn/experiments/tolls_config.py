@@ -58,7 +58,7 @@ def _method(name):
 def _network(table, where):
     from ..games.routing import braess, load_tntp, pigou
     from ..games.tntp import tntp_prefix
-    from .data import find_tntp
+    from ..games.tntp import find_tntp
 
     if ("name" in table) == ("folder" in table):
         raise ConfigError(f"{where}: [network] needs exactly one of name (pigou, braess or a TNTP network) and "
@@ -75,7 +75,7 @@ def _network(table, where):
         return (pigou() if name.lower() == "pigou" else braess()), None
     folder = find_tntp(name, download=False)
     if folder is None:
-        from .data import fetch_tntp
+        from ..games.tntp import fetch_tntp
 
         try:
             folder = fetch_tntp(name)
@@ -145,7 +145,7 @@ def run_tolls(path: str | Path, output: str | Path) -> dict:
     from ..equilibria.wardrop import TollSensitivity, marginal_cost_tolls, system_optimum
     from ..errors import InvalidParameterError
     from ..learners.followers import RoutingFollowers, SealedFollowers
-    from .io import save_figure, write_json, write_parquet
+    from ..files import save_figure, write_json, write_parquet
 
     raw, net, demand, folder, rule, method, kwargs = load_tolls(path)
     output = Path(output)

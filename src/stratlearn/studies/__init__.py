@@ -106,7 +106,7 @@ def format_claims(result: StudyResult) -> str:
 
 def write_result(result: StudyResult, output: Path) -> Path:
     """Write ``claims.json``, one Parquet file per table and one PNG per figure into ``output/<study>``."""
-    from ..experiments.io import save_figure, write_json, write_parquet
+    from ..files import save_figure, write_json, write_parquet
     from ..experiments.runner import machine_info
 
     study = STUDIES[result.name]
@@ -132,7 +132,7 @@ def record_crashes(output: Path, size: str, errors: dict[str, str], ran: list[st
     ``claims.json`` from an earlier run is removed, so the report shows it as crashed, with its error, not as passed."""
     import json
 
-    from ..experiments.io import write_json
+    from ..files import write_json
 
     path = Path(output) / CRASHES
     try:

@@ -46,7 +46,7 @@ def prepare_output(folder: str | Path) -> Path:
     """Make sure ``folder`` can receive outputs *before* anything is computed: create it (and its parents) and write
     and remove a probe file in it. Raises :class:`~stratlearn.errors.ConfigError` naming the folder and the reason
     (it is a file, it cannot be created, it is not writable), so that a finished run is never lost to its folder."""
-    from ..errors import ConfigError
+    from .errors import ConfigError
 
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -125,7 +125,7 @@ def save_figure(path, fig, dpi: int = 120, *, vector: str | None = VECTOR_FORMAT
     Raises:
         InvalidParameterError: ``vector`` is not ``"pdf"``, ``"svg"`` or ``None``.
     """
-    from ..errors import InvalidParameterError
+    from .errors import InvalidParameterError
 
     if vector not in (None, "pdf", "svg"):
         raise InvalidParameterError(f"vector={vector!r}: expected 'pdf', 'svg' or None")
