@@ -84,3 +84,31 @@ def test_a_folder_that_is_not_a_store(tmp_path):
     (tmp_path / "store.json").write_text(json.dumps({"format": "something-else"}))
     with pytest.raises(StoreError, match="format"):
         ResultStore.open(tmp_path)
+
+
+def test_the_index_has_a_column_per_parameter(tmp_path):
+    """Parameters as columns (learner.temperature, learner.step_size.kind, game.seed, run.steps), so a groupby or a
+    filter needs no JSON parsing; a parameter a point does not have is missing (NaN), and a column whose points
+    disagree on its type is written as text."""
+    import pandas as pd
+
+    from stratlearn.experiments.points import Point
+    from stratlearn.experiments.store import ResultStore
+    from stratlearn.experiments.sweep import run_sweep
+
+    run = {"steps": 200, "seeds": 2, "record_every": 100, "metrics": ["nash_gap"], "seed": 0}
+    points = [Point({"name": "random_zero_sum", "rows": 3, "seed": 1}, {"name": "dsbr", "temperature": t}, run)
+              for t in (0.1, 0.02)]
+    points.append(Point({"name": "random_zero_sum", "rows": 3, "seed": 1}, {"name": "fictitious_play"}, run))
+    points.append(Point({"name": "random_zero_sum", "rows": 3, "seed": 1},
+                        {"name": "dsbr", "temperature": 0.1, "step_size": {"kind": "harmonic", "a": 0.5, "h": 10.0,
+                                                                          "power": 1.0}}, run))
+    store = ResultStore.open(tmp_path / "s", create=True)
+    run_sweep(points, store, progress=False)
+    for index in (store.index(), pd.read_parquet(tmp_path / "s" / "index.parquet")):
+        by_key = index.set_index("key")
+        assert by_key.loc[points[0].key(), "learner.temperature"] == 0.1
+        assert by_key.loc[points[1].key(), "learner.temperature"] == 0.02
+        assert pd.isna(by_key.loc[points[2].key(), "learner.temperature"])
+        assert by_key.loc[points[3].key(), "learner.step_size.kind"] == "harmonic"
+        assert (index["game.seed"] == 1).all() and (index["run.steps"] == 200).all()

@@ -6,8 +6,10 @@ DIR/
   points/<key>.parquet    one point: the tidy trace (seed, step, metric, value); the point's config, the run's
                           info, stratlearn's version and the file's SHA-256 are in the file's key-value metadata
                           under "stratlearn"
-  index.parquet           one row per stored point: key, file, checksum, game, learner, config (JSON), final metric
-                          means; derived state, rebuilt from the point files whenever it disagrees with them
+  index.parquet           one row per stored point: key, file, checksum, game, learner, config (JSON), every
+                          parameter as a column of its own (game.seed, learner.temperature, run.steps, ...), the
+                          final metrics' means and stds; derived state, rebuilt from the point files whenever it
+                          disagrees with them
   .lock                   the lock writers hold while they update the index and store.json
 ```
 
@@ -321,6 +323,9 @@ class ResultStore:
                "seeds": int(frame["seed"].nunique()), "steps": int(frame["step"].max()),
                "wall_time": float(meta.get("info", {}).get("wall_time", float("nan"))),
                "file_size": int(stat.st_size), "file_mtime_ns": int(stat.st_mtime_ns)}
+        for section in ("game", "learner", "run"):      # the parameters as columns: game.seed, learner.temperature
+            for name, value in _flatten(point.get(section, {})):
+                row[f"{section}.{name}"] = value
         last = frame[frame.step == frame.step.max()]
         for metric, values in last.groupby("metric")["value"]:
             row[f"{metric}_mean"] = float(values.mean())
@@ -377,7 +382,7 @@ class ResultStore:
     def _write_rows(self, rows: dict[str, dict]) -> Path:
         import pandas as pd
 
-        frame = pd.DataFrame([rows[k] for k in sorted(rows)])
+        frame = _one_type_per_column(pd.DataFrame([rows[k] for k in sorted(rows)]))
         return atomic_write(self.path / "index.parquet", lambda p: frame.to_parquet(p, index=False))
 
     def index(self, verify: bool = True):
@@ -389,7 +394,7 @@ class ResultStore:
         import pandas as pd
 
         rows = self._scan() if verify else self._scan(self._disk_index())
-        frame = pd.DataFrame([rows[k] for k in sorted(rows)])
+        frame = _one_type_per_column(pd.DataFrame([rows[k] for k in sorted(rows)]))
         return frame.drop(columns=[c for c in ("file_size", "file_mtime_ns") if c in frame.columns])
 
     def write_index(self) -> Path:
@@ -404,3 +409,27 @@ class ResultStore:
         names = "; ".join(f"points/{k}.parquet ({why.split(': ', 1)[-1]})" for k, why in sorted(self.damaged.items()))
         return (f"store {self.path}: {len(self.damaged)} damaged point file(s) left out: {names}. Run the sweep "
                 f"again to recompute them.")
+
+
+def _flatten(table: dict, prefix: str = ""):
+    """``(dotted name, value)`` for every scalar of a config table: nested tables give dotted names
+    (``step_size.kind``), lists are kept as their JSON text, ``None`` is left out."""
+    for key, value in sorted(table.items()):
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            yield from _flatten(value, f"{name}.")
+        elif isinstance(value, (list, tuple)):
+            yield name, json.dumps(value, sort_keys=True, default=str)
+        elif value is not None:
+            yield name, value
+
+
+def _one_type_per_column(frame):
+    """Parquet wants one type per column: a parameter column whose points disagree (a number in one, a table's text
+    in another) is written as text in every row."""
+    for column in frame.columns:
+        if "." in column and frame[column].dtype == object:
+            kinds = {type(v) for v in frame[column] if v is not None and v == v}
+            if len(kinds) > 1:
+                frame[column] = [None if v is None or v != v else str(v) for v in frame[column]]
+    return frame
