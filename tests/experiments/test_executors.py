@@ -100,6 +100,9 @@ def test_a_cluster_that_loses_a_worker_node_part_way_finishes_with_the_local_res
     from stratlearn.studies import STUDIES
 
     # the study's games and learners, with a tenth of the samples (the test is about the executor, not the claims)
+    import builtins
+
+    print_before = builtins.print
     points = [Point(p.game, p.learner, {**p.run, "steps": p.run["steps"] // 10,
                                         "record_every": p.run["record_every"] // 10}, tags=p.tags)
               for p in STUDIES["matrix-games"].points("quick")[:8]]
@@ -129,6 +132,10 @@ def test_a_cluster_that_loses_a_worker_node_part_way_finishes_with_the_local_res
             assert {n["NodeManagerAddress"] for n in ray.nodes()} == {"127.0.0.1"}
             summary = run_sweep(points, remote, executor=executor, progress=False)
         assert removed.is_set() and not workers[1].any_processes_alive()   # the node is gone, all its processes
+        import builtins
+
+        assert builtins.print is print_before     # Ray's print replacement is undone on exit (the test suite's
+        # later tests saw Ray's safe_print where they named the built-in print)
         assert len(summary.computed) == len(points) and not summary.failed
     finally:
         cluster.shutdown()

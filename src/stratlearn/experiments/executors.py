@@ -83,6 +83,11 @@ class RayExecutor:
         import os
         import sys
 
+        import builtins
+
+        # Ray may replace print with its own (ray.experimental.tqdm_ray, when a worker's output reaches the driver);
+        # it is given back on exit, so that a sweep leaves the process as it found it
+        self._print = builtins.print
         local = not self.address or self.address == "auto"
         if local:
             # Ray resolves 127.0.0.1 to the machine's public address unless it runs in its single-machine mode, in
@@ -113,10 +118,13 @@ class RayExecutor:
         return self
 
     def __exit__(self, *exc):
+        import builtins
+
         if self._started:
             import ray
 
             ray.shutdown()
+        builtins.print = getattr(self, "_print", builtins.print)
         return False
 
     def map(self, points: Iterable[Point], on_result: OnResult, on_start: OnStart | None = None) -> list:
