@@ -242,3 +242,12 @@ def test_results_and_report_read_a_run_folder(tmp_path):
     page = (tmp_path / "r.html").read_text()
     assert "Run: r" in page or "Run: " in page
     assert page.count('class="figure"') >= 1 and "regularized_nash_gap_0.1" in page
+
+
+def test_the_lazy_packages_still_give_every_submodule_by_name():
+    import stratlearn as sl
+
+    assert sl.games.matrix.MatrixGame is sl.games.MatrixGame and sl.experiments.datasets.digits is not None
+    assert callable(sl.simulate) and callable(sl.experiments.simulate)
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        sl.games.nothing

@@ -4,6 +4,7 @@ command line, a config reader) does not import JAX with every sub-package."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 
 def lazy_attributes(package: str, namespace: dict, names: dict[str, str], modules=()):
@@ -18,6 +19,13 @@ def lazy_attributes(package: str, namespace: dict, names: dict[str, str], module
             value = getattr(importlib.import_module(names[name], package), name)
             namespace[name] = value
             return value
+        if not name.startswith("_"):      # any other sub-module by its name (sl.games.matrix, ...)
+            try:
+                found = importlib.util.find_spec(f"{package}.{name}") is not None
+            except ImportError:
+                found = False
+            if found:
+                return importlib.import_module(f".{name}", package)
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
     def __dir__():

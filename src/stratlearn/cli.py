@@ -90,7 +90,7 @@ def _print_results(store, as_json: bool = False) -> int:
         records = []
         for _, row in index.iterrows():
             final = {c[: -len("_mean")]: {"mean": _plain(row[c]), "std": _plain(row[c[: -len("_mean")] + "_std"])}
-                     for c in index.columns if c.endswith("_mean")}
+                     for c in index.columns if c.endswith("_mean") and "." not in c}
             records.append({"point": row["key"], **json.loads(row["config"]), "seeds": int(row["seeds"]),
                             "steps": int(row["steps"]), "final": final})
         print(json.dumps(records, indent=2))
@@ -98,7 +98,7 @@ def _print_results(store, as_json: bool = False) -> int:
     if index.empty:
         print("(no points stored)")
         return 1 if store.damaged else 0
-    metric_cols = sorted({c[: -len("_mean")] for c in index.columns if c.endswith("_mean")})
+    metric_cols = sorted({c[: -len("_mean")] for c in index.columns if c.endswith("_mean") and "." not in c})
     rows = []
     for _, row in index.iterrows():
         point = __import__("json").loads(row["config"])

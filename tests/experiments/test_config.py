@@ -215,6 +215,8 @@ def test_records_follow_the_steps(tmp_path):
     path = _write(tmp_path, GOOD.replace("record_every = 50", "records = 4"))
     _, points = load_points(path, overrides=["run.steps=1000"])
     assert {p.run["record_every"] for p in points} == {250}
+    _, points = load_points(path, overrides=["run.steps=10", "run.records=6"])    # never more records than asked
+    assert {p.run["record_every"] for p in points} == {2}
     with pytest.raises(ConfigError, match="run.records and run.record_every: expected one of them"):
         load_points(_write(tmp_path, GOOD.replace("record_every = 50", "record_every = 50\nrecords = 4")))
 

@@ -166,7 +166,7 @@ def _check_run(run: dict) -> dict:
             raise ConfigError("run.records and run.record_every: expected one of them (records: how many times "
                               "the metrics are recorded; record_every: every how many steps)")
         records = check_positive_int("run.records", run["records"], error=ConfigError)
-        record_every = max(1, steps // records)
+        record_every = -(-steps // records)     # ceil: at most `records` records (the last one at steps)
     if record_every is not None:
         record_every = check_positive_int("run.record_every", record_every, error=ConfigError)
         if record_every > steps:

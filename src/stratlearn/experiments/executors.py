@@ -136,6 +136,7 @@ class RayExecutor:
         pending = {}
         for point in points:
             pending[remote.remote(point.as_dict())] = point
+            point.release()        # the worker builds its own objects from the point's data
             if on_start:
                 on_start(point)
         failures = []

@@ -58,6 +58,10 @@ class Point:
             return carried
         return build_table("game", self.game), build_table("learner", self.learner)
 
+    def release(self) -> None:
+        """Drop the carried objects (a point that is skipped, or run elsewhere, does not keep them alive)."""
+        object.__setattr__(self, "_objects", None)
+
     def carry(self, game, learner) -> "Point":
         """Attach the already built ``game`` and ``learner`` of this point (not hashed, not compared, never sent to
         a worker: :meth:`as_dict` is the point's data)."""

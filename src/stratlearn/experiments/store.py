@@ -365,8 +365,8 @@ class ResultStore:
             frame = pd.read_parquet(path)
         except Exception:  # noqa: BLE001 - missing or damaged: the index is derived state, rebuilt from the files
             return {}
-        if "key" not in frame.columns:
-            return {}
+        if "key" not in frame.columns or (len(frame) and "game.name" not in frame.columns):
+            return {}      # missing, or written before the parameter columns: rebuilt from the point files
         rows = {}
         for record in frame.to_dict("records"):
             rows[record["key"]] = {k: v for k, v in record.items() if not (isinstance(v, float) and v != v

@@ -33,6 +33,7 @@ def run_sweep(points: list[Point], store: ResultStore, *, executor=None, force: 
         status, reason = store.status(point)
         if status == "ok" and not force:
             skipped += 1
+            point.release()
             continue
         if status == "corrupt":
             log(f"store: {store.file(point).relative_to(store.path)} is damaged ({reason}); recomputing it")
