@@ -47,6 +47,15 @@ SIZES = {"quick": {"iterations": 30, "zeroth_order": 30, "seeds": 1, "online_see
 # at one seed's tolls), ample for cosines of order 1e-2.
 LARGE = {"iterations": 6, "seeds": 4, "probes": 8, "follower_steps": 10, "first_steps": 100, "tolerance": 0.02}
 
+# Measured 2026-12-07 at the full size (1791 s for the whole study): every seed's median cosine is positive (0.014,
+# 0.003, 0.016, 0.034), but their mean's 95% t interval over 4 seeds, [-0.004, 0.038], does not exclude 0, against a
+# ceiling of about 0.12 for a perfect estimate from the ~40 probes it rests on. More seeds (each costs ~6 minutes)
+# would decide it; until then the claim is an expected failure at the full size, with these numbers.
+LARGE_XFAIL = ("measured 0.017 [-0.004, 0.038] over 4 seeds (each positive: 0.014, 0.003, 0.016, 0.034; relative "
+               "error 1.006-1.011): the direction is barely resolved with 8 probes per iteration in 2,836 "
+               "dimensions (a perfect estimate from ~40 probes would reach a cosine of about 0.12), and 4 seeds do not "
+               "separate it from 0")
+
 
 def points(size: str) -> list:
     return []   # each run is a sequence of follower responses, computed in analyze
@@ -343,7 +352,7 @@ def _larger_network(name: str, data: StudyData):
     # for directions in general position its cosine is about √(n/d) and its relative error √(1 − n/d)
     probed = int(L["probes"] * (np.median(list(late)) + 1))    # the estimate at iteration k rests on 8(k + 1)
     ceiling = np.sqrt(probed / net.num_links)
-    claim = Claim.over_seeds(text, [a["cos"] for a in accs], ">", 0.0, detail=(
+    claim = Claim.over_seeds(text, [a["cos"] for a in accs], ">", 0.0, xfail=LARGE_XFAIL, detail=(
         f"{net.num_links} tolls; relative error {np.median([a['rel'] for a in accs]):.3f} (median over seeds); a "
         f"perfect estimate from the ~{probed} probes it rests on at mid-half would reach a cosine of about {ceiling:.2f} "
         f"(relative error {np.sqrt(1 - ceiling ** 2):.2f}); {L['iterations']} iterations of {L['probes']} probes "
