@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import ConfigError, StratlearnError
+from .errors import ConfigError, StratlearnError, did_you_mean
 
 __all__ = ["main", "build_parser"]
 
@@ -255,7 +255,7 @@ def _cmd_example(args) -> int:
     wanted = stems.get(args.name) or (args.name if args.name in names else None)
     if wanted is None:
         raise ConfigError(f"example {args.name!r}: not one of stratlearn's examples; expected one of "
-                          f"{', '.join(sorted(stems))}{_did_you_mean(args.name, stems)}")
+                          f"{', '.join(sorted(stems))}{did_you_mean(args.name, stems)}")
     folder = Path(args.output)
     target = folder / wanted
     if target.exists() and not args.force:
@@ -269,11 +269,6 @@ def _cmd_example(args) -> int:
     return 0
 
 
-def _did_you_mean(name: str, choices) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _cmd_report(args) -> int:
@@ -381,7 +376,7 @@ class _Parser(argparse.ArgumentParser):
         found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
         if found:
             choices = re.findall(r"'([^']*)'", found.group(2)) or [c.strip() for c in found.group(2).split(",")]
-            message += _did_you_mean(found.group(1), choices)
+            message += did_you_mean(found.group(1), choices)
         super().error(message)
 
 

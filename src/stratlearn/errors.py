@@ -66,11 +66,17 @@ class UnknownNameError(StratlearnError):
         self.kind = kind
         self.name = name
         self.valid = sorted(valid)
-        import difflib
+        super().__init__(f"unknown {kind} {name!r}{did_you_mean(name, self.valid)}: expected one of "
+                         f"{', '.join(self.valid)}")
 
-        close = difflib.get_close_matches(str(name), self.valid, n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        super().__init__(f"unknown {kind} {name!r}{hint}: expected one of {', '.join(self.valid)}")
+
+def did_you_mean(name: Any, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the choice closest to a mistyped ``name`` (difflib), or ``""`` when none is
+    close: the one suggestion every "unknown name" message of stratlearn gives."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class DataWarning(UserWarning):
