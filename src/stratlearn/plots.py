@@ -270,7 +270,10 @@ def plot_band(ax, steps, mean, low, high, label, color=None, **line_kwargs):
 
     Args:
         ax: The axes.
-        steps, mean, low, high: The curve and its band (same lengths).
+        steps: The x values.
+        mean: The curve (same length as ``steps``).
+        low: The band's lower edge (same length).
+        high: The band's upper edge (same length).
         label: The legend entry.
         color: The colour (see :func:`method_colors`); matplotlib's next one when ``None``.
         **line_kwargs: Passed on to ``ax.plot`` (line style, width, markers).

@@ -325,10 +325,10 @@ def load_table(path: str | os.PathLike, label: str, features: Sequence[str] | No
         a :class:`Dataset` with ``X`` float64 (rows, features), named after the file's stem.
 
     Raises:
-        DataFileError (a :class:`~stratlearn.errors.ConfigError`): the file is missing, unreadable or of an
-        unknown type; the label or a feature column is absent (the message lists the columns); the label has
-        missing values (how many, and the first row, counting data rows from 0); a feature column is not
-        numeric (the message shows an offending value) or has missing values; fewer than two classes remain.
+        DataFileError: (a :class:`~stratlearn.errors.ConfigError`) the file is missing, unreadable or of an
+            unknown type; the label or a feature column is absent (the message lists the columns); the label has
+            missing values (how many, and the first row, counting data rows from 0); a feature column is not
+            numeric (the message shows an offending value) or has missing values; fewer than two classes remain.
     """
     import pandas as pd
 
