@@ -166,15 +166,29 @@ def test_results_and_list_speak_json(tmp_path):
     assert "dsbr" in listing["learners"] and "matrix-games" in listing["studies"]
 
 
-def test_the_wheel_ships_the_examples_the_licence_and_the_typing_marker(tmp_path):
-    import zipfile
-
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    """A wheel built from a clean checkout: a clone of the committed tree (what a user's clone holds), not this
+    working tree with its build leftovers; the working tree itself where it is not a git checkout."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    source = ROOT
+    if (ROOT / ".git").exists():
+        clone = subprocess.run(["git", "clone", "--quiet", "--no-local", str(ROOT), str(tmp / "checkout")],
+                               capture_output=True, text=True, timeout=300)
+        assert clone.returncode == 0, clone.stderr
+        source = tmp / "checkout"
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(tmp)],
                            capture_output=True, text=True, timeout=600)
     if build.returncode != 0 and ("NewConnectionError" in build.stderr or "No matching distribution" in build.stderr):
         pytest.skip(f"building a wheel needs setuptools from PyPI, unreachable here: {build.stderr.strip()[-200:]}")
     assert build.returncode == 0, build.stderr
-    (wheel,) = tmp_path.glob("stratlearn-*.whl")
+    (built,) = tmp.glob("stratlearn-*.whl")
+    return built
+
+
+def test_the_wheel_ships_the_examples_the_licence_and_the_typing_marker(wheel):
+    import zipfile
+
     names = zipfile.ZipFile(wheel).namelist()
     shipped = {n.split("/")[-1] for n in names if n.startswith("stratlearn/examples/")}
     assert shipped == {p.name for p in (ROOT / "examples").iterdir() if p.suffix in (".toml", ".py")}
@@ -182,6 +196,44 @@ def test_the_wheel_ships_the_examples_the_licence_and_the_typing_marker(tmp_path
     assert any(n.endswith("licenses/LICENSE") for n in names)
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert "License-Expression: MIT" in metadata and "Classifier: Typing :: Typed" in metadata
+
+
+def test_the_wheel_installs_into_a_fresh_venv_and_runs_an_example(wheel, tmp_path):
+    """The wheel in a new virtual environment: ``stratlearn example matrix_games -o d && stratlearn run
+    d/matrix_games.toml --set run.steps=1000 --set run.seeds=2``. The venv gets stratlearn from the wheel only; its
+    dependencies (JAX, NumPy, ...) come from this interpreter's site-packages through a path file, which adds that
+    folder to ``sys.path`` without running its own path files, so this checkout's editable install stays out."""
+    import site
+    import venv
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    deps = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    Path(purelib, "dependencies.pth").write_text("\n".join(deps) + "\n")
+    install = subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q",
+                              "--target", purelib, str(wheel)], capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stderr
+    # the console script: what `pip install` writes into the venv's bin (pip --target does not, so write it here
+    # the way an entry point reads)
+    exe = env_dir / "bin" / "stratlearn"
+    exe.write_text(f"#!{python}\nimport sys\nfrom stratlearn.cli import main\nsys.exit(main())\n")
+    exe.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["JAX_PLATFORMS"] = "cpu"
+    where = subprocess.run([str(python), "-c", "import stratlearn; print(stratlearn.__file__)"], cwd=tmp_path,
+                           capture_output=True, text=True, env=env)
+    assert where.returncode == 0 and Path(where.stdout.strip()).is_relative_to(env_dir), where
+    example = subprocess.run([str(exe), "example", "matrix_games", "-o", "d"], cwd=tmp_path, capture_output=True,
+                             text=True, env=env, timeout=120)
+    assert example.returncode == 0, example.stderr
+    run = subprocess.run([str(exe), "run", "d/matrix_games.toml", "--set", "run.steps=1000", "--set", "run.seeds=2",
+                          "--no-progress"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    frame = pd.read_parquet(tmp_path / "runs" / "matrix_games" / "trace.parquet")
+    assert frame["seed"].nunique() == 2 and frame["step"].max() <= 1000
 
 
 def test_help_version_and_config_errors_do_not_import_jax(tmp_path):
@@ -251,3 +303,40 @@ def test_the_lazy_packages_still_give_every_submodule_by_name():
     assert callable(sl.simulate) and callable(sl.experiments.simulate)
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
         sl.games.nothing
+
+
+def test_population_tolls_and_collective_take_set_and_dry_run(tmp_path):
+    """--set and --dry-run on the config commands besides run and sweep: the dry run checks the config with the
+    overrides applied, says what would run and writes nothing; a bad --set names the key and the expected type."""
+    ex = ROOT / "examples"
+    population = _cli("population", str(ex / "distribution_shift.toml"), "--set", "run.t_end=5", "--dry-run",
+                      "-o", str(tmp_path / "p"), cwd=tmp_path)
+    assert population.returncode == 0, population.stderr
+    assert "integrate to t = 5," in population.stdout and "nothing was run" in population.stdout
+    tolls = _cli("tolls", str(ex / "tolls.toml"), "--set", "leader.iterations=3", "--dry-run", cwd=tmp_path)
+    assert tolls.returncode == 0, tolls.stderr
+    assert "SiouxFalls (76 links" in tolls.stdout and "iterations=3" in tolls.stdout
+    audit = _cli("collective", "audit", "--config", str(ex / "collective.toml"), "--set", "collective.seeds=2",
+                 "--dry-run", cwd=tmp_path)
+    assert audit.returncode == 0, audit.stderr
+    assert "x 2 seed(s)" in audit.stdout
+    assert not (tmp_path / "p").exists() and not (tmp_path / "runs").exists()
+    for args, message in [
+        (("tolls", str(ex / "tolls.toml"), "--set", "leader.step_size=fast"), "leader.step_size=fast: expected a number"),
+        (("population", str(ex / "distribution_shift.toml"), "--set", "run.t_end"), "expected KEY=VALUE"),
+        (("population", str(ex / "distribution_shift.toml"), "--set", "run.tend=3"), "run.tend"),
+        (("collective", "audit", "--data", "x.csv", "--model", "m", "--set", "seeds=2"), "overrides values of a "
+                                                                                           "--config file"),
+    ]:
+        out = _cli(*args, cwd=tmp_path)
+        assert out.returncode == 2 and message in out.stderr, (args, out.stderr)
+
+
+def test_tolls_runs_with_set_overrides(tmp_path):
+    out = _cli("tolls", str(ROOT / "examples" / "tolls.toml"), "--set", "leader.iterations=2", "-o",
+               str(tmp_path / "t"), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    trace = pd.read_parquet(tmp_path / "t" / "trace.parquet")
+    assert len(trace) == 3                                   # the start and 2 leader iterations
+    config = json.loads((tmp_path / "t" / "config.json").read_text())
+    assert config["config"]["leader"]["iterations"] == 2     # the config as run, overrides applied

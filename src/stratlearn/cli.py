@@ -114,11 +114,22 @@ def _print_results(store, as_json: bool = False) -> int:
 
 
 def _cmd_population(args) -> int:
-    from .experiments.population_config import run_population
-    from .experiments.runner import format_table
+    from .experiments.population_config import load_population, run_population
 
     output = Path(args.output) if args.output else Path("runs") / Path(args.config).stem
-    trace = run_population(args.config, output)
+    if args.dry_run:
+        import numpy as np
+
+        _, problem, options = load_population(args.config, args.set)
+        grid = problem.grid
+        print(f"population: {problem.groups} group(s) on a {' x '.join(str(n) for n in grid.shape)} grid "
+              f"({int(np.prod(grid.shape))} cells); learner with {int(np.size(problem.x0))} parameter(s); integrate to t = "
+              f"{options['t_end']:g}, {options['records']} records, CFL {options['cfl']:g}, {options['precision']}; "
+              f"output {output}; nothing was run")
+        return 0
+    from .experiments.runner import format_table
+
+    trace = run_population(args.config, output, args.set, progress=not args.no_progress)
     rows = [{"metric": name, "start": f"{values[0, 0]:.6g}", "final": f"{values[0, -1]:.6g}"}
             for name, values in trace.metrics.items()]
     if "w2_to_reference" in trace.final_state:
@@ -130,11 +141,19 @@ def _cmd_population(args) -> int:
 
 
 def _cmd_tolls(args) -> int:
-    from .experiments.runner import format_table
-    from .experiments.tolls_config import run_tolls
+    from .experiments.tolls_config import load_tolls, run_tolls
 
     output = Path(args.output) if args.output else Path("runs") / Path(args.config).stem
-    s = run_tolls(args.config, output)
+    if args.dry_run:
+        _, net, demand, folder, rule, method, leader = load_tolls(args.config, args.set)
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(leader.items()) if k != "bounds")
+        print(f"tolls: {net.name} ({net.num_links} links, {net.num_nodes} nodes, {demand.zones} zones), "
+              f"followers.rule={rule}, leader.method={method}" + (f" ({shown})" if shown else "")
+              + f"; output {output}; nothing was run")
+        return 0
+    from .experiments.runner import format_table
+
+    s = run_tolls(args.config, output, args.set, progress=not args.no_progress)
     print(format_table([{"network": s["network"], "method": s["method"], "iterations": s["iterations"],
                          "start / optimum": f"{s['ratio_start']:.4f}", "final / optimum": f"{s['ratio_final']:.4f}",
                          "follower steps": s["follower_steps"], "time": f"{s['wall_time']:.1f} s"}],
@@ -159,7 +178,10 @@ def _cmd_collective_audit(args) -> int:
     from .experiments.collective_audit import load_audit_config, run_audit
     from .experiments.runner import format_table
 
-    options = load_audit_config(args.config) if args.config else {}
+    if args.set and not args.config:
+        raise ConfigError(f"--set {args.set[0]!r}: --set overrides values of a --config file; without one, give "
+                          "the value as its option (e.g. --seeds 5)")
+    options = load_audit_config(args.config, args.set) if args.config else {}
     given = {"data": args.data, "label": args.label, "model": args.model, "strategy": args.strategy,
              "target": args.target, "signal": args.signal, "seeds": args.seeds, "test_size": args.test_size,
              "seed": args.seed}
@@ -187,6 +209,15 @@ def _cmd_collective_audit(args) -> int:
             raise InvalidParameterError(f"--{required}: required (on the command line or in --config)")
     name = Path(str(options["data"]).replace("builtin:", "builtin-")).stem
     output = Path(args.output) if args.output else Path("runs") / f"audit-{name}"
+    if args.dry_run:
+        from .experiments.collective_audit import DEFAULT_ALPHAS, resolve_model_class
+
+        resolve_model_class(options["model"], options["allow_modules"])     # refused here as it would be in a run
+        alphas, seeds = options.get("alphas", DEFAULT_ALPHAS), int(options.get("seeds", 3))
+        print(f"collective audit: data {options['data']}, model {options['model']}, strategy "
+              f"{options.get('strategy', 'planting')}; {len(alphas)} collective size(s) x {seeds} seed(s) = "
+              f"{len(alphas) * seeds} model fits (and one without a collective); output {output}; nothing was run")
+        return 0
     out = run_audit(output=output, **options)
     curve = out["curve"]
     print(format_table([{"alpha": f"{a:g}", "members": int(m), "success": f"{s:.3f}", "95% interval":
@@ -404,11 +435,15 @@ def build_parser() -> argparse.ArgumentParser:
     population = sub.add_parser("population", help="run the coupled population-learner flow of [5] from a TOML config")
     population.add_argument("config", help="path to a population config (see `stratlearn example distribution_shift`)")
     population.add_argument("-o", "--output", help="output folder (default: runs/<config name>)")
+    population.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_config_options(population)
     population.set_defaults(func=_cmd_population)
 
     tolls = sub.add_parser("tolls", help="learn road tolls without the travellers' demand ([4]) from a TOML config")
     tolls.add_argument("config", help="path to a tolls config (see `stratlearn example tolls`)")
     tolls.add_argument("-o", "--output", help="output folder (default: runs/<config name>)")
+    tolls.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_config_options(tolls)
     tolls.set_defaults(func=_cmd_tolls)
 
     coll = sub.add_parser("collective", help="algorithmic collective action ([6]) on your own data and model")
@@ -441,6 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--no-standardize", action="store_true", help="no StandardScaler in front of the model")
     aud.add_argument("--config", help="a TOML file with the same options (see `stratlearn example collective`)")
     aud.add_argument("-o", "--output", help="output folder (default: runs/audit-<data name>)")
+    _add_config_options(aud)
     aud.set_defaults(func=_cmd_collective_audit)
 
     data = sub.add_parser("data", help="fetch data sets into the local cache")

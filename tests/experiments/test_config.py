@@ -203,7 +203,7 @@ def test_set_overrides_values_with_their_types(tmp_path):
     ("learners.0.temperature=hot", "expected a number"),
     ("learners.9.temperature=0.1", "learners has 2 entries; expected an index from 0 to 1"),
     ("learners.temperature=0.1", "learners is an array of tables"),
-    ("run.stepz=3", "unknown key\\(s\\) run.stepz; expected some of"),
+    ("run.stepz=3", "unknown key\\(s\\) run.stepz \\(did you mean .steps.\\?\\); expected some of"),
     ("=3", "expected a dotted KEY"),
 ])
 def test_set_refuses_what_cannot_be_set(tmp_path, item, message):

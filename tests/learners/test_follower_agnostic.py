@@ -408,3 +408,34 @@ def test_the_followers_state_is_returned_and_the_followers_never_change():
     y, state = g.respond(np.ones(3), None, 4)
     y2, _ = g.respond(np.ones(3), state, 6)
     np.testing.assert_allclose(y2, g.respond(np.ones(3), None, 10)[0], rtol=1e-12)
+
+
+def test_every_leader_reports_each_iteration_through_its_callback():
+    """``callback(k, x)`` after each leader iteration, k = 1..iterations, with the decision the result records
+    (what `stratlearn tolls` draws its progress bar with)."""
+    net, dem = pigou()
+    cost, gx, gy = _tstt(net)
+    box = dict(bounds=([0.0, 0.0], [2.0, 2.0]), iterations=5)
+    runs = {
+        "follower_agnostic": lambda cb: follower_agnostic(Sealed(RoutingFollowers(net, dem)), cost, gx, gy, [0.0, 0.0],
+                                                          step_size=0.5, probes=2, radius=0.05, callback=cb, **box),
+        "two_timescale": lambda cb: follower_agnostic_two_timescale(
+            Sealed(RoutingFollowers(net, dem, rule="frank_wolfe")), cost, gx, gy, [0.0, 0.0], step_size=0.05,
+            callback=cb, **box),
+        "online": lambda cb: follower_agnostic_online(Sealed(RoutingFollowers(net, dem)), cost, gx, gy, [0.0, 0.0],
+                                                      step_size=0.02, callback=cb, average_from=None, **box),
+        "zeroth_order": lambda cb: zeroth_order_descent(Sealed(RoutingFollowers(net, dem)), cost, [0.0, 0.0],
+                                                        step_size=0.5, callback=cb, **box),
+        "myopic": lambda cb: myopic_descent(Sealed(RoutingFollowers(net, dem)), cost, gx, [0.0, 0.0], step_size=0.5,
+                                            callback=cb, **box),
+    }
+    from stratlearn.equilibria.wardrop import TollSensitivity
+
+    runs["oracle_tolls"] = lambda cb: oracle_toll_descent(TollSensitivity(net, dem), [0.0, 0.0], step_size=0.5,
+                                                          callback=cb, **box)
+    for name, run in runs.items():
+        seen = []
+        res = run(lambda k, x: seen.append((k, np.array(x))))
+        assert [k for k, _ in seen] == [1, 2, 3, 4, 5], name
+        for k, x in seen:
+            np.testing.assert_array_equal(x, res.x[k], err_msg=name)

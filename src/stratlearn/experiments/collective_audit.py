@@ -204,11 +204,12 @@ def resolve_model(spec: str, params: dict | None = None, *, allow_modules=()):
     return check_estimator(estimator, "model")
 
 
-def load_audit_config(path) -> dict:
-    """Read a TOML audit config into the keyword arguments of :func:`run_audit` (unknown fields are errors)."""
+def load_audit_config(path, overrides=()) -> dict:
+    """Read a TOML audit config, with ``overrides`` (``KEY=VALUE``, the CLI's ``--set``) applied, into the keyword
+    arguments of :func:`run_audit` (unknown fields are errors)."""
     from .config import check_known_keys, config_table, read_config
 
-    raw = read_config(path)
+    raw = read_config(path, overrides)
     if isinstance(raw.get("model"), dict) and "allow_modules" in raw["model"]:
         raise ConfigError(f"{path}: model.allow_modules={_show(raw['model']['allow_modules'])}: a config file "
                           "cannot allow modules (configs are data); the person running the audit allows a "

@@ -36,7 +36,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from ..errors import MAX_SEED, ConfigError, check_positive_int
+from ..errors import MAX_SEED, ConfigError, check_positive_int, did_you_mean
 from .points import Point, build_table
 
 __all__ = ["read_config", "expand", "load_points", "config_table"]
@@ -50,7 +50,8 @@ def check_known_keys(where: str, given, allowed, *, prefix: str = "", context: s
     unknown = sorted(set(given) - set(allowed))
     if unknown:
         names = ", ".join(f"{prefix}.{u}" if prefix else str(u) for u in unknown)
-        raise ConfigError(f"{where}: unknown key(s) {names}{context}; expected some of "
+        hint = did_you_mean(unknown[0], allowed) if len(unknown) == 1 else ""
+        raise ConfigError(f"{where}: unknown key(s) {names}{hint}{context}; expected some of "
                           f"{', '.join(sorted(allowed))}")
 
 

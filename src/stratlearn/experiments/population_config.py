@@ -55,7 +55,7 @@ _RUN = {"t_end", "records", "limit", "cfl", "precision"}
 
 
 def _keys(where, table, allowed):
-    check_known_keys(where, table, allowed)
+    check_known_keys(where, table, allowed, prefix=where)     # a section's keys named with it: run.t_end
 
 
 def _number(field, value):
@@ -152,7 +152,7 @@ def build_population(raw: dict, *, source: str = "<config>"):
 
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: expected a TOML document with [grid], [population], [learner] and [run]")
-    _keys(source, raw, _TOP)
+    check_known_keys(source, raw, _TOP)
     for section in ("grid", "population", "learner", "run"):
         if section not in raw:
             raise ConfigError(f"{source}: missing [{section}]")
@@ -214,14 +214,15 @@ def build_population(raw: dict, *, source: str = "<config>"):
     return problem, options
 
 
-def load_population(path: str | Path):
-    """Read and validate a population config file; returns ``(raw, problem, run_options)``."""
-    raw = read_config(path)
+def load_population(path: str | Path, overrides=()):
+    """Read and validate a population config file, with ``overrides`` (``KEY=VALUE``, the CLI's ``--set``) applied;
+    returns ``(raw, problem, run_options)``."""
+    raw = read_config(path, overrides)
     problem, options = build_population(raw, source=str(path))
     return raw, problem, options
 
 
-def run_population(path: str | Path, output: str | Path):
+def run_population(path: str | Path, output: str | Path, overrides=(), *, progress: bool = True):
     """Run the config at ``path`` and write ``trace.parquet`` (the recorded metrics), ``densities.npy`` (the
     population's snapshots, readable with ``numpy.load(..., allow_pickle=False)``), ``config.json`` and
     ``figure.png`` into ``output`` (each atomically). Returns the :class:`~stratlearn.experiments.Trace`."""
@@ -229,8 +230,8 @@ def run_population(path: str | Path, output: str | Path):
     from ..files import atomic_write, save_figure, write_json, write_parquet
     from .runner import machine_info
 
-    raw, problem, options = load_population(path)
-    trace = solve(problem, **options)
+    raw, problem, options = load_population(path, overrides)
+    trace = solve(problem, **options, progress=progress)
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     write_parquet(output / "trace.parquet", trace.to_frame())

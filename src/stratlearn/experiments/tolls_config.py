@@ -95,10 +95,11 @@ def _bound(field, value, links, where):
     return np.broadcast_to(arr, (links,)).astype(float)
 
 
-def load_tolls(path: str | Path):
-    """Read and check a toll config; returns ``(raw, network, demand, folder, method name, leader keywords)``."""
+def load_tolls(path: str | Path, overrides=()):
+    """Read and check a toll config, with ``overrides`` (``KEY=VALUE``, the CLI's ``--set``) applied; returns
+    ``(raw, network, demand, folder, follower rule, method name, leader keywords)``."""
     where = f"config {str(path)!r}"
-    raw = read_config(path)
+    raw = read_config(path, overrides)
     check_known_keys(where, raw, _TOP)
     try:
         (network, demand), folder = _network(_table(raw, "network", {"name", "folder"}, where), where)
@@ -121,7 +122,8 @@ def load_tolls(path: str | Path):
                           "followers.rule='paths' travellers (who remember their paths) cannot do; expected "
                           "followers.rule = 'frank_wolfe'")
     params = set(inspect.signature(_method(method)).parameters) - {"followers", "cost", "grad_x", "grad_y", "x0",
-                                                                    "bounds", "sensitivity", "grad_flow"}
+                                                                    "bounds", "sensitivity", "grad_flow",
+                                                                    "callback"}
     params |= {"lower", "upper"} | ({"gap"} if method == "oracle" else set())
     check_known_keys(where, leader, params, prefix="leader", context=f" for method {method!r}")
     for key, value in leader.items():
@@ -136,7 +138,7 @@ def load_tolls(path: str | Path):
     return raw, network, demand, folder, rule, method, leader
 
 
-def run_tolls(path: str | Path, output: str | Path) -> dict:
+def run_tolls(path: str | Path, output: str | Path, overrides=(), *, progress: bool = True) -> dict:
     """Run the config at ``path``; write ``trace.parquet`` (leader iteration, travel time, its ratio to the system
     optimum), ``links.parquet`` (per link: :func:`link_table`), ``config.json`` and
     ``figure.png`` into ``output``, each atomically. Returns a summary dict."""
@@ -147,13 +149,21 @@ def run_tolls(path: str | Path, output: str | Path) -> dict:
     from ..learners.followers import RoutingFollowers, SealedFollowers
     from ..files import save_figure, write_json, write_parquet
 
-    raw, net, demand, folder, rule, method, kwargs = load_tolls(path)
+    raw, net, demand, folder, rule, method, kwargs = load_tolls(path, overrides)
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     x0 = np.clip(np.zeros(net.num_links), *kwargs["bounds"])
     cost = lambda x, y: net.total_travel_time(y)                      # noqa: E731
     grad_x = lambda x, y: np.zeros_like(x)                            # noqa: E731
     grad_y = lambda x, y: net.latency(y) + y * net.latency_derivative(y)   # noqa: E731
+    total = kwargs.get("iterations", inspect.signature(_method(method)).parameters["iterations"].default)
+    from tqdm.auto import tqdm
+
+    # a bar over leader iterations with the time left, on a terminal only (disable=None); the leader reports each
+    # finished iteration through its callback
+    bar = tqdm(total=total if isinstance(total, int) and total > 0 else None, desc=f"{net.name}: {method}", unit="iteration", leave=False, dynamic_ncols=True,
+               disable=None if progress else True)
+    kwargs["callback"] = lambda k, x: bar.update(1)
     try:
         if method == "oracle":
             gap = kwargs.pop("gap", 1e-8)
@@ -168,6 +178,8 @@ def run_tolls(path: str | Path, output: str | Path) -> dict:
                 result = _method(method)(followers, cost, grad_x, grad_y, x0, **kwargs)
     except InvalidParameterError as exc:
         raise ConfigError(f"config {str(path)!r}: [leader] {exc}") from None
+    finally:
+        bar.close()
     optimum = system_optimum(net, demand, gap=1e-6 if net.num_links > 10 else 1e-12)
     so = optimum.tstt
     trace = pd.DataFrame({"iteration": np.arange(len(result.cost)), "tstt": result.cost,

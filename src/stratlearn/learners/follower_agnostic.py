@@ -41,6 +41,9 @@ Baselines: :func:`zeroth_order_descent` (two-point estimates of the gradient of 
 ``x ↦ f(x, y(x))``, which uses the responses only through ``f``) and, where the followers' game is known,
 :func:`oracle_hypergradient_descent` (implicit differentiation of the followers' equilibrium, with JAX) and, for
 road tolls, :func:`oracle_toll_descent` (implicit differentiation of the user equilibrium through its used paths).
+
+Every method takes ``callback``: when given, ``callback(k, x)`` is called after leader iteration ``k`` (counted
+from 1) with the new decision ``x``, e.g. to show progress (``stratlearn tolls`` draws its bar with it) or to log.
 """
 
 from __future__ import annotations
@@ -145,7 +148,7 @@ def follower_agnostic(followers: Followers, cost: Callable, grad_x: Callable, gr
                       bounds, iterations: int = 50, step_size: float = 0.1, probes: int = 4, radius: float = 0.1,
                       follower_steps: int = 20, first_steps: int | None = None, memory: int | None = None,
                       ridge: float = 1e-6, tolerance: float = 1e-3, resettle: bool | None = None,
-                      seed: int = 0) -> LeaderResult:
+                      seed: int = 0, callback: Callable | None = None) -> LeaderResult:
     """The follower-agnostic leader of [4] (two-loop). ``cost(x, y)``, ``grad_x(x, y)``, ``grad_y(x, y)`` are the
     leader's cost and its partial gradients; ``bounds`` the convex decision set (a ``Box`` or ``(lower, upper)``).
     Probes use radius ``radius``; ``memory`` (default ``4·dim``) is how many recent probes estimate the Jacobian.
@@ -191,6 +194,8 @@ def follower_agnostic(followers: Followers, cost: Callable, grad_x: Callable, gr
         grads.append(g)
         x = box.project(x - eta * g)
         xs.append(x.copy())
+        if callback is not None:
+            callback(len(xs) - 1, x)
     y, _ = _settle(followers, x, y, state, follower_steps, tolerance, "final decision")
     used += follower_steps + 1
     costs.append(float(cost(x, y)))
@@ -202,7 +207,7 @@ def follower_agnostic_two_timescale(followers: Followers, cost: Callable, grad_x
                                     bounds, iterations: int = 500, step_size: float = 0.01, tracking: float = 0.5,
                                     probes: int = 1, radius: float = 1e-3, follower_steps: int = 1,
                                     first_steps: int | None = None, final_steps: int = 200, tolerance: float = 1e-3,
-                                    seed: int = 0) -> LeaderResult:
+                                    seed: int = 0, callback: Callable | None = None) -> LeaderResult:
     """The single-loop, two-timescale follower-agnostic leader (after [4] v1; see the module docstring). Each
     iteration: the followers take ``follower_steps`` steps at ``x`` from where they are; ``probes`` probes started at
     ``(x + δu, y + δĴu)`` take the same steps and move the Jacobian estimate by ``tracking`` (β) toward what they
@@ -253,6 +258,8 @@ def follower_agnostic_two_timescale(followers: Followers, cost: Callable, grad_x
         grads.append(g)
         x = box.project(x - eta * g)
         xs.append(x.copy())
+        if callback is not None:
+            callback(len(xs) - 1, x)
     y, _ = _settle(followers, x, y, state, final_steps, tolerance, "final decision")
     used += final_steps + 1
     costs.append(float(cost(x, y)))
@@ -264,7 +271,8 @@ def follower_agnostic_online(followers: Followers, cost: Callable, grad_x: Calla
                              bounds, iterations: int = 2000, step_size: float = 0.01, dither: float = 0.02,
                              follower_steps: int = 1, window: int | None = None, warmup: int | None = None,
                              ridge: float = 1e-8, average_from: float | None = 0.5, first_steps: int | None = None,
-                             final_steps: int = 200, tolerance: float = 1e-3, seed: int = 0) -> LeaderResult:
+                             final_steps: int = 200, tolerance: float = 1e-3, seed: int = 0,
+                             callback: Callable | None = None) -> LeaderResult:
     """A single-loop leader that only posts decisions and observes responses (the library's construction, after the
     single-loop idea of [4] v1; not the paper's algorithm). Unlike :func:`follower_agnostic_two_timescale`, it
     never starts the followers from a state of its choosing and calls ``respond`` once per iteration, from wherever
@@ -334,6 +342,8 @@ def follower_agnostic_online(followers: Followers, cost: Callable, grad_x: Calla
         grads.append(g)
         x = box.project(x - eta * g)
         xs.append(x.copy())
+        if callback is not None:
+            callback(len(xs) - 1, x)
     if average_from is not None:
         x = box.project(np.mean(xs[1 + int(average_from * iterations):], axis=0))
         xs[-1] = x.copy()
@@ -346,7 +356,8 @@ def follower_agnostic_online(followers: Followers, cost: Callable, grad_x: Calla
 
 def zeroth_order_descent(followers: Followers, cost: Callable, x0, *, bounds, iterations: int = 50,
                          step_size: float = 0.1, radius: float = 0.1, follower_steps: int = 20,
-                         first_steps: int | None = None, tolerance: float = 1e-3, seed: int = 0) -> LeaderResult:
+                         first_steps: int | None = None, tolerance: float = 1e-3, seed: int = 0,
+                         callback: Callable | None = None) -> LeaderResult:
     """Baseline: projected descent on the observed leader cost ``h(x) = f(x, y(x))`` with the two-point estimate
     ``d (h(x + δu) − h(x)) u / δ`` (``u`` uniform on the unit sphere), using the followers only through ``h``."""
     box, x, iterations, eta = _check(followers, x0, iterations, step_size, bounds)
@@ -362,10 +373,11 @@ def zeroth_order_descent(followers: Followers, cost: Callable, x0, *, bounds, it
         return box.dim * (float(cost(x + radius * u, probe)) - base) / radius * u, follower_steps, state
 
     return _settled_descent(followers, cost, box, x, iterations, eta, follower_steps, first_steps, tolerance,
-                            two_point)
+                            two_point, callback)
 
 
-def _settled_descent(followers, cost, box, x, iterations, eta, follower_steps, first_steps, tolerance, direction):
+def _settled_descent(followers, cost, box, x, iterations, eta, follower_steps, first_steps, tolerance, direction,
+                     callback=None):
     """Projected descent in which the followers settle at every decision: ``direction(x, y, f(x, y), state)``
     returns the step's direction, the follower steps it used beyond the settling and the followers' state after them
     (the zeroth-order and myopic leaders)."""
@@ -382,6 +394,8 @@ def _settled_descent(followers, cost, box, x, iterations, eta, follower_steps, f
         grads.append(g)
         x = box.project(x - eta * g)
         xs.append(x.copy())
+        if callback is not None:
+            callback(len(xs) - 1, x)
     y, _ = _settle(followers, x, y, state, follower_steps, tolerance, "final decision")
     used += follower_steps + 1
     costs.append(float(cost(x, y)))
@@ -391,7 +405,7 @@ def _settled_descent(followers, cost, box, x, iterations, eta, follower_steps, f
 
 def myopic_descent(followers: Followers, cost: Callable, grad_x: Callable, x0, *, bounds, iterations: int = 50,
                    step_size: float = 0.1, follower_steps: int = 20, first_steps: int | None = None,
-                   tolerance: float = 1e-3) -> LeaderResult:
+                   tolerance: float = 1e-3, callback: Callable | None = None) -> LeaderResult:
     """Control for [4]: a leader that ignores the followers' response. It lets them settle at ``x_k`` like the
     two-loop leader but steps along the direct derivative only, ``x ← Π_X(x − η ∇_x f(x, y(x)))``, i.e. it takes
     the response Jacobian to be zero. Where the leader's cost depends on ``x`` only through the followers (total
@@ -401,11 +415,11 @@ def myopic_descent(followers: Followers, cost: Callable, grad_x: Callable, x0, *
     follower_steps = check_positive_int("follower_steps", follower_steps)
     first_steps = follower_steps if first_steps is None else check_positive_int("first_steps", first_steps)
     return _settled_descent(followers, cost, box, x, iterations, eta, follower_steps, first_steps, tolerance,
-                            lambda x, y, base, state: (np.asarray(grad_x(x, y), dtype=float), 0, state))
+                            lambda x, y, base, state: (np.asarray(grad_x(x, y), dtype=float), 0, state), callback)
 
 
 def oracle_hypergradient_descent(equilibrium: Callable, cost: Callable, x0, *, bounds, iterations: int = 50,
-                                 step_size: float = 0.1) -> LeaderResult:
+                                 step_size: float = 0.1, callback: Callable | None = None) -> LeaderResult:
     """Baseline that knows the followers' game: ``equilibrium(x)`` is a JAX function returning ``y*(x)``
     (differentiable, e.g. by implicit differentiation); the leader steps along the exact hypergradient of
     ``x ↦ cost(x, y*(x))`` computed with ``jax.grad``."""
@@ -425,6 +439,8 @@ def oracle_hypergradient_descent(equilibrium: Callable, cost: Callable, x0, *, b
             grads.append(np.asarray(g, dtype=float))
             x = box.project(x - eta * np.asarray(g))
             xs.append(x.copy())
+            if callback is not None:
+                callback(len(xs) - 1, x)
         costs.append(float(total(jnp.asarray(x))[0]))
         y = np.asarray(equilibrium(jnp.asarray(x)))
     return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=y, follower_steps=0,
@@ -432,7 +448,7 @@ def oracle_hypergradient_descent(equilibrium: Callable, cost: Callable, x0, *, b
 
 
 def oracle_toll_descent(sensitivity, x0, *, bounds, iterations: int = 20, step_size: float = 1e-4,
-                        grad_flow: Callable | None = None) -> LeaderResult:
+                        grad_flow: Callable | None = None, callback: Callable | None = None) -> LeaderResult:
     """Baseline for road tolls that knows the travellers' game: projected descent along the exact hypergradient
     ``∂F(v*(τ))/∂τ`` from :class:`stratlearn.equilibria.wardrop.TollSensitivity` (implicit differentiation of the
     user equilibrium through its used paths). ``F`` is the total travel time unless ``grad_flow(v) -> (F, ∇F)``
@@ -453,6 +469,8 @@ def oracle_toll_descent(sensitivity, x0, *, bounds, iterations: int = 20, step_s
         grads.append(np.asarray(res.gradient, dtype=float))
         x = box.project(x - eta * res.gradient)
         xs.append(x.copy())
+        if callback is not None:
+            callback(len(xs) - 1, x)
     res = sensitivity(x, grad_flow)
     costs.append(res.value)
     return LeaderResult(x=np.stack(xs), cost=np.asarray(costs), y=res.flow, follower_steps=0,
