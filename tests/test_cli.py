@@ -196,6 +196,7 @@ def test_the_wheel_ships_the_examples_the_licence_and_the_typing_marker(wheel):
     assert any(n.endswith("licenses/LICENSE") for n in names)
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert "License-Expression: MIT" in metadata and "Classifier: Typing :: Typed" in metadata
+    assert "Project-URL: Paper [1] payoff-based independent learning, https://arxiv.org/abs/2303.03100" in metadata
 
 
 def test_the_wheel_installs_into_a_fresh_venv_and_runs_an_example(wheel, tmp_path):
@@ -238,24 +239,29 @@ def test_the_wheel_installs_into_a_fresh_venv_and_runs_an_example(wheel, tmp_pat
 
 def test_help_version_and_config_errors_do_not_import_jax(tmp_path):
     """What answers at once does not wait for JAX (about 2 s to import): --help, --version, a subcommand's help and
-    a config that cannot be read or has unknown keys. Checked by what is imported, not by timing."""
+    a config that cannot be read or has unknown keys (run, sweep, population, tolls, collective audit). Checked by what is imported, not by timing."""
     bad = tmp_path / "bad.toml"
     bad.write_text('[run]\nsteps = 10\nstepz = 3\n')
     script = (
         "import sys, contextlib, io\n"
         "from stratlearn.cli import main\n"
         "codes = []\n"
+        "ex = sys.argv[2] + '/examples/'\n"
         "for argv in (['--help'], ['--version'], ['sweep', '--help'], ['run', sys.argv[1] + '.missing'],\n"
-        "             ['run', sys.argv[1]], ['sweep', sys.argv[1]]):\n"
+        "             ['run', sys.argv[1]], ['sweep', sys.argv[1]],\n"
+        "             ['population', ex + 'distribution_shift.toml', '--set', 'run.tend=3'],\n"
+        "             ['tolls', ex + 'tolls.toml', '--set', 'leader.iterationz=3'],\n"
+        "             ['collective', 'audit', '--config', ex + 'collective.toml', '--set', 'collective.seedz=3']):\n"
         "    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
         "        try:\n"
         "            codes.append(main(argv))\n"
         "        except SystemExit as exc:\n"
         "            codes.append(exc.code)\n"
         "print(codes, 'jax' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", script, str(bad)], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", script, str(bad), str(ROOT)], capture_output=True, text=True,
+                         timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[0, 0, 0, 2, 2, 2] False"
+    assert out.stdout.strip() == "[0, 0, 0, 2, 2, 2, 2, 2, 2] False"
 
 
 def test_run_with_set_and_dry_run(tmp_path):

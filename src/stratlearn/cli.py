@@ -127,9 +127,9 @@ def _cmd_population(args) -> int:
               f"{options['t_end']:g}, {options['records']} records, CFL {options['cfl']:g}, {options['precision']}; "
               f"output {output}; nothing was run")
         return 0
-    from .experiments.runner import format_table
-
     trace = run_population(args.config, output, args.set, progress=not args.no_progress)
+    from .experiments.runner import format_table      # imports JAX: after the config was read and checked
+
     rows = [{"metric": name, "start": f"{values[0, 0]:.6g}", "final": f"{values[0, -1]:.6g}"}
             for name, values in trace.metrics.items()]
     if "w2_to_reference" in trace.final_state:
@@ -151,9 +151,9 @@ def _cmd_tolls(args) -> int:
               f"followers.rule={rule}, leader.method={method}" + (f" ({shown})" if shown else "")
               + f"; output {output}; nothing was run")
         return 0
-    from .experiments.runner import format_table
-
     s = run_tolls(args.config, output, args.set, progress=not args.no_progress)
+    from .experiments.runner import format_table      # imports JAX: after the config was read and checked
+
     print(format_table([{"network": s["network"], "method": s["method"], "iterations": s["iterations"],
                          "start / optimum": f"{s['ratio_start']:.4f}", "final / optimum": f"{s['ratio_final']:.4f}",
                          "follower steps": s["follower_steps"], "time": f"{s['wall_time']:.1f} s"}],
@@ -176,7 +176,6 @@ def _parse_value(text: str):
 def _cmd_collective_audit(args) -> int:
     from .errors import InvalidParameterError
     from .experiments.collective_audit import load_audit_config, run_audit
-    from .experiments.runner import format_table
 
     if args.set and not args.config:
         raise ConfigError(f"--set {args.set[0]!r}: --set overrides values of a --config file; without one, give "
@@ -218,7 +217,9 @@ def _cmd_collective_audit(args) -> int:
               f"{options.get('strategy', 'planting')}; {len(alphas)} collective size(s) x {seeds} seed(s) = "
               f"{len(alphas) * seeds} model fits (and one without a collective); output {output}; nothing was run")
         return 0
-    out = run_audit(output=output, **options)
+    out = run_audit(output=output, **options, progress=not args.no_progress)
+    from .experiments.runner import format_table      # imports JAX: after the config was read and checked
+
     curve = out["curve"]
     print(format_table([{"alpha": f"{a:g}", "members": int(m), "success": f"{s:.3f}", "95% interval":
                          f"{lo:.3f}–{hi:.3f}", "bound": f"{b:.3f}", "implied ε": f"{e:.2g}",
@@ -377,9 +378,29 @@ def _cmd_reproduce(args) -> int:
     if not [n for n in str(args.study).split(",") if n.strip()]:
         raise ConfigError(f"study={args.study!r}: expected a study name, names separated by commas, or 'all' "
                           f"(see `stratlearn list`)")
+    if args.dry_run or args.set:
+        from .studies import STUDIES, Size, _check, _names, parse_size_overrides
+
+        names = _names(args.study)
+        overrides = parse_size_overrides(args.set)
+        if overrides and len(names) != 1:
+            raise ConfigError(f"--set {overrides[0][0]}: overrides one study's size table; name one study, not "
+                              f"{args.study!r}")
+        sized = Size(size, overrides)
+        for name in names:
+            _check(name, sized)
+        if args.dry_run:
+            for name in names:
+                points = STUDIES[name].points(sized)
+                print(f"== {name} ({size}{', ' + ', '.join(f'{k}={v}' for k, v in overrides) if overrides else ''})")
+                if points:
+                    _dry_run(points)
+                else:
+                    print("its runs are computed inside its analysis (no stored points); nothing was run")
+            return 0
     summary = run_studies(args.study, size=size, output=Path(args.output), executor=_executor(args),
                           progress=not args.no_progress, force=args.force, jobs=args.jobs,
-                          seed_offset=args.seed_offset)
+                          seed_offset=args.seed_offset, overrides=args.set)
     counts = summary["counts"]
     if counts["FAIL"]:
         return 1
@@ -476,6 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--no-standardize", action="store_true", help="no StandardScaler in front of the model")
     aud.add_argument("--config", help="a TOML file with the same options (see `stratlearn example collective`)")
     aud.add_argument("-o", "--output", help="output folder (default: runs/audit-<data name>)")
+    aud.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_config_options(aud)
     aud.set_defaults(func=_cmd_collective_audit)
 
@@ -528,6 +550,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("-j", "--jobs", type=int, default=None,
                      help="studies run at once, each in its own process without progress bars (default: 2 when "
                      "several studies run on the local executor and 2 or more cores, else 1)")
+    rep.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="override an entry of one study's size table (SIZES in its module), e.g. --set seeds=4 "
+                     "(repeatable; VALUE is read as TOML). The claims are calibrated at the study's sizes: an "
+                     "overridden run explores, and its claims.json records the overrides")
+    rep.add_argument("--dry-run", action="store_true", help="print each study's points and the work they amount "
+                     "to, and run nothing")
     _add_executor_options(rep)
     rep.set_defaults(func=_cmd_reproduce)
     return parser

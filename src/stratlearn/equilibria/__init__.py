@@ -1,46 +1,27 @@
-"""Exact references and metrics: LP solutions of zero-sum games, best responses, Nash gaps."""
+"""Exact references and metrics: LP solutions of zero-sum games, best responses, Nash gaps.
 
-from .gaps import (best_response, best_response_values, nash_gap, player_gaps, regularized_nash_gap,
-                   row_gap, row_regularized_gap)
-from .markov import (MarkovSolution, dsbr_rest_point, markov_nash_gap,
-                     markov_regularized_nash_gap, markov_row_gap, policy_values, quantal_response_equilibrium,
-                     shapley_value_iteration)
-from .stackelberg import StackelbergSolution, stackelberg_commitment
-from .strategic import MarkovEquilibrium, StrategicEquilibrium, pure_markov_equilibrium, strategic_equilibrium
-from .wardrop import (TollGradient, TollSensitivity, WardropResult, marginal_cost_tolls, relative_gap, system_optimum, total_system_travel_time,
-                      user_equilibrium)
-from .zero_sum import ZeroSumSolution, solve_zero_sum
+The names below are imported when first used (:mod:`stratlearn._lazy`), so that a light module of the package
+(a config reader, the command line) can be imported without JAX."""
 
-__all__ = [
-    "ZeroSumSolution",
-    "solve_zero_sum",
-    "best_response",
-    "best_response_values",
-    "nash_gap",
-    "player_gaps",
-    "regularized_nash_gap",
-    "row_regularized_gap",
-    "row_gap",
-    "MarkovSolution",
-    "shapley_value_iteration",
-    "quantal_response_equilibrium",
-    "dsbr_rest_point",
-    "policy_values",
-    "markov_nash_gap",
-    "markov_regularized_nash_gap",
-    "markov_row_gap",
-    "StrategicEquilibrium",
-    "strategic_equilibrium",
-    "MarkovEquilibrium",
-    "pure_markov_equilibrium",
-    "StackelbergSolution",
-    "stackelberg_commitment",
-    "WardropResult",
-    "TollSensitivity",
-    "TollGradient",
-    "user_equilibrium",
-    "system_optimum",
-    "relative_gap",
-    "marginal_cost_tolls",
-    "total_system_travel_time",
-]
+from .._lazy import lazy_attributes
+
+__all__ = ["ZeroSumSolution", "solve_zero_sum", "best_response", "best_response_values", "nash_gap", "player_gaps",
+           "regularized_nash_gap", "row_regularized_gap", "row_gap", "MarkovSolution", "shapley_value_iteration",
+           "quantal_response_equilibrium", "dsbr_rest_point", "policy_values", "markov_nash_gap",
+           "markov_regularized_nash_gap", "markov_row_gap", "StrategicEquilibrium", "strategic_equilibrium",
+           "MarkovEquilibrium", "pure_markov_equilibrium", "StackelbergSolution", "stackelberg_commitment",
+           "WardropResult", "TollSensitivity", "TollGradient", "user_equilibrium", "system_optimum", "relative_gap",
+           "marginal_cost_tolls", "total_system_travel_time"]
+
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), {
+    "best_response": ".gaps", "best_response_values": ".gaps", "nash_gap": ".gaps", "player_gaps": ".gaps",
+    "regularized_nash_gap": ".gaps", "row_gap": ".gaps", "row_regularized_gap": ".gaps", "MarkovSolution": ".markov",
+    "dsbr_rest_point": ".markov", "markov_nash_gap": ".markov", "markov_regularized_nash_gap": ".markov",
+    "markov_row_gap": ".markov", "policy_values": ".markov", "quantal_response_equilibrium": ".markov",
+    "shapley_value_iteration": ".markov", "StackelbergSolution": ".stackelberg",
+    "stackelberg_commitment": ".stackelberg", "MarkovEquilibrium": ".strategic",
+    "StrategicEquilibrium": ".strategic", "pure_markov_equilibrium": ".strategic",
+    "strategic_equilibrium": ".strategic", "TollGradient": ".wardrop", "TollSensitivity": ".wardrop",
+    "WardropResult": ".wardrop", "marginal_cost_tolls": ".wardrop", "relative_gap": ".wardrop",
+    "system_optimum": ".wardrop", "total_system_travel_time": ".wardrop", "user_equilibrium": ".wardrop",
+    "ZeroSumSolution": ".zero_sum", "solve_zero_sum": ".zero_sum"})

@@ -281,7 +281,7 @@ def _dataset(data, label, features):
 
 def run_audit(*, data, model, output, label=None, features=None, model_params=None, standardize=True,
               strategy="planting", target=None, signal=None, alphas=DEFAULT_ALPHAS, seeds=3, test_size=0.25,
-              seed=0, allow_modules=()) -> dict:
+              seed=0, allow_modules=(), progress: bool = False) -> dict:
     """Run the audit sweep and write its files (see the module docstring); returns a summary dict.
 
     ``model`` names a classifier class, checked by :func:`resolve_model_class` before anything is instantiated;
@@ -319,7 +319,7 @@ def run_audit(*, data, model, output, label=None, features=None, model_params=No
     strat = kinds[strategy](sig, target_index)
     alphas = C._alphas(alphas)                       # checked, sorted, distinct
     table = C.audit(estimator, train.X.astype(float), train.y, strat, alphas, X_test=test.X.astype(float),
-                    y_test=test.y, seeds=seeds)
+                    y_test=test.y, seeds=seeds, progress=progress)
     curve = table.groupby("alpha").agg(success=("success", "mean"), low=("low", "mean"), high=("high", "mean"),
                                        accuracy=("accuracy", "mean"), members=("members", "first"),
                                        planted_errors=("planted_errors", "mean")).reset_index()

@@ -72,7 +72,7 @@ def _vector(field, value, length):
 
 
 def _grid(table):
-    from ..populations import Grid1D, Grid2D
+    from ..populations.grids import Grid1D, Grid2D      # NumPy only: a config is checked without JAX
 
     _keys("grid", table, {"low", "high", "cells"})
     for key in ("low", "high", "cells"):
@@ -111,20 +111,33 @@ def _density(field, spec, grid):
     return values
 
 
-def _loss(spec, ndim):
-    import jax.numpy as jnp
+def _quadratic(zi, x):
+    import jax.numpy as jnp      # here, not at the top: a config is read and checked without JAX
 
+    return 0.5 * jnp.sum((jnp.atleast_1d(zi) - x) ** 2)
+
+
+def _bump(height, width):
+    def loss(zi, x):
+        import jax.numpy as jnp
+
+        return height * jnp.exp(-jnp.sum((jnp.atleast_1d(zi) - x) ** 2) / (2 * width ** 2))
+
+    return loss
+
+
+def _loss(spec, ndim):
     kind, params = (spec, {}) if isinstance(spec, str) else (spec.get("kind") if isinstance(spec, dict) else None,
                                                              spec)
     if kind == "quadratic":
         if isinstance(spec, dict):
             _keys("population.loss", spec, {"kind"})
-        return (lambda zi, x: 0.5 * jnp.sum((jnp.atleast_1d(zi) - x) ** 2)), ndim
+        return _quadratic, ndim
     if kind == "bump":
         _keys("population.loss", params, {"kind", "height", "width"})
         height = _number("population.loss.height", params.get("height", 1.0))
         width = check_positive("population.loss.width", params.get("width", 1.0), error=ConfigError)
-        return (lambda zi, x: height * jnp.exp(-jnp.sum((jnp.atleast_1d(zi) - x) ** 2) / (2 * width ** 2))), ndim
+        return _bump(height, width), ndim
     raise ConfigError(f"population.loss={spec!r}: expected 'quadratic' (½|z − x|²) or a table with kind = 'bump'")
 
 
@@ -148,8 +161,6 @@ def _kernel(spec):
 def build_population(raw: dict, *, source: str = "<config>"):
     """Validate a population config dict; returns ``(problem, run_options)`` for
     :func:`stratlearn.populations.solve`."""
-    from ..populations import DistributionShift
-
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: expected a TOML document with [grid], [population], [learner] and [run]")
     check_known_keys(source, raw, _TOP)
@@ -202,6 +213,8 @@ def build_population(raw: dict, *, source: str = "<config>"):
                "cfl": check_in_range("run.cfl", run.get("cfl", 0.9), 0.0, 1.0, low_open=True, error=ConfigError),
                "limit": None if limit == "none" else limit,
                "precision": run.get("precision", "float64")}
+    from ..populations import DistributionShift      # imports JAX: after every key was checked
+
     try:
         problem = DistributionShift(grid, loss, initial, x0=x0, natural=natural, kernel=_kernel(pop.get("kernel")),
                                     alpha=alpha, beta=_number("learner.beta", learner.get("beta", 0.0)),
@@ -226,11 +239,11 @@ def run_population(path: str | Path, output: str | Path, overrides=(), *, progre
     """Run the config at ``path`` and write ``trace.parquet`` (the recorded metrics), ``densities.npy`` (the
     population's snapshots, readable with ``numpy.load(..., allow_pickle=False)``), ``config.json`` and
     ``figure.png`` into ``output`` (each atomically). Returns the :class:`~stratlearn.experiments.Trace`."""
+    raw, problem, options = load_population(path, overrides)
     from ..populations import solve
     from ..files import atomic_write, save_figure, write_json, write_parquet
     from .runner import machine_info
 
-    raw, problem, options = load_population(path, overrides)
     trace = solve(problem, **options, progress=progress)
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)

@@ -142,6 +142,7 @@ def run_tolls(path: str | Path, output: str | Path, overrides=(), *, progress: b
     """Run the config at ``path``; write ``trace.parquet`` (leader iteration, travel time, its ratio to the system
     optimum), ``links.parquet`` (per link: :func:`link_table`), ``config.json`` and
     ``figure.png`` into ``output``, each atomically. Returns a summary dict."""
+    raw, net, demand, folder, rule, method, kwargs = load_tolls(path, overrides)
     import pandas as pd
 
     from ..equilibria.wardrop import TollSensitivity, marginal_cost_tolls, system_optimum
@@ -149,7 +150,6 @@ def run_tolls(path: str | Path, output: str | Path, overrides=(), *, progress: b
     from ..learners.followers import RoutingFollowers, SealedFollowers
     from ..files import save_figure, write_json, write_parquet
 
-    raw, net, demand, folder, rule, method, kwargs = load_tolls(path, overrides)
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     x0 = np.clip(np.zeros(net.num_links), *kwargs["bounds"])

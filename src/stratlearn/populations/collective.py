@@ -402,7 +402,8 @@ def check_estimator(estimator, field: str = "model"):
     return estimator
 
 
-def audit(estimator, X, y, strategy, alphas, *, X_test, y_test=None, seeds=3, level: float = 0.95):
+def audit(estimator, X, y, strategy, alphas, *, X_test, y_test=None, seeds=3, level: float = 0.95,
+          progress: bool = False):
     """The audit path: fit a fresh copy of any scikit-learn-style ``estimator`` on the training set after the
     collective acted, for every (α, seed), and measure success on the held-out base points ``X_test``.
 
@@ -410,6 +411,7 @@ def audit(estimator, X, y, strategy, alphas, *, X_test, y_test=None, seeds=3, le
     ``success`` with its interval ``low``/``high``, ``planted_errors`` (the share of the collective's own training
     points the model gets wrong) and ``accuracy`` on ``(X_test, y_test)`` when labels are given.
     Erasing strategies are scored with :func:`erasing_success`, planting ones with :func:`planting_success`.
+    ``progress`` shows a bar over the fits with the time left, on a terminal only.
     """
     import copy
 
@@ -432,7 +434,11 @@ def audit(estimator, X, y, strategy, alphas, *, X_test, y_test=None, seeds=3, le
     if is_regressor(estimator):
         raise InvalidParameterError(f"model={estimator!r}: a regressor; expected a classifier (its predictions are "
                                     "compared with the target label)")
+    from tqdm.auto import tqdm
+
     rows = []
+    bar = tqdm(total=len(alphas) * len(seeds), desc="audit", unit="fit", leave=False, dynamic_ncols=True,
+               disable=None if progress else True)
     for a in alphas:
         for s in seeds:
             data = _plant(strategy, X, y, a, s)
@@ -460,6 +466,8 @@ def audit(estimator, X, y, strategy, alphas, *, X_test, y_test=None, seeds=3, le
             if y_test is not None:
                 row["accuracy"] = float(np.mean(_predict(model, X_test) == np.asarray(y_test)))
             rows.append(row)
+            bar.update(1)
+    bar.close()
     return pd.DataFrame(rows)
 
 

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from ..errors import InvalidParameterError, StratlearnError, check_in_range, check_positive, check_positive_int
-from .distribution_shift import (DistributionShift, best_response_rho, best_response_x, learner_objective, solve,
-                                 wasserstein2)
+from .distribution_shift import DistributionShift, best_response_rho, best_response_x, learner_objective, solve
 
 __all__ = ["RetrainingResult", "repeated_risk_minimization", "repeated_gradient_descent", "performative_risk",
            "performatively_stable_point", "performatively_optimal_point", "CreditPopulation", "credit_scoring"]
