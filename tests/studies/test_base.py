@@ -254,3 +254,68 @@ def test_the_parallel_runner_says_how_far_it_is():
     assert abs(60 * int(minutes) + int(seconds) - left) <= 1
     assert _overall(8, 8, 400.0, [], {}, {}, "quick") == "[8/8 studies done, 6:40 elapsed]"
     assert "left" not in _overall(1, 4, 10.0, ["tolls"], {}, {}, "full")     # no recorded times at the full size
+
+
+# ------------------------------------------------------------------------------------ reproduce --set
+SIZED = {"quick": {"seeds": 3, "step": 0.5, "inner": {"steps": 10}}, "full": {"seeds": 9, "step": 0.5,
+                                                                              "inner": {"steps": 100}}}
+
+
+def _sized_study():
+    from stratlearn.studies.base import size_config
+
+    def analyze(size, data):
+        cfg = size_config(SIZED, size)
+        return StudyResult(name="sized", size=size, claims=[Claim("seeds", float(cfg["seeds"]), ">=", 0.0),
+                                                            Claim("steps", float(cfg["inner"]["steps"]), ">=", 0.0),
+                                                            Claim("step", cfg["step"], ">=", 0.0)])
+
+    return Study(name="sized", title="sized title", paper="[0]", points=lambda size: [], analyze=analyze,
+                 sizes=SIZED)
+
+
+def test_size_config_applies_overrides_and_refuses_bad_ones():
+    import pickle
+
+    from stratlearn.errors import ConfigError
+    from stratlearn.studies.base import Size, parse_size_overrides, size_config
+
+    size = Size("quick", parse_size_overrides(["seeds=5", "inner.steps=20", "step=1"]))
+    assert size == "quick" and hash(size) == hash("quick")          # still the size's name everywhere
+    assert size_config(SIZED, size) == {"seeds": 5, "step": 1.0, "inner": {"steps": 20}}
+    assert isinstance(size_config(SIZED, size)["step"], float)        # an integer may become a number
+    assert SIZED["quick"]["seeds"] == 3                               # the table itself is untouched
+    assert size_config(SIZED, "quick") == SIZED["quick"]
+    assert pickle.loads(pickle.dumps(size)).overrides == size.overrides
+    for items, message in [(["seedz=5"], "no 'seedz' \\(did you mean 'seeds'\\?\\); expected one of inner, seeds, "
+                                         "step"),
+                           (["seeds=five"], "seeds='five': expected a value of type int \\(the quick size has 3\\)"),
+                           (["seeds=2.5"], "expected a value of type int"),
+                           (["inner=3"], "expected a value of type dict"),
+                           (["seeds.x=1"], "seeds is not a table of the quick size")]:
+        with pytest.raises(ConfigError, match=message):
+            size_config(SIZED, Size("quick", parse_size_overrides(items)))
+    for bad in ("seeds", "=3", "a..b=1"):
+        with pytest.raises(ConfigError, match="--set"):
+            parse_size_overrides([bad])
+
+
+def test_reproduce_set_changes_one_study_and_records_it(tmp_path, monkeypatch, fake_studies, capsys):
+    from stratlearn.cli import main
+
+    fake_studies["sized"] = _sized_study()
+    assert main(["reproduce", "sized", "-o", str(tmp_path), "--no-progress", "--set", "seeds=7", "--set",
+                 "inner.steps=12"]) == 0
+    claims = json.loads((tmp_path / "sized" / "claims.json").read_text())
+    assert [c["measured"] for c in claims["claims"]] == [7.0, 12.0, 0.5]
+    assert claims["overrides"] == {"seeds": 7, "inner.steps": 12} and claims["size"] == "quick"
+    assert main(["reproduce", "sized", "-o", str(tmp_path / "plain"), "--no-progress", "--full"]) == 0
+    plain = json.loads((tmp_path / "plain" / "sized" / "claims.json").read_text())
+    assert [c["measured"] for c in plain["claims"]] == [9.0, 100.0, 0.5] and "overrides" not in plain
+    assert main(["reproduce", "sized", "--set", "seeds=2", "--dry-run"]) == 0
+    assert "nothing was run" in capsys.readouterr().out
+    for argv, message in [(["reproduce", "sized,fine", "--set", "seeds=2"], "name one study"),
+                          (["reproduce", "sized", "--set", "seedz=2"], "did you mean 'seeds'"),
+                          (["reproduce", "fine", "--set", "seeds=2"], "has no size table"),
+                          (["reproduce", "sized", "--set", "seeds"], "expected KEY=VALUE")]:
+        assert main(argv) == 2 and message in capsys.readouterr().err, argv

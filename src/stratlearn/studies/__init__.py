@@ -10,8 +10,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..errors import UnknownNameError
-from .base import Claim, Study, StudyData, StudyResult, count_statuses, format_counts
+from ..errors import ConfigError, UnknownNameError
+from .base import (Claim, Size, Study, StudyData, StudyResult, count_statuses, format_counts, parse_size_overrides,
+                   size_config)
 from .collective_action import STUDY as _COLLECTIVE_ACTION
 from .distribution_shift import STUDY as _DISTRIBUTION_SHIFT
 from .frank_wolfe import STUDY as _FRANK_WOLFE
@@ -35,7 +36,12 @@ def _check(name: str, size: str) -> Study:
         raise UnknownNameError("study", name, [*STUDIES, "all"])
     if size not in SIZES:
         raise UnknownNameError("size", size, SIZES)
-    return STUDIES[name]
+    study = STUDIES[name]
+    if getattr(size, "overrides", ()):
+        if study.sizes is None:
+            raise ConfigError(f"--set: the study {name!r} has no size table to override")
+        size_config(study.sizes, size)      # every override names an entry of the table and keeps its type
+    return study
 
 
 def _check_offset(seed_offset) -> int:
@@ -56,24 +62,32 @@ def shift_seeds(points: list, seed_offset: int) -> list:
 
 
 def run_study(name: str, *, size: str = "quick", output: str | Path = "runs/reproduce", executor=None,
-              progress: bool = False, force: bool = False, seed_offset: int = 0) -> StudyResult:
+              progress: bool = False, force: bool = False, seed_offset: int = 0, overrides=()) -> StudyResult:
     """Run one registered study: compute its missing points into ``output/<name>/store``, then analyze them.
 
     ``seed_offset`` shifts every seed the study uses (its runs' seeds and the seeds its analysis draws with), so the
-    same study can be checked on other randomness; its verdicts must not change."""
+    same study can be checked on other randomness; its verdicts must not change. ``overrides`` (``(key, value)``
+    pairs, or the ``--set KEY=VALUE`` strings) change entries of the study's size table (:func:`size_config`); a
+    result run with them records them in ``claims.json``."""
     from ..experiments.store import ResultStore
     from ..experiments.sweep import run_sweep
 
+    if overrides and isinstance(next(iter(overrides)), str):
+        overrides = parse_size_overrides(overrides)
+    size = Size(size, overrides or getattr(size, "overrides", ()))
     study = _check(name, size)
     seed_offset = _check_offset(seed_offset)
     started = time.perf_counter()
     points = shift_seeds(study.points(size), seed_offset)
     store = ResultStore.open(Path(output) / name / "store", create=True,
-                             config={"study": name, "size": size, "title": study.title, "seed_offset": seed_offset})
+                             config={"study": name, "size": str(size), "title": study.title, "seed_offset": seed_offset,
+                                     **({"overrides": dict(size.overrides)} if size.overrides else {})})
     run_sweep(points, store, executor=executor, force=force, progress=progress)
     result = study.analyze(size, StudyData(points, store, seed_offset=seed_offset))
     result.wall_time = time.perf_counter() - started
     result.seed_offset = seed_offset
+    result.size = str(size)
+    result.overrides = dict(size.overrides)
     return result
 
 
@@ -119,6 +133,8 @@ def write_result(result: StudyResult, output: Path) -> Path:
     write_json(folder / "claims.json", {"study": result.name, "title": study.title, "paper": study.paper,
                                         "size": result.size, "passed": result.passed, "counts": result.counts(),
                                         "seed_offset": result.seed_offset, "wall_time": result.wall_time,
+                                        **({"overrides": result.overrides} if getattr(result, "overrides", None)
+                                           else {}),
                                         "claims": [c.as_dict() for c in result.claims], "machine": machine_info()})
     return folder
 
@@ -201,7 +217,8 @@ def _names(which: str) -> list[str]:
 
 
 def run_studies(which: str, *, size: str = "quick", output: str | Path = "runs/reproduce", executor=None,
-                progress: bool = True, force: bool = False, jobs: int | None = None, seed_offset: int = 0) -> dict:
+                progress: bool = True, force: bool = False, jobs: int | None = None, seed_offset: int = 0,
+                overrides=()) -> dict:
     """Run ``which`` (a study name, names separated by commas, or ``"all"``), write results and the report under
     ``output`` and print each claims table, then one line ``N passed, M failed, K skipped, X xfailed``.
 
@@ -213,12 +230,22 @@ def run_studies(which: str, *, size: str = "quick", output: str | Path = "runs/r
     A study that stops with an error does not stop the others: it is recorded as crashed (``OUTPUT/crashed.json``,
     shown in the report with its error), the report is written from everything, then
     :class:`~stratlearn.errors.StudyError` names the studies that crashed. ``seed_offset`` shifts every seed.
+    ``overrides`` (``--set KEY=VALUE`` strings or ``(key, value)`` pairs) change entries of one study's size table
+    (:func:`~stratlearn.studies.base.size_config`): a study's claims are calibrated at its sizes, so an overridden
+    run is an exploration, and its ``claims.json`` records the overrides.
     """
     from ..errors import InvalidParameterError, check_positive_int
     from ..experiments.executors import LocalExecutor, shared_compilations
     from ..experiments.report import write_report
 
     names = _names(which)
+    if overrides:
+        if isinstance(next(iter(overrides)), str):
+            overrides = parse_size_overrides(overrides)
+        if len(names) != 1:
+            raise ConfigError(f"--set {overrides[0][0]}: overrides one study's size table; name one study, not "
+                              f"{which!r} (the tables differ: see SIZES in each study's module)")
+        size = Size(size, overrides)
     for name in names:
         _check(name, size)
     seed_offset = _check_offset(seed_offset)
@@ -293,8 +320,6 @@ def _thread_share(env: dict, jobs: int) -> dict:
     each process split its seeds over every core and every pool spun on every core: measured on 2 cores, the quick
     studies took 630 s two at a time against 665 s one after the other, ``tolls`` 148 s beside another study against
     63 s alone. What the user set in the environment is kept."""
-    import os
-
     share = max(1, _usable_cores() // jobs)
     out = {name: str(share) for name in THREAD_VARIABLES if not env.get(name)}
     flags = env.get("XLA_FLAGS", "")

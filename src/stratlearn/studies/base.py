@@ -90,12 +90,82 @@ class StudyData:
         return pd.DataFrame(rows)
 
 
+class Size(str):
+    """A study's size (``"quick"`` or ``"full"``, compared and hashed as that string) with the overrides of its size
+    table that ``stratlearn reproduce STUDY --set KEY=VALUE`` gives: ``overrides`` is a tuple of ``("a.b", value)``.
+    A study reads its table with :func:`size_config`, never with ``SIZES[size]`` alone."""
+
+    overrides: tuple
+
+    def __new__(cls, name: str, overrides=()):
+        obj = super().__new__(cls, str(name))
+        obj.overrides = tuple((str(k), v) for k, v in (overrides.items() if isinstance(overrides, dict)
+                                                        else overrides))
+        return obj
+
+    def __reduce__(self):
+        return (Size, (str(self), self.overrides))
+
+
+def parse_size_overrides(items) -> tuple:
+    """``KEY=VALUE`` strings (``--set``) as ``(key, value)`` pairs, the value read as TOML (a plain string where it is
+    not one), as the config commands read them."""
+    import tomllib
+
+    from ..errors import ConfigError
+
+    out = []
+    for item in items:
+        if not isinstance(item, str) or "=" not in item:
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. seeds=4")
+        key, text = (part.strip() for part in item.split("=", 1))
+        if not key or any(not p for p in key.split(".")):
+            raise ConfigError(f"--set {item!r}: expected a KEY of the study's size table, such as seeds")
+        try:
+            value = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text
+        out.append((key, value))
+    return tuple(out)
+
+
+def size_config(sizes: dict, size) -> dict:
+    """The size table ``sizes[size]`` of a study, a copy, with the overrides ``size`` carries (:class:`Size`)
+    applied. An override must name a key the table has (a dotted path into nested tables) and keep its type (an
+    integer may become a number); anything else is refused naming the key, the value and what is expected."""
+    import copy
+
+    from ..errors import ConfigError, did_you_mean
+
+    table = copy.deepcopy(sizes[str(size)])
+    for key, value in getattr(size, "overrides", ()):
+        *path, last = key.split(".")
+        where = table
+        for depth, part in enumerate(path):
+            if not isinstance(where, dict) or part not in where or not isinstance(where[part], dict):
+                raise ConfigError(f"--set {key}: {'.'.join(path[:depth + 1])} is not a table of the {size} size")
+            where = where[part]
+        if last not in where:
+            raise ConfigError(f"--set {key}: the {size} size has no {key!r}{did_you_mean(last, where)}; expected "
+                              f"one of {', '.join(sorted(where))}")
+        old = where[last]
+        widened = isinstance(old, float) and isinstance(value, int) and not isinstance(value, bool)
+        if type(old) is not type(value) and not widened:
+            raise ConfigError(f"--set {key}={value!r}: expected a value of type {type(old).__name__} (the {size} "
+                              f"size has {old!r})")
+        where[last] = float(value) if widened else value
+    return table
+
+
 @dataclass(frozen=True)
 class Study:
-    """A registered study: ``points(size)`` lists its runs; ``analyze(size, data)`` returns a :class:`StudyResult`."""
+    """A registered study: ``points(size)`` lists its runs; ``analyze(size, data)`` returns a :class:`StudyResult`.
+    ``sizes`` is its table of sizes (``{"quick": {...}, "full": {...}}``), read through :func:`size_config` so that
+    ``stratlearn reproduce STUDY --set KEY=VALUE`` can change an entry."""
 
     name: str
     title: str
     paper: str
     points: Callable[[str], list]
     analyze: Callable[[str, StudyData], StudyResult]
+    sizes: dict | None = None

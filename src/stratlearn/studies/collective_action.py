@@ -37,7 +37,7 @@ import numpy as np
 
 from ..plots import finish_figure, method_colors
 from ..plots import panels as panel_grid
-from .base import Claim, Study, StudyData, StudyResult
+from .base import Claim, Study, StudyData, StudyResult, size_config
 
 SIZES = {
     "quick": {"synthetic_n": 3000, "synthetic_alphas": (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2), "seeds": 3,
@@ -93,7 +93,7 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     from ..learners.classifiers import MLP, LogisticRegression
     from ..populations import collective as C
 
-    cfg = SIZES[size]
+    cfg = size_config(SIZES, size)
     n_seeds = cfg["seeds"]
     seeds = [data.seed(k) for k in range(n_seeds)]     # --seed-offset shifts every seed of the study
     claims, rows, panels = [], [], {}
@@ -471,4 +471,4 @@ def _figure(table, panels):
 
 STUDY = Study(name="collective-action", title="Algorithmic collective action: how large a group steers a classifier",
               paper="[6] Hardt, Mazumdar, Mendler-Dünner and Zrnic, ICML 2023 (arXiv 2302.04262)", points=points,
-              analyze=analyze)
+              analyze=analyze, sizes=SIZES)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..plots import finish_figure, method_colors, panels
-from .base import Claim, Study, StudyData, StudyResult
+from .base import Claim, Study, StudyData, StudyResult, size_config
 
 SIZES = {"quick": {"cells": 160, "t_limits": 30.0, "t_polar": 20.0, "rounds": 12, "t_groups": 40.0, "cells_2d": 32,
                    "t_2d": 20.0, "applicants": 5000, "credit_seeds": 5, "t_rate": 12.0},
@@ -79,7 +79,7 @@ def analyze(size: str, data: StudyData) -> StudyResult:
                                performatively_stable_point, repeated_gradient_descent,
                                repeated_risk_minimization, solve, wasserstein2)
 
-    cfg = SIZES[size]
+    cfg = size_config(SIZES, size)
     claims, rows = [], []
     # (a) timescale limits
     grid = Grid1D(-4.0, 4.0, cfg["cells"])
@@ -464,4 +464,5 @@ def _x_energy_figure(runs, rrm, rgd, x_ps, x_po):
 
 STUDY = Study(name="distribution-shift",
               title="Strategic distribution shift: a population PDE coupled to a learner",
-              paper="[5] Conger, Hoffmann, Mazumdar and Ratliff, NeurIPS 2023", points=points, analyze=analyze)
+              paper="[5] Conger, Hoffmann, Mazumdar and Ratliff, NeurIPS 2023", points=points, analyze=analyze,
+              sizes=SIZES)

@@ -56,7 +56,7 @@ import numpy as np
 
 from ..plots import finish_figure, method_colors, panels, plot_band, style_axis
 from ..experiments.points import Point
-from .base import Claim, Study, StudyData, StudyResult, fitted_slope
+from .base import Claim, Study, StudyData, StudyResult, fitted_slope, size_config
 
 SIZES = {
     "quick": {"seeds": 8, "noisy_seeds": 32, "steps": 10_000, "noisy_steps": 30_000},
@@ -134,7 +134,7 @@ def _run(cfg: dict, noisy: bool) -> dict:
 
 
 def points(size: str) -> list[Point]:
-    cfg = SIZES[size]
+    cfg = size_config(SIZES, size)
     out = []
     for instance, game in INSTANCES.items():
         for method, learner in _learners(instance).items():
@@ -253,4 +253,4 @@ def _figure(frame):
 
 STUDY = Study(name="frank-wolfe",
               title="Generalized Frank-Wolfe on monotone variational inequalities: last-iterate rates",
-              paper="[2] Chen and Mazumdar, NeurIPS 2024", points=points, analyze=analyze)
+              paper="[2] Chen and Mazumdar, NeurIPS 2024", points=points, analyze=analyze, sizes=SIZES)

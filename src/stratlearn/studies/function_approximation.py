@@ -54,7 +54,7 @@ import numpy as np
 
 from ..plots import finish_figure, method_colors, panels, plot_band, style_axis
 from ..experiments.points import Point
-from .base import Claim, Study, StudyData, StudyResult, fitted_slope
+from .base import Claim, Study, StudyData, StudyResult, fitted_slope, size_config
 
 SIZES = {
     "quick": {"seeds": 4, "samples": 600_000, "records": 4, "small_seeds": 16, "small_samples": 1_000_000,
@@ -86,7 +86,7 @@ RECORD_EVERY = 10_000  # the two timescale runs record every 10^4 samples: the r
 
 
 def points(size: str) -> list[Point]:
-    cfg = SIZES[size]
+    cfg = size_config(SIZES, size)
     run = {"steps": cfg["samples"], "seeds": cfg["seeds"], "record_every": cfg["samples"] // cfg["records"],
            "metrics": ["nash_gap"], "seed": 0}
     out = [Point(dict(GAME), {"name": "two_timescale_q", "temperature": TEMPERATURE, "features": dict(f),
@@ -331,4 +331,4 @@ def _figure(frame, start):
 
 STUDY = Study(name="function-approximation",
               title="Two-timescale Q-learning with linear function approximation: a 5-state game to equilibrium, a 10^4-state game",
-              paper="[3] arXiv 2312.04905", points=points, analyze=analyze)
+              paper="[3] arXiv 2312.04905", points=points, analyze=analyze, sizes=SIZES)

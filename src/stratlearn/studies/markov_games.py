@@ -60,7 +60,7 @@ import numpy as np
 
 from ..plots import finish_figure, method_colors, panels, plot_band, style_axis
 from ..experiments.points import Point
-from .base import Claim, Study, StudyData, StudyResult, fitted_slope
+from .base import Claim, Study, StudyData, StudyResult, fitted_slope, size_config
 
 SIZES = {
     # quick: the one game every claim is decided on (|S| = 5, |A| = |B| = 2, γ = 0.9), all methods on it; the other
@@ -117,7 +117,7 @@ def claim_a_learner(states: int, discount: float, size: str) -> tuple[dict, int]
     Theorem 3.1's scaling for the game's ``|S|`` and ``γ`` (:func:`theorem_ratio`) and ``K`` from
     :func:`theorem_inner_steps`; the budget is the size's, and at least 30 outer iterations. The quick size keeps
     its shorter inner loop (``K = 10,000``) on the one game it runs, which is the anchor's."""
-    cfg = SIZES[size]
+    cfg = size_config(SIZES, size)
     ratio = theorem_ratio(0.1, discount, states)
     inner = cfg["inner"] if size == "quick" else theorem_inner_steps(ratio, states)
     return _dsbr(0.1, inner, ratio=ratio), max(cfg["samples"], 30 * inner)
@@ -175,7 +175,7 @@ def rate_bound_slope(levels: int) -> float:
 
 
 def points(size: str) -> list[Point]:
-    cfg = SIZES[size]
+    cfg = size_config(SIZES, size)
     out = []
 
     def run(samples, seeds, metrics=("nash_gap",)):
@@ -246,7 +246,7 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     from ..games.markov_catalog import random_zero_sum_markov
 
     claims: list[Claim] = []
-    for S, A, gamma in SIZES[size]["claim_a"]:
+    for S, A, gamma in size_config(SIZES, size)["claim_a"]:
         game = random_zero_sum_markov(S, A, discount=gamma, seed=0)
         uniform_x, uniform_y = np.full((S, A), 1.0 / A), np.full((S, A), 1.0 / A)
         start = markov_nash_gap(game, uniform_x, uniform_y, temperature=0.1)
@@ -309,7 +309,7 @@ def analyze(size: str, data: StudyData) -> StudyResult:
                                    f"updates; Theorem 3.1 needs K large): the same gap", values[:, -1], "<=", row_bias,
                                    control_of="rational"))
     # (d) the sample-complexity rate: the regularized gap in excess of Algorithm 2's own rest point, against budgets
-    levels = SIZES[size]["rate_levels"]
+    levels = size_config(SIZES, size)["rate_levels"]
     tau = RATE["temperature"]
     rate_game = random_zero_sum_markov(5, 2, discount=0.9, seed=RATE["game_seed"])
     rest = dsbr_rest_point(rate_game, tau)
@@ -375,4 +375,4 @@ def _figure(frame):
 
 STUDY = Study(name="markov-games",
               title="Payoff-based independent learning in zero-sum Markov games: DSBR-VI (Algorithm 2) and baselines",
-              paper="[1] arXiv 2303.03100", points=points, analyze=analyze)
+              paper="[1] arXiv 2303.03100", points=points, analyze=analyze, sizes=SIZES)

@@ -34,9 +34,8 @@ import numpy as np
 
 from ..plots import finish_figure, method_colors, panels, plot_band, style_axis
 from ..experiments.points import Point
-from ..games import catalog
 from ..learners import default_policy_rate_ratio
-from .base import Claim, Study, StudyData, StudyResult, fitted_slope
+from .base import Claim, Study, StudyData, StudyResult, fitted_slope, size_config
 
 SIZES = {
     "quick": {"seeds": 32, "bias_steps": 10**6, "tau_steps": 3 * 10**6, "fp_steps": 10**5, "fp_seeds": 16},
@@ -67,7 +66,7 @@ def _run(steps, seeds, metrics=("nash_gap",)):
 
 
 def points(size: str) -> list[Point]:
-    cfg = SIZES[size]
+    cfg = size_config(SIZES, size)
     seeds, bias_steps = cfg["seeds"], cfg["bias_steps"]
     out = []
 
@@ -133,7 +132,7 @@ def _rate_claims(data: StudyData, role: str, control: str, metric: str, key: str
 def analyze(size: str, data: StudyData) -> StudyResult:
     import pandas as pd
 
-    cfg = SIZES[size]
+    cfg = size_config(SIZES, size)
     size_of = SIZE_OF
     claims: list[Claim] = []
 
@@ -243,4 +242,4 @@ def _figure(frame):
 
 STUDY = Study(name="matrix-games",
               title="Learning dynamics on zero-sum matrix games: DSBR (Algorithm 1, Thm 2.1) and baselines",
-              paper="[1] arXiv 2303.03100", points=points, analyze=analyze)
+              paper="[1] arXiv 2303.03100", points=points, analyze=analyze, sizes=SIZES)

@@ -45,7 +45,7 @@ import numpy as np
 
 from ..plots import finish_figure, log_ticks, method_colors, panels, plot_band, style_axis
 from ..experiments.points import Point
-from .base import Claim, Study, StudyData, StudyResult, fitted_slope
+from .base import Claim, Study, StudyData, StudyResult, fitted_slope, size_config
 
 SIZES = {
     "quick": {"seeds": 16, "steps": 20_000, "radii": (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0),
@@ -83,7 +83,7 @@ _RUNS = {
 
 
 def points(size: str) -> list[Point]:
-    cfg = SIZES[size]
+    cfg = size_config(SIZES, size)
     out = []
     for role, game in _RUNS.items():
         learner = {"name": "stochastic_gradient_play", "steps": cfg["steps"]}
@@ -224,7 +224,7 @@ def _sample_scaling(cfg, seed=0):
 def analyze(size: str, data: StudyData) -> StudyResult:
     import pandas as pd
 
-    cfg = SIZES[size]
+    cfg = size_config(SIZES, size)
     curves = pd.DataFrame(_strategic_curves(cfg) + _markov_curves(cfg))
     claims = []
     # (a) reverse scaling in each static game
@@ -301,8 +301,8 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     slope = lambda v: fitted_slope(gaps, v.mean(axis=0))  # noqa: E731
     tolerance = slope_tolerance(gaps)
     claims.append(Claim.bootstrap(
-        f"successive elimination's samples grow like gap⁻² on two-class Cournot instances (gaps "
-        + ", ".join(f"{g:g}" for g in gaps) + f"): |fitted log-log slope of the mean samples + 2|",
+        "successive elimination's samples grow like gap⁻² on two-class Cournot instances (gaps "
+        + ", ".join(f"{g:g}" for g in gaps) + "): |fitted log-log slope of the mean samples + 2|",
         samples, lambda v: abs(slope(v) + 2.0), "<=", tolerance,
         detail=f"slope {slope(samples):.3f}; the confidence interval's half-width shrinks like 1/√T, so T ∝ gap⁻² "
                f"(the union bound's δ_r adds a log factor, a slightly steeper slope); tolerance: the doubling rounds "
@@ -378,4 +378,4 @@ def _samples_figure(selection, scaling):
 
 STUDY = Study(name="model-selection",
               title="Model selection in games: reverse scaling and successive elimination over model classes",
-              paper="[7] Handina and Mazumdar, NeurIPS 2024", points=points, analyze=analyze)
+              paper="[7] Handina and Mazumdar, NeurIPS 2024", points=points, analyze=analyze, sizes=SIZES)
