@@ -13,7 +13,8 @@ SKIP = {"examples"}          # the shipped example configs, not code
 
 
 def public_modules() -> list[str]:
-    """Dotted names of every public module, sorted, packages before their modules."""
+    """Dotted names of every public module (not the packages' ``__init__``: a package's names are documented in
+    the modules that define them), sorted."""
     names = []
     for path in sorted((SRC / "stratlearn").rglob("*.py")):
         parts = path.relative_to(SRC).with_suffix("").parts

@@ -333,6 +333,14 @@ def test_population_tolls_and_collective_take_set_and_dry_run(tmp_path):
         (("population", str(ex / "distribution_shift.toml"), "--set", "run.tend=3"), "run.tend"),
         (("collective", "audit", "--data", "x.csv", "--model", "m", "--set", "seeds=2"), "overrides values of a "
                                                                                            "--config file"),
+        # a dry run refuses what a run refuses
+        (("tolls", str(ex / "tolls.toml"), "--set", "leader.iterations=0", "--dry-run"),
+         "leader.iterations=0: expected an integer >= 1"),
+        (("tolls", str(ex / "tolls.toml"), "--set", "leader.step_size=-1", "--dry-run"), "expected a finite number > 0"),
+        (("collective", "audit", "--config", str(ex / "collective.toml"), "--set", "collective.alphas=5",
+          "--dry-run"), "alphas[0]=5.0: expected a number in (0.0, 1.0)"),
+        (("collective", "audit", "--config", str(ex / "collective.toml"), "--set", "collective.seeds=-2",
+          "--dry-run"), "seeds=-2: expected an integer >= 1"),
     ]:
         out = _cli(*args, cwd=tmp_path)
         assert out.returncode == 2 and message in out.stderr, (args, out.stderr)

@@ -211,11 +211,16 @@ def _cmd_collective_audit(args) -> int:
     if args.dry_run:
         from .experiments.collective_audit import DEFAULT_ALPHAS, resolve_model_class
 
+        from .populations.collective import _alphas, _seeds
+
         resolve_model_class(options["model"], options["allow_modules"])     # refused here as it would be in a run
-        alphas, seeds = options.get("alphas", DEFAULT_ALPHAS), int(options.get("seeds", 3))
+        try:      # the checks of a run, so that what the dry run accepts, a run accepts
+            alphas, seeds = _alphas(options.get("alphas", DEFAULT_ALPHAS)), len(_seeds(options.get("seeds", 3)))
+        except StratlearnError as exc:
+            raise ConfigError(f"collective audit: {exc}") from None
         print(f"collective audit: data {options['data']}, model {options['model']}, strategy "
               f"{options.get('strategy', 'planting')}; {len(alphas)} collective size(s) x {seeds} seed(s) = "
-              f"{len(alphas) * seeds} model fits (and one without a collective); output {output}; nothing was run")
+              f"{len(alphas) * seeds} model fits; output {output}; nothing was run")
         return 0
     out = run_audit(output=output, **options, progress=not args.no_progress)
     from .experiments.runner import format_table      # imports JAX: after the config was read and checked

@@ -102,7 +102,7 @@ def test_the_example_runs_on_sioux_falls(tmp_path, monkeypatch):
      "finite number or 2 numbers"),
     ("[network]\nname = 'pigou'\n[leader]\nlower = 3.0\nupper = 2.0\n", "leader.lower > leader.upper on link 1"),
     ("[network]\nname = 'pigou'\n[leader]\nstep_size = 'big'\n", "leader.step_size='big': expected a number"),
-    ("[network]\nname = 'pigou'\n[leader]\nstep_size = -1.0\n", r"\[leader\] step_size"),
+    ("[network]\nname = 'pigou'\n[leader]\nstep_size = -1.0\n", r"leader.step_size=-1.0: expected a finite number > 0"),
 ])
 def test_config_errors_name_the_field(tmp_path, monkeypatch, text, message):
     monkeypatch.setenv("STRATLEARN_TNTP_DIR", str(tmp_path / "none"))

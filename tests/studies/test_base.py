@@ -259,6 +259,7 @@ def test_the_parallel_runner_says_how_far_it_is():
 # ------------------------------------------------------------------------------------ reproduce --set
 SIZED = {"quick": {"seeds": 3, "step": 0.5, "inner": {"steps": 10}}, "full": {"seeds": 9, "step": 0.5,
                                                                               "inner": {"steps": 100}}}
+SHAPED = {"quick": {"games": [(5, 2, 0.9)], "radii": (0.25, 0.5), "offset": 0}}
 
 
 def _sized_study():
@@ -291,13 +292,25 @@ def test_size_config_applies_overrides_and_refuses_bad_ones():
                                          "step"),
                            (["seeds=five"], "seeds='five': expected a value of type int \\(the quick size has 3\\)"),
                            (["seeds=2.5"], "expected a value of type int"),
-                           (["inner=3"], "expected a value of type dict"),
+                           (["inner=3"], "a table; set its entries with a dotted key"),
                            (["seeds.x=1"], "seeds is not a table of the quick size")]:
         with pytest.raises(ConfigError, match=message):
             size_config(SIZED, Size("quick", parse_size_overrides(items)))
     for bad in ("seeds", "=3", "a..b=1"):
         with pytest.raises(ConfigError, match="--set"):
             parse_size_overrides([bad])
+    # TOML gives lists: they take the entry's shape, so a study's `(S, A, gamma) in cfg["games"]` still matches
+    shaped = size_config(SHAPED, Size("quick", parse_size_overrides(["games=[[5, 2, 0.9], [20, 2, 1]]",
+                                                                     "radii=[0.1]", "offset=0"])))
+    assert shaped == {"games": [(5, 2, 0.9), (20, 2, 1.0)], "radii": (0.1,), "offset": 0}
+    assert (5, 2, 0.9) in shaped["games"] and isinstance(shaped["games"][1][2], float)
+    for items, message in [(["games=[[5, 2]]"], "expected 3 entries"), (["games=[]"], "non-empty"),
+                           (["games=[[5, 2.5, 0.9]]"], "type int"), (["radii=[-0.1]"], "expected a number > 0"),
+                           (["seeds=0"], "expected an integer >= 1"), (["offset=-1"], "expected a number >= 0"),
+                           (["radii=0.1"], "expected a list")]:
+        with pytest.raises(ConfigError, match=message):
+            size_config({**SHAPED, "quick": {**SHAPED["quick"], "seeds": 3}},
+                        Size("quick", parse_size_overrides(items)))
 
 
 def test_reproduce_set_changes_one_study_and_records_it(tmp_path, monkeypatch, fake_studies, capsys):
@@ -309,6 +322,8 @@ def test_reproduce_set_changes_one_study_and_records_it(tmp_path, monkeypatch, f
     claims = json.loads((tmp_path / "sized" / "claims.json").read_text())
     assert [c["measured"] for c in claims["claims"]] == [7.0, 12.0, 0.5]
     assert claims["overrides"] == {"seeds": 7, "inner.steps": 12} and claims["size"] == "quick"
+    report = (tmp_path / "report.html").read_text()
+    assert "size overridden</b>: seeds=7, inner.steps=12" in report
     assert main(["reproduce", "sized", "-o", str(tmp_path / "plain"), "--no-progress", "--full"]) == 0
     plain = json.loads((tmp_path / "plain" / "sized" / "claims.json").read_text())
     assert [c["measured"] for c in plain["claims"]] == [9.0, 100.0, 0.5] and "overrides" not in plain

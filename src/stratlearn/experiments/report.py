@@ -376,7 +376,10 @@ def _study_section(path: Path) -> _Section:
     table, counts = _claims_table(claims.get("claims", []))
     offset = claims.get("seed_offset")
     parts = [f'<p class="meta">size {_esc(claims.get("size"))} · {_esc(claims.get("paper", ""))}'
-             f'{_esc(_wall(claims.get("wall_time")))}' + (f" · seed offset {_esc(offset)}" if offset else "") + "</p>",
+             f'{_esc(_wall(claims.get("wall_time")))}' + (f" · seed offset {_esc(offset)}" if offset else "")
+             + (" · <b>size overridden</b>: " + _esc(", ".join(f"{k}={v}" for k, v in claims["overrides"].items()))
+                + " (an exploration: the claims are calibrated at the study's sizes)"
+                if isinstance(claims.get("overrides"), dict) and claims["overrides"] else "") + "</p>",
              "<h3>Claims</h3>" + table]
     for png in sorted(path.glob("*.png")):
         vector = [p.name for p in (png.with_suffix(".pdf"), png.with_suffix(".svg")) if p.exists()]

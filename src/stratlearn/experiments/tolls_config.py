@@ -36,13 +36,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, StratlearnError
+from ..errors import ConfigError, StratlearnError, check_positive, check_positive_int, check_seed
 from .config import check_known_keys, config_table as _table, read_config
 
 __all__ = ["load_tolls", "run_tolls"]
 
 _TOP = {"title", "description", "network", "followers", "leader"}
 _METHODS = ("follower_agnostic", "two_timescale", "online", "zeroth_order", "myopic", "oracle")
+
+
+_COUNTS = {"iterations", "probes", "follower_steps", "first_steps", "final_steps", "memory"}
+_POSITIVE = {"step_size", "radius", "tolerance", "dither", "tracking", "gap"}
 
 
 def _method(name):
@@ -129,6 +133,16 @@ def load_tolls(path: str | Path, overrides=()):
     for key, value in leader.items():
         if key not in ("lower", "upper") and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise ConfigError(f"{where}: leader.{key}={value!r}: expected a number")
+        # the ranges the methods check when they start, checked here so that a dry run refuses what a run refuses
+        if key in _COUNTS:
+            check_positive_int(f"leader.{key}", value, error=ConfigError)
+        elif key in _POSITIVE:
+            check_positive(f"leader.{key}", value, error=ConfigError)
+        elif key == "seed":
+            try:
+                check_seed(value, "leader.seed")
+            except StratlearnError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
     lower = _bound("lower", leader.pop("lower", 0.0), network.num_links, where)
     upper = _bound("upper", leader.pop("upper", 100.0), network.num_links, where)
     if (lower > upper).any():

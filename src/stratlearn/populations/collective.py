@@ -439,35 +439,37 @@ def audit(estimator, X, y, strategy, alphas, *, X_test, y_test=None, seeds=3, le
     rows = []
     bar = tqdm(total=len(alphas) * len(seeds), desc="audit", unit="fit", leave=False, dynamic_ncols=True,
                disable=None if progress else True)
-    for a in alphas:
-        for s in seeds:
-            data = _plant(strategy, X, y, a, s)
-            try:
-                model = clone(estimator)
-            except Exception:
-                model = copy.deepcopy(estimator)
-            seeded = {k: s for k in getattr(model, "get_params", lambda: {})()
-                      if k == "random_state" or k.endswith("__random_state")}      # inside a Pipeline too
-            if seeded:
-                model.set_params(**seeded)
-            try:
-                model.fit(data.X, data.y)
-            except Exception as exc:
-                raise InvalidParameterError(f"model={estimator!r}: fitting it failed at alpha={a}, seed={s} "
-                                            f"({type(exc).__name__}: {exc})") from None
-            if isinstance(strategy, SignalErasing):
-                ok = erasing_success(model, X_test, strategy.signal, level)
-            else:
-                ok = planting_success(model, X_test, strategy.signal, strategy.target, level)
-            row = {"alpha": a, "seed": s, "members": len(data.members), "modified": len(data.modified),
-                   "success": ok.value, "low": ok.low, "high": ok.high,
-                   "planted_errors": float(np.mean(_predict(model, data.X[data.modified]) != data.y[data.modified]))
-                   if len(data.modified) else 0.0}
-            if y_test is not None:
-                row["accuracy"] = float(np.mean(_predict(model, X_test) == np.asarray(y_test)))
-            rows.append(row)
-            bar.update(1)
-    bar.close()
+    try:
+        for a in alphas:
+            for s in seeds:
+                data = _plant(strategy, X, y, a, s)
+                try:
+                    model = clone(estimator)
+                except Exception:
+                    model = copy.deepcopy(estimator)
+                seeded = {k: s for k in getattr(model, "get_params", lambda: {})()
+                          if k == "random_state" or k.endswith("__random_state")}      # inside a Pipeline too
+                if seeded:
+                    model.set_params(**seeded)
+                try:
+                    model.fit(data.X, data.y)
+                except Exception as exc:
+                    raise InvalidParameterError(f"model={estimator!r}: fitting it failed at alpha={a}, seed={s} "
+                                                f"({type(exc).__name__}: {exc})") from None
+                if isinstance(strategy, SignalErasing):
+                    ok = erasing_success(model, X_test, strategy.signal, level)
+                else:
+                    ok = planting_success(model, X_test, strategy.signal, strategy.target, level)
+                row = {"alpha": a, "seed": s, "members": len(data.members), "modified": len(data.modified),
+                       "success": ok.value, "low": ok.low, "high": ok.high,
+                       "planted_errors": float(np.mean(_predict(model, data.X[data.modified]) != data.y[data.modified]))
+                       if len(data.modified) else 0.0}
+                if y_test is not None:
+                    row["accuracy"] = float(np.mean(_predict(model, X_test) == np.asarray(y_test)))
+                rows.append(row)
+                bar.update(1)
+    finally:
+        bar.close()
     return pd.DataFrame(rows)
 
 

@@ -262,7 +262,9 @@ def run_studies(which: str, *, size: str = "quick", output: str | Path = "runs/r
         with executor, shared_compilations():
             for name in names:
                 study = STUDIES[name]
-                print(f"== {name} ({size}): {study.title} [{study.paper}]", flush=True)
+                changed = ", ".join(f"{k}={v}" for k, v in getattr(size, "overrides", ()))
+                print(f"== {name} ({size}{', overridden: ' + changed if changed else ''}): {study.title} "
+                      f"[{study.paper}]", flush=True)
                 try:
                     _run_and_write(name, size, output, executor, progress, force, seed_offset)
                 except Exception as exc:

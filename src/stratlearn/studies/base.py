@@ -131,8 +131,9 @@ def parse_size_overrides(items) -> tuple:
 
 def size_config(sizes: dict, size) -> dict:
     """The size table ``sizes[size]`` of a study, a copy, with the overrides ``size`` carries (:class:`Size`)
-    applied. An override must name a key the table has (a dotted path into nested tables) and keep its type (an
-    integer may become a number); anything else is refused naming the key, the value and what is expected."""
+    applied. An override must name a key the table has (a dotted path into nested tables) and keep the entry's shape
+    (type, element types, sign: see ``_like``); anything else is refused naming the key, the value and what is
+    expected."""
     import copy
 
     from ..errors import ConfigError, did_you_mean
@@ -148,13 +149,42 @@ def size_config(sizes: dict, size) -> dict:
         if last not in where:
             raise ConfigError(f"--set {key}: the {size} size has no {key!r}{did_you_mean(last, where)}; expected "
                               f"one of {', '.join(sorted(where))}")
-        old = where[last]
-        widened = isinstance(old, float) and isinstance(value, int) and not isinstance(value, bool)
-        if type(old) is not type(value) and not widened:
-            raise ConfigError(f"--set {key}={value!r}: expected a value of type {type(old).__name__} (the {size} "
-                              f"size has {old!r})")
-        where[last] = float(value) if widened else value
+        where[last] = _like(where[last], value, f"--set {key}={value!r}", f"the {size} size has {where[last]!r}")
     return table
+
+
+def _like(old, value, where: str, has: str):
+    """``value`` in the shape of the size entry ``old`` it replaces: the same type (an integer may become a number;
+    a list read from TOML becomes a tuple where the entry is one), element by element for sequences (a sequence of
+    like entries may change length; a record such as ``(S, A, γ)`` may not), and the same sign for numbers (a count
+    stays >= 1, a positive step stays positive)."""
+    from ..errors import ConfigError
+
+    if isinstance(old, (list, tuple)):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list like the entry it replaces ({has})")
+        if old and len({type(o) for o in old}) == 1:    # a sequence of like entries: any length, each like the first
+            value = [_like(old[0], v, where, has) for v in value]
+        elif old:                                        # a record, e.g. (S, A, γ): the same length, entry by entry
+            if len(value) != len(old):
+                raise ConfigError(f"{where}: expected {len(old)} entries like the one it replaces ({has})")
+            value = [_like(o, v, where, has) for o, v in zip(old, value)]
+        if not value:
+            raise ConfigError(f"{where}: expected a non-empty list ({has})")
+        return type(old)(value)
+    if isinstance(old, dict):
+        raise ConfigError(f"{where}: a table; set its entries with a dotted key ({has})")
+    widened = isinstance(old, float) and isinstance(value, int) and not isinstance(value, bool)
+    if type(old) is not type(value) and not widened:
+        raise ConfigError(f"{where}: expected a value of type {type(old).__name__} ({has})")
+    if isinstance(old, (int, float)) and not isinstance(old, bool):
+        if old >= 1 and isinstance(old, int) and value < 1:
+            raise ConfigError(f"{where}: expected an integer >= 1 ({has})")
+        if old > 0 and not value > 0:
+            raise ConfigError(f"{where}: expected a number > 0 ({has})")
+        if old >= 0 and value < 0:
+            raise ConfigError(f"{where}: expected a number >= 0 ({has})")
+    return float(value) if widened else value
 
 
 @dataclass(frozen=True)
