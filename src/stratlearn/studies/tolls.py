@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..plots import finish_figure, method_colors, panels
-from .base import Claim, Study, StudyData, StudyResult, fitted_slope
+from .base import Claim, Study, StudyData, StudyResult, fitted_slope, size_config
 
 # Sioux Falls leader runs: one follower-agnostic (and one zeroth-order) run per seed. Each costs 20 to 40 s on 2 cores
 # (the path-based followers answer every probe), so the quick size runs one seed and its verdict is checked at three
@@ -42,19 +42,15 @@ SIZES = {"quick": {"iterations": 30, "zeroth_order": 30, "seeds": 1, "online_see
 # each tolled; it does not ship with stratlearn (`stratlearn data fetch Winnipeg`), so the claim is SKIPped where it is
 # not found. Each leader iteration posts 8 probes and re-settles after each (10 follower steps apiece: 5 left the
 # response moving by 3.6%, against a 2% tolerance); the exact hypergradient costs 40-60 s per iterate, so the runs are
-# short: 6 iterations, the estimate compared over the later half, on 4 seeds (about 6 minutes each on 2 cores). The
+# short: 6 iterations, the estimate compared over the later half, on 10 seeds (about 6 minutes each on 2 cores). The
 # exact hypergradient is solved to a relative gap of 1e-7 (1e-8 took more than 2000 gradient-projection iterations
 # at one seed's tolls), ample for cosines of order 1e-2.
-LARGE = {"iterations": 6, "seeds": 4, "probes": 8, "follower_steps": 10, "first_steps": 100, "tolerance": 0.02}
+LARGE = {"iterations": 6, "seeds": 10, "probes": 8, "follower_steps": 10, "first_steps": 100, "tolerance": 0.02}
 
-# Measured 2026-12-07 at the full size (1791 s for the whole study): every seed's median cosine is positive (0.014,
-# 0.003, 0.016, 0.034), but their mean's 95% t interval over 4 seeds, [-0.004, 0.038], does not exclude 0, against a
-# ceiling of about 0.12 for a perfect estimate from the ~40 probes it rests on. More seeds (each costs ~6 minutes)
-# would decide it; until then the claim is an expected failure at the full size, with these numbers.
-LARGE_XFAIL = ("measured 0.017 [-0.004, 0.038] over 4 seeds (each positive: 0.014, 0.003, 0.016, 0.034; relative "
-               "error 1.006-1.011): the direction is barely resolved with 8 probes per iteration in 2,836 "
-               "dimensions (a perfect estimate from ~40 probes would reach a cosine of about 0.12), and 4 seeds do not "
-               "separate it from 0")
+# Measured 2026-12-07 at the full size with 4 seeds: every seed's median cosine was positive (0.014, 0.003, 0.016,
+# 0.034), but their mean's 95% t interval, [-0.004, 0.038], did not exclude 0 (ceiling about 0.12 for a perfect
+# estimate from the ~40 probes it rests on), so the full size now decides on 10 seeds.
+LARGE_XFAIL = ""
 
 
 def points(size: str) -> list:
@@ -98,7 +94,7 @@ def analyze(size: str, data: StudyData) -> StudyResult:
                                               follower_agnostic_two_timescale, myopic_descent, oracle_toll_descent,
                                               zeroth_order_descent)
 
-    cfg = SIZES[size]
+    cfg = size_config(SIZES, size)
     claims, rows, curves = [], [], {}
     # Pigou
     net, dem = pigou()
@@ -417,4 +413,5 @@ def _map_figure(folder, net, tolls, flow, pigouvian):
 
 
 STUDY = Study(name="tolls", title="Learning road tolls without knowing the travellers' utilities",
-              paper="[4] Maheshwari, Cheng, Sastry, Ratliff and Mazumdar, arXiv 2302.01421", points=points, analyze=analyze)
+              paper="[4] Maheshwari, Cheng, Sastry, Ratliff and Mazumdar, arXiv 2302.01421", points=points,
+              analyze=analyze, sizes=SIZES)
