@@ -33,13 +33,13 @@ STRATLEARN_TEST_DATA ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data
 
 test: $(VENV)/.installed-test
 	STRATLEARN_TEST_DATA="$(STRATLEARN_TEST_DATA)" $(PY) -m pytest -q
-	$(VENV)/bin/mkdocs build --strict --quiet --site-dir $$(mktemp -d)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir $$(mktemp -d)
 
 bench: $(VENV)/.installed-bench
 	cd benchmarks && ../$(PY) matrix_games.py && ../$(PY) markov_games.py && ../$(PY) sweeps.py && ../$(PY) function_approximation.py && ../$(PY) model_selection.py && ../$(PY) distribution_shift.py && ../$(PY) routing.py && ../$(PY) collective_action.py && ../$(PY) cli.py
 
 docs: $(VENV)/.installed-test
-	$(VENV)/bin/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 clean:
 	rm -rf $(VENV) site runs .pytest_cache .hypothesis

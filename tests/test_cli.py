@@ -311,6 +311,30 @@ def test_the_lazy_packages_still_give_every_submodule_by_name():
         sl.games.nothing
 
 
+def test_no_module_shadows_a_public_name_of_its_package():
+    """Importing a sub-module sets it as an attribute of its package; a module named like one of the package's
+    public names (say populations/energy.py beside the function ``energy``) would replace that name once imported.
+    In a fresh interpreter, import every sub-module, then every name of ``__all__`` must still be what the package
+    exports, not a module (unless the package lists it as a module)."""
+    script = (
+        "import importlib, pkgutil, types\n"
+        "bad = []\n"
+        "for pkg_name in ('stratlearn.games', 'stratlearn.equilibria', 'stratlearn.learners',\n"
+        "                 'stratlearn.populations', 'stratlearn.experiments'):\n"
+        "    pkg = importlib.import_module(pkg_name)\n"
+        "    for info in pkgutil.walk_packages(pkg.__path__, pkg_name + '.'):\n"
+        "        if 'examples' not in info.name:\n"
+        "            importlib.import_module(info.name)\n"
+        "    modules = set(pkg.__lazy_modules__)\n"
+        "    for name in set(pkg.__all__) - modules:\n"
+        "        if isinstance(getattr(pkg, name), types.ModuleType):\n"
+        "            bad.append(pkg_name + '.' + name)\n"
+        "print(bad)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
+
+
 def test_population_tolls_and_collective_take_set_and_dry_run(tmp_path):
     """--set and --dry-run on the config commands besides run and sweep: the dry run checks the config with the
     overrides applied, says what would run and writes nothing; a bad --set names the key and the expected type."""

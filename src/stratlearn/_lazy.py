@@ -12,6 +12,14 @@ def lazy_attributes(package: str, namespace: dict, names: dict[str, str], module
     ``package``, e.g. ``".vi"`` or ``"..trace"``) it is read from; ``modules`` are sub-modules returned as such. A
     name read once is kept in ``namespace`` (the package's globals)."""
 
+    namespace["__lazy_modules__"] = tuple(modules)      # the sub-modules the package exports as such
+    # A name read from a module of the same name (learners.follower_agnostic, the function, from
+    # learners/follower_agnostic.py) is bound now: importing that module later would set the package's attribute to
+    # the module (the import system does), and a lazy name, looked up only when missing, would never be found.
+    for name, module in names.items():
+        if module == f".{name}":
+            namespace[name] = getattr(importlib.import_module(module, package), name)
+
     def __getattr__(name: str):
         if name in modules:
             return importlib.import_module(f".{name}", package)
