@@ -123,8 +123,8 @@ def _cmd_population(args) -> int:
         _, problem, options = load_population(args.config, args.set)
         grid = problem.grid
         print(f"population: {problem.groups} group(s) on a {' x '.join(str(n) for n in grid.shape)} grid "
-              f"({int(np.prod(grid.shape))} cells); learner with {int(np.size(problem.x0))} parameter(s); integrate to t = "
-              f"{options['t_end']:g}, {options['records']} records, CFL {options['cfl']:g}, {options['precision']}; "
+              f"({int(np.prod(grid.shape))} cells); learner with {int(np.size(problem.x0))} parameter(s); "
+              f"integrate to t = {options['t_end']:g}, {options['records']} records, CFL {options['cfl']:g}, {options['precision']}; "
               f"output {output}; nothing was run")
         return 0
     trace = run_population(args.config, output, args.set, progress=not args.no_progress)
@@ -383,26 +383,19 @@ def _cmd_reproduce(args) -> int:
     if not [n for n in str(args.study).split(",") if n.strip()]:
         raise ConfigError(f"study={args.study!r}: expected a study name, names separated by commas, or 'all' "
                           f"(see `stratlearn list`)")
-    if args.dry_run or args.set:
-        from .studies import STUDIES, Size, _check, _names, parse_size_overrides
+    if args.dry_run:
+        from .studies import STUDIES, resolve
 
-        names = _names(args.study)
-        overrides = parse_size_overrides(args.set)
-        if overrides and len(names) != 1:
-            raise ConfigError(f"--set {overrides[0][0]}: overrides one study's size table; name one study, not "
-                              f"{args.study!r}")
-        sized = Size(size, overrides)
+        names, sized = resolve(args.study, size, args.set)
+        changed = ", ".join(f"{k}={v}" for k, v in sized.overrides)
         for name in names:
-            _check(name, sized)
-        if args.dry_run:
-            for name in names:
-                points = STUDIES[name].points(sized)
-                print(f"== {name} ({size}{', ' + ', '.join(f'{k}={v}' for k, v in overrides) if overrides else ''})")
-                if points:
-                    _dry_run(points)
-                else:
-                    print("its runs are computed inside its analysis (no stored points); nothing was run")
-            return 0
+            points = STUDIES[name].points(sized)
+            print(f"== {name} ({size}{', overridden: ' + changed if changed else ''})")
+            if points:
+                _dry_run(points)
+            else:
+                print("its runs are computed inside its analysis (no stored points); nothing was run")
+        return 0
     summary = run_studies(args.study, size=size, output=Path(args.output), executor=_executor(args),
                           progress=not args.no_progress, force=args.force, jobs=args.jobs,
                           seed_offset=args.seed_offset, overrides=args.set)

@@ -39,7 +39,7 @@ else:  # pragma: no cover
 from ..errors import MAX_SEED, ConfigError, check_positive_int, did_you_mean
 from .points import Point, build_table
 
-__all__ = ["read_config", "expand", "load_points", "config_table"]
+__all__ = ["read_config", "expand", "load_points", "config_table", "parse_override", "apply_overrides"]
 
 
 def check_known_keys(where: str, given, allowed, *, prefix: str = "", context: str = "") -> None:
@@ -87,6 +87,21 @@ def _toml_type(value) -> str:
             dict: "table"}.get(type(value), type(value).__name__)
 
 
+def parse_override(item, example: str = "run.steps=1000") -> tuple[str, object]:
+    """One ``--set KEY=VALUE``: ``(KEY, VALUE)`` with ``VALUE`` read as a TOML value (``3``, ``0.1``, ``true``,
+    ``[1, 2]``, ``"x"``), a plain string where it is not one. A missing ``=`` or an empty part of the dotted key is
+    refused, naming the item; ``example`` shows a valid one."""
+    if not isinstance(item, str) or "=" not in item:
+        raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. {example}")
+    key, text = (part.strip() for part in item.split("=", 1))
+    if not key or any(not p for p in key.split(".")):
+        raise ConfigError(f"--set {item!r}: expected a dotted KEY such as {example.split('=')[0]}")
+    try:
+        return key, tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return key, text
+
+
 def apply_overrides(raw: dict, overrides=()) -> dict:
     """Set ``KEY=VALUE`` pairs in a config dict (a copy). ``KEY`` is a dotted path (``run.steps``,
     ``learners.0.temperature``: a number picks an entry of an array of tables); ``VALUE`` is read as a TOML value
@@ -95,16 +110,9 @@ def apply_overrides(raw: dict, overrides=()) -> dict:
     which name the keys they accept."""
     raw = copy.deepcopy(raw)
     for item in overrides:
-        if not isinstance(item, str) or "=" not in item:
-            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. run.steps=1000")
-        key, text = (part.strip() for part in item.split("=", 1))
+        key, value = parse_override(item, "run.steps=1000")
+        text = item.split("=", 1)[1].strip()
         path = key.split(".")
-        if not key or any(not p for p in path):
-            raise ConfigError(f"--set {item!r}: expected a dotted KEY such as run.steps or learners.0.temperature")
-        try:
-            value = tomllib.loads(f"v = {text}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = text
         table = raw
         for depth, part in enumerate(path[:-1]):
             where = ".".join(path[:depth + 1])

@@ -22,8 +22,8 @@ from .matrix_games import STUDY as _MATRIX_GAMES
 from .model_selection import STUDY as _MODEL_SELECTION
 from .tolls import STUDY as _TOLLS
 
-__all__ = ["Claim", "Study", "StudyData", "StudyResult", "STUDIES", "run_study", "run_studies", "format_claims",
-           "default_jobs", "shift_seeds"]
+__all__ = ["Claim", "Study", "StudyData", "StudyResult", "STUDIES", "run_study", "run_studies", "resolve",
+           "format_claims", "default_jobs", "shift_seeds"]
 
 STUDIES: dict[str, Study] = {s.name: s for s in (_MATRIX_GAMES, _MARKOV_GAMES, _FRANK_WOLFE,
                                                     _FUNCTION_APPROXIMATION, _MODEL_SELECTION, _DISTRIBUTION_SHIFT,
@@ -216,6 +216,23 @@ def _names(which: str) -> list[str]:
     return names
 
 
+def resolve(which: str, size: str, overrides=()) -> tuple[list[str], Size]:
+    """The study names ``which`` stands for and the :class:`~stratlearn.studies.base.Size` to run them at, both
+    checked: every name is a study, and ``overrides`` (``--set`` strings or ``(key, value)`` pairs) name one study
+    and entries of its size table."""
+    names = _names(which)
+    if overrides and isinstance(next(iter(overrides)), str):
+        overrides = parse_size_overrides(overrides)
+    overrides = tuple(overrides or ())
+    if overrides and len(names) != 1:
+        raise ConfigError(f"--set {overrides[0][0]}: overrides one study's size table; name one study, not "
+                          f"{which!r} (the tables differ: see SIZES in each study's module)")
+    size = Size(size, overrides)
+    for name in names:
+        _check(name, size)
+    return names, size
+
+
 def run_studies(which: str, *, size: str = "quick", output: str | Path = "runs/reproduce", executor=None,
                 progress: bool = True, force: bool = False, jobs: int | None = None, seed_offset: int = 0,
                 overrides=()) -> dict:
@@ -238,16 +255,7 @@ def run_studies(which: str, *, size: str = "quick", output: str | Path = "runs/r
     from ..experiments.executors import LocalExecutor, shared_compilations
     from ..experiments.report import write_report
 
-    names = _names(which)
-    if overrides:
-        if isinstance(next(iter(overrides)), str):
-            overrides = parse_size_overrides(overrides)
-        if len(names) != 1:
-            raise ConfigError(f"--set {overrides[0][0]}: overrides one study's size table; name one study, not "
-                              f"{which!r} (the tables differ: see SIZES in each study's module)")
-        size = Size(size, overrides)
-    for name in names:
-        _check(name, size)
+    names, size = resolve(which, size, overrides)
     seed_offset = _check_offset(seed_offset)
     jobs = default_jobs(which, executor) if jobs is None else check_positive_int("jobs", jobs)
     if jobs > 1 and len(names) > 1 and executor is not None and not isinstance(executor, LocalExecutor):

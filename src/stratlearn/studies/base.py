@@ -108,25 +108,11 @@ class Size(str):
 
 
 def parse_size_overrides(items) -> tuple:
-    """``KEY=VALUE`` strings (``--set``) as ``(key, value)`` pairs, the value read as TOML (a plain string where it is
-    not one), as the config commands read them."""
-    import tomllib
+    """``KEY=VALUE`` strings (``--set``) as ``(key, value)`` pairs, read as the config commands read them
+    (:func:`~stratlearn.experiments.config.parse_override`)."""
+    from ..experiments.config import parse_override
 
-    from ..errors import ConfigError
-
-    out = []
-    for item in items:
-        if not isinstance(item, str) or "=" not in item:
-            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. seeds=4")
-        key, text = (part.strip() for part in item.split("=", 1))
-        if not key or any(not p for p in key.split(".")):
-            raise ConfigError(f"--set {item!r}: expected a KEY of the study's size table, such as seeds")
-        try:
-            value = tomllib.loads(f"v = {text}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = text
-        out.append((key, value))
-    return tuple(out)
+    return tuple(parse_override(item, "seeds=4") for item in items)
 
 
 def size_config(sizes: dict, size) -> dict:
