@@ -120,3 +120,53 @@ def test_load_returns_the_checked_options(tmp_path):
     raw, net, demand, folder, rule, method, kwargs = load_tolls(_write(tmp_path))
     assert net.name == "pigou" and folder is None and rule == "paths" and method == "follower_agnostic"
     assert kwargs["probes"] == 2 and np.array_equal(kwargs["bounds"][1], [2.0, 2.0])
+
+
+def test_a_toll_config_is_a_point_of_kind_leader_and_its_runs_record_the_estimate():
+    # the config's tables become the point's (the seed moves to the run table, where --seed-offset finds it); the
+    # runner is found through the kind, and "estimate" adds the exact hypergradient's comparison from a given step
+    from stratlearn.experiments.points import run_point
+    from stratlearn.experiments.tolls_config import tolls_point
+
+    raw = {"network": {"name": "braess"}, "leader": {"method": "follower_agnostic", "iterations": 6, "seed": 3,
+                                                    "upper": 50.0, "step_size": 0.05, "probes": 3}}
+    point = tolls_point(raw, metrics=("travel_time", "estimate"), estimate_from=2, exact_gap=1e-12)
+    assert point.kind == "leader" and point.run["seed"] == 3 and "seed" not in point.learner
+    assert point.as_dict()["kind"] == "leader" and point.label().startswith("leader: braess")
+    frame, info = run_point(point.as_dict())
+    assert set(frame.metric) == {"travel_time", "estimate_relative_error", "estimate_cosine", "stationarity"}
+    assert sorted(frame[frame.metric == "travel_time"].step) == list(range(7))
+    assert sorted(frame[frame.metric == "estimate_cosine"].step) == [2, 3, 4, 5]
+    assert (frame.seed == 3).all() and len(info["tolls"]) == 5 and info["follower_steps"] > 0
+    # measured ~1e-7 on Braess, where the travellers settle within a probe: the estimate is the exact hypergradient
+    assert frame[frame.metric == "estimate_relative_error"].value.max() < 1e-3
+    again, _ = run_point(point)
+    assert again.equals(frame)
+
+
+@pytest.mark.parametrize("run, match", [({"metrics": ["travel_time", "speed"]}, "run.metrics"),
+                                        ({"exact_gap": -1.0}, "exact_gap"), ({"estimate_from": -2}, "estimate_from"),
+                                        ({"estimate_fro": 2}, "estimate_fro")])
+def test_a_leader_point_with_a_bad_run_field_is_refused_naming_it(run, match):
+    from stratlearn.experiments.points import Point, run_point
+
+    point = Point({"name": "pigou"}, {"name": "myopic", "iterations": 2}, {"seed": 0, **run}, kind="leader")
+    with pytest.raises(ConfigError, match=match):
+        run_point(point)
+
+
+def test_kinds_unknown_and_registered():
+    from stratlearn.errors import InvalidParameterError, UnknownNameError
+    from stratlearn.experiments.points import Point, kind_runner, register_kind, run_point
+
+    with pytest.raises(UnknownNameError, match="unknown point kind 'leadr'.*did you mean 'leader'"):
+        run_point(Point({"name": "pigou"}, {"name": "myopic"}, {}, kind="leadr"))
+    with pytest.raises(InvalidParameterError, match="simulate"):
+        register_kind("simulate", run_tolls)
+    with pytest.raises(InvalidParameterError, match="already registered"):
+        register_kind("leader", run_tolls)
+    assert kind_runner("leader").__name__ == "run_leader_point"
+    # a point of the default kind keeps the data, and so the store key, it had before kinds existed
+    plain = Point({"name": "matching_pennies"}, {"name": "dsbr"}, {"steps": 10})
+    assert plain.as_dict() == {"game": {"name": "matching_pennies"}, "learner": {"name": "dsbr"},
+                               "run": {"steps": 10}}

@@ -34,9 +34,25 @@ def test_the_larger_network_claim_is_skipped_with_the_fetch_command_where_the_ne
     # the full size's Winnipeg claim needs a network that does not ship with stratlearn: without it the claim is a
     # SKIP that says how to get it, never a crash or a FAIL (nothing is computed before the network is found)
     from stratlearn.studies import tolls
+    from stratlearn.studies.base import StudyData
 
     monkeypatch.setenv("STRATLEARN_TNTP_DIR", str(tmp_path / "none"))
     monkeypatch.setenv("STRATLEARN_DATA", str(tmp_path / "cache"))
-    claim, rows = tolls._larger_network("Winnipeg", None)
+    points = tolls.points("full")
+    assert not [p for p in points if p.tags["role"].startswith("large:")]
+    claim, rows = tolls._larger_network("Winnipeg", StudyData(points, store=None))
     assert claim.status == "SKIP" and "stratlearn data fetch Winnipeg" in claim.skip and rows == []
     assert tolls.SIZES["full"]["large"] == "Winnipeg" and "large" not in tolls.SIZES["quick"]
+
+
+def test_every_run_of_the_study_is_a_leader_point_and_the_larger_network_adds_its_seeds(monkeypatch):
+    # the study's runs are points of kind "leader" (stored, resumed, run on Ray); the full size adds Winnipeg's
+    # seeds where the network is on this machine
+    from stratlearn.games.tntp import locate_tntp
+    from stratlearn.studies import tolls
+
+    quick = tolls.points("quick")
+    assert {p.kind for p in quick} == {"leader"} and len({p.key() for p in quick}) == len(quick)
+    if locate_tntp("Winnipeg") is not None:
+        large = [p for p in tolls.points("full") if p.tags["role"].startswith("large:")]
+        assert len(large) == tolls.LARGE["seeds"] and {p.game["name"] for p in large} == {"Winnipeg"}

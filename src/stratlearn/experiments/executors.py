@@ -17,7 +17,7 @@ import socket
 from typing import Callable, Iterable
 
 from ..errors import ConfigError, StratlearnError
-from .points import Point, run_point
+from .points import Point, kind_runner, run_point
 
 __all__ = ["LocalExecutor", "RayExecutor", "PointFailed", "make_executor", "EXECUTORS", "shared_compilations"]
 
@@ -132,10 +132,12 @@ class RayExecutor:
 
         # Ray retries a task after a system failure (its worker process or node died), never after an exception
         # raised by the point itself
-        remote = ray.remote(num_cpus=1, max_retries=RETRIES)(run_point)
+        remote = ray.remote(num_cpus=1, max_retries=RETRIES)(_run_with)
         pending = {}
         for point in points:
-            pending[remote.remote(point.as_dict())] = point
+            # the runner of the point's kind travels by reference (its module and name): a worker imports the module
+            # that registered it, a study's included, without a registry of its own
+            pending[remote.remote(kind_runner(point.kind), point.as_dict())] = point
             point.release()        # the worker builds its own objects from the point's data
             if on_start:
                 on_start(point)
@@ -151,6 +153,11 @@ class RayExecutor:
                 continue
             on_result(point, frame, info)
         return failures
+
+
+def _run_with(runner, data: dict):
+    """A Ray task: run the point ``data`` with ``runner`` (its kind's runner)."""
+    return runner(Point(**data))
 
 
 EXECUTORS = {"local": LocalExecutor, "ray": RayExecutor}

@@ -1,18 +1,32 @@
-"""A point: one fully resolved experiment (a game, a learner, run settings) and how to run it.
+"""A point: one fully resolved run (a game, a learner, run settings; or a run of another kind) and how to run it.
 
 Sweeps, the result store, the executors and the studies all speak in points. A point is plain JSON-able data, so it
 can be hashed (the store names files by the hash), shipped to a Ray worker and written next to its results.
+
+Kinds. A point's ``kind`` names the function that runs it, looked up in a registry (:func:`register_kind`):
+
+* ``"simulate"`` (the default): a learner on a game, :func:`~stratlearn.experiments.engine.simulate`;
+* ``"leader"``: a Stackelberg leader learning tolls against routing followers
+  (:mod:`stratlearn.experiments.tolls_config`, the kind behind ``stratlearn tolls``);
+* a study's own kinds, registered by the study's module for the runs that fit no general kind.
+
+Every runner takes the point and returns ``(frame, info)``: a tidy frame with columns seed, step, metric, value (what
+the result store keeps) and a JSON-able dict (the wall time, and whatever else the run reports). So every kind is
+stored, skipped when stored, resumed after a crash and run on Ray alike. A ``"simulate"`` point's data and hash are
+those it had before kinds existed; another kind is part of the data (and of the hash).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
-__all__ = ["Point", "run_point", "build_table", "distinct_labels", "RUN_DEFAULTS"]
+__all__ = ["Point", "run_point", "build_table", "distinct_labels", "RUN_DEFAULTS", "register_kind", "kind_runner",
+           "KINDS"]
 
 RUN_DEFAULTS = {"seeds": 1, "record_every": None, "metrics": ["nash_gap"], "seed": 0, "precision": "float32"}
 
@@ -29,9 +43,13 @@ class Point:
     learner: dict
     run: dict
     tags: dict = field(default_factory=dict, compare=False)  # free labels (e.g. a study's role); not hashed
+    kind: str = "simulate"                                    # what runs it (see the module docstring)
 
     def as_dict(self) -> dict:
-        return {"game": self.game, "learner": self.learner, "run": self.run}
+        data = {"game": self.game, "learner": self.learner, "run": self.run}
+        if self.kind != "simulate":          # the default kind keeps the data (and hash) of a point before kinds
+            data["kind"] = self.kind
+        return data
 
     def key(self) -> str:
         """Content hash of the point's full config and stratlearn's version (the store's file name)."""
@@ -46,7 +64,8 @@ class Point:
             params = ", ".join(f"{k}={_canonical(v)}" for k, v in sorted(table.items()) if k != "name")
             return f"{table['name']}({params})" if params else table["name"]
 
-        return f"{fmt(self.game)} · {fmt(self.learner)}"
+        text = f"{fmt(self.game)} · {fmt(self.learner)}"
+        return text if self.kind == "simulate" else f"{self.kind}: {text}"
 
     def build(self):
         """The game and learner objects (validated: bad values raise ``stratlearn.errors`` exceptions). A point that
@@ -104,16 +123,59 @@ def build_table(kind: str, table: dict):
         raise type(exc)(f"{kind} {name!r}: {exc}") from None
 
 
+KINDS: dict[str, Callable] = {}
+"""The registered kinds: name -> runner ``(point, progress) -> (frame, info)``."""
+
+# kinds of the engine itself, registered when first used (their modules import JAX or the routing code)
+_BUILTIN = {"leader": "stratlearn.experiments.tolls_config:run_leader_point"}
+
+
+def register_kind(name: str, runner: Callable) -> Callable:
+    """Register ``runner(point, progress=False) -> (frame, info)`` as the runner of points of kind ``name``. A study
+    registers its kinds when its module is imported; a runner must be a module-level function (Ray workers import it
+    by name). Registering a name again replaces the runner only if it is the same function (a reloaded module)."""
+    from ..errors import InvalidParameterError
+
+    if not isinstance(name, str) or not name or name == "simulate":
+        raise InvalidParameterError(f"kind={name!r}: expected a new kind's name (a non-empty string other than "
+                                    "'simulate')")
+    known = kind_runner(name) if name in _BUILTIN else KINDS.get(name)
+    if known is not None and (known.__module__, known.__qualname__) != (runner.__module__, runner.__qualname__):
+        raise InvalidParameterError(f"kind={name!r}: already registered to {known.__module__}.{known.__qualname__}")
+    KINDS[name] = runner
+    return runner
+
+
+def kind_runner(kind: str) -> Callable:
+    """The runner of ``kind`` (``"simulate"``, an engine kind, or a kind a study registered)."""
+    from ..errors import UnknownNameError
+
+    if kind == "simulate":
+        return _run_simulation
+    if kind not in KINDS and kind in _BUILTIN:
+        module, name = _BUILTIN[kind].split(":")
+        KINDS[kind] = getattr(importlib.import_module(module), name)
+    if kind not in KINDS:
+        raise UnknownNameError("point kind", kind, ["simulate", *sorted({*_BUILTIN, *KINDS})])
+    return KINDS[kind]
+
+
 def run_point(point: Point | dict, progress: bool = False):
-    """Run one point with ``simulate``. Returns ``(frame, info)``: the tidy trace (seed, step, metric, value) and a
-    dict with the wall time, the resolved learner hyperparameters and the game's description.
+    """Run one point with the runner of its kind. Returns ``(frame, info)``: the tidy trace (seed, step, metric,
+    value) and a dict with at least the wall time.
 
     A module-level function of plain data, so a Ray worker can run it.
     """
-    from .engine import simulate
-
     if isinstance(point, dict):
         point = Point(**point)
+    return kind_runner(point.kind)(point, progress=progress)
+
+
+def _run_simulation(point: Point, progress: bool = False):
+    """A ``"simulate"`` point: ``simulate`` the learner on the game; ``info`` also holds the resolved learner
+    hyperparameters and the game's description."""
+    from .engine import simulate
+
     game, learner = point.build()
     run = {**RUN_DEFAULTS, **point.run}
     started = time.perf_counter()

@@ -6,7 +6,7 @@ DIR/
   points/<key>.parquet    one point: the tidy trace (seed, step, metric, value); the point's config, the run's
                           info, stratlearn's version and the file's SHA-256 are in the file's key-value metadata
                           under "stratlearn"
-  index.parquet           one row per stored point: key, file, checksum, game, learner, config (JSON), every
+  index.parquet           one row per stored point: key, file, checksum, kind, game, learner, config (JSON), every
                           parameter as a column of its own (game.seed, learner.temperature, run.steps, ...), the
                           final metrics' means and stds; derived state, rebuilt from the point files whenever it
                           disagrees with them
@@ -318,7 +318,7 @@ class ResultStore:
     def _row(key: str, meta: dict, frame, stat) -> dict:
         point = meta["point"]
         row = {"key": key, "file": f"points/{key}.parquet", "sha256": meta["sha256"],
-               "game": point["game"]["name"], "learner": point["learner"]["name"],
+               "kind": point.get("kind", "simulate"), "game": point["game"]["name"], "learner": point["learner"]["name"],
                "config": json.dumps(point, sort_keys=True),
                "seeds": int(frame["seed"].nunique()), "steps": int(frame["step"].max()),
                "wall_time": float(meta.get("info", {}).get("wall_time", float("nan"))),
@@ -365,8 +365,8 @@ class ResultStore:
             frame = pd.read_parquet(path)
         except Exception:  # noqa: BLE001 - missing or damaged: the index is derived state, rebuilt from the files
             return {}
-        if "key" not in frame.columns or (len(frame) and "game.name" not in frame.columns):
-            return {}      # missing, or written before the parameter columns: rebuilt from the point files
+        if "key" not in frame.columns or (len(frame) and not {"game.name", "kind"} <= set(frame.columns)):
+            return {}      # missing, or written before the parameter or kind columns: rebuilt from the point files
         rows = {}
         for record in frame.to_dict("records"):
             rows[record["key"]] = {k: v for k, v in record.items() if not (isinstance(v, float) and v != v

@@ -53,12 +53,11 @@ def _check_offset(seed_offset) -> int:
 def shift_seeds(points: list, seed_offset: int) -> list:
     """The points with their run seed (``run.seed``, default 0) shifted by ``seed_offset``. Game instances keep their
     own seeds: the instances are the study's design, the run seeds its randomness."""
-    from ..experiments.points import Point
+    from dataclasses import replace
 
     if not seed_offset:
         return list(points)
-    return [Point(p.game, p.learner, {**p.run, "seed": int(p.run.get("seed", 0)) + seed_offset}, tags=p.tags)
-            for p in points]
+    return [replace(p, run={**p.run, "seed": int(p.run.get("seed", 0)) + seed_offset}) for p in points]
 
 
 def run_study(name: str, *, size: str = "quick", output: str | Path = "runs/reproduce", executor=None,

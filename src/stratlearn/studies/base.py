@@ -63,6 +63,17 @@ class StudyData:
     def point(self, role: str):
         return self._points[role]
 
+    def roles(self, prefix: str = "") -> list[str]:
+        """The roles of the study's points that start with ``prefix``, in the order the points were listed."""
+        return [role for role in self._points if role.startswith(prefix)]
+
+    def info(self, role: str) -> dict:
+        """What the run of the point tagged ``role`` reported besides its trace (its kind's ``info``: the wall time,
+        and for a leader the follower steps, the final tolls and the flow)."""
+        if ("info", role) not in self._cache:
+            self._cache["info", role] = self._store.meta(self._points[role])["info"]
+        return self._cache["info", role]
+
     def metric(self, role: str, metric: str = "nash_gap") -> tuple[np.ndarray, np.ndarray]:
         """``(steps, values)`` with ``values`` of shape (seeds, records) for the point tagged ``role``."""
         if role not in self._cache:
@@ -76,11 +87,14 @@ class StudyData:
         return steps.copy(), values.copy()
 
     def curves(self):
-        """One row per (role, metric, step): the mean over seeds and the 10% and 90% quantiles."""
+        """One row per (role, metric, step) of the ``"simulate"`` points: the mean over seeds and the 10% and 90%
+        quantiles."""
         import pandas as pd
 
         rows = []
         for role, point in self._points.items():
+            if point.kind != "simulate":
+                continue
             for metric in point.run["metrics"]:
                 name = metric.replace(":", "_")
                 steps, values = self.metric(role, name)

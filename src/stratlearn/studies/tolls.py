@@ -53,155 +53,199 @@ LARGE = {"iterations": 6, "seeds": 10, "probes": 8, "follower_steps": 10, "first
 LARGE_XFAIL = ""
 
 
+def _leader(role, network, method, *, rule="paths", seed=0, estimate=None, **leader):
+    """A point of kind ``"leader"`` (the kind ``stratlearn tolls`` runs): ``network`` a ``[network]`` table, ``leader``
+    the method's keywords; ``estimate`` (``{"estimate_from": k, "exact_gap": g, ...}``) also records the estimate
+    against the exact hypergradient from iteration ``k`` on."""
+    from ..experiments.tolls_config import tolls_point
+
+    raw = {"network": network, "followers": {"rule": rule}, "leader": {"method": method, "seed": seed, **leader}}
+    extra = {"metrics": ("travel_time", "estimate"), **estimate} if estimate is not None else {}
+    return tolls_point(raw, tags={"role": role}, **extra)
+
+
+PIGOU = {"name": "pigou"}
+BRAESS = {"name": "braess"}
+SIOUX_FALLS = {"name": "SiouxFalls", "packaged": True}   # always the copy packaged with stratlearn: nothing to fetch
+
+
 def points(size: str) -> list:
-    return []   # each run is a sequence of follower responses, computed in analyze
+    """Every leader run of the study, a point of kind ``"leader"`` each (stored, resumed and run on Ray like any
+    point); the estimate's accuracy against the exact hypergradient is recorded by the runs themselves."""
+    from ..games.tntp import locate_tntp
+
+    cfg = size_config(SIZES, size)
+    pigou_box = {"lower": 0.0, "upper": 2.0}
+    out = [_leader("pigou", PIGOU, "follower_agnostic", iterations=40, step_size=0.5, probes=2, radius=0.05,
+                   follower_steps=20, **pigou_box),
+           _leader("pigou-myopic", PIGOU, "myopic", iterations=40, step_size=0.5, follower_steps=20, **pigou_box),
+           _leader("pigou-two-timescale", PIGOU, "two_timescale", rule="frank_wolfe", iterations=400, step_size=0.05,
+                   first_steps=20, final_steps=500, tolerance=1e-4, **pigou_box)]
+    # the single-loop leader that only posts tolls and observes flows, against path-remembering travellers
+    out += [_leader(f"pigou-online:{k}", PIGOU, "online", seed=k, iterations=2000, step_size=0.02, dither=0.005,
+                    **pigou_box) for k in range(cfg["online_seeds"])]
+    # Braess: the estimate against the exact hypergradient (implicit differentiation, knows the demand) at every
+    # iterate; controls: the myopic leader, and the zeroth-order leader, which uses the responses only through the
+    # travel time (no response Jacobian: [4]'s key ingredient removed), same iterations, step, probe radius and seeds
+    braess_box = {"lower": 0.0, "upper": 50.0}
+    exact = {"estimate_from": 0, "exact_gap": 1e-12}
+    out += [_leader(f"braess:{k}", BRAESS, "follower_agnostic", seed=k, estimate=exact, iterations=BRAESS_K,
+                    step_size=BRAESS_ETA, probes=3, radius=0.1, follower_steps=30, **braess_box)
+            for k in range(cfg["braess_seeds"])]
+    out.append(_leader("braess-myopic", BRAESS, "myopic", estimate=exact, iterations=BRAESS_K, step_size=BRAESS_ETA,
+                       follower_steps=30, **braess_box))
+    out += [_leader(f"braess-zeroth-order:{k}", BRAESS, "zeroth_order", seed=k, estimate=exact,
+                    iterations=BRAESS_K, step_size=BRAESS_ETA, radius=0.1, follower_steps=30, **braess_box)
+            for k in range(cfg["braess_seeds"])]
+    # Sioux Falls, demand hidden: the estimate over the later half of each run; the oracle; the zeroth-order baseline;
+    # and the probes not re-settled (the travellers remember their paths, so each probe would start where the
+    # previous one left them)
+    sf = {"lower": 0.0, "upper": 100.0, "step_size": 1e-4, "radius": 0.5, "follower_steps": 5, "first_steps": 80,
+          "tolerance": 1e-2}
+    late = {"estimate_from": cfg["iterations"] // 2, "exact_gap": 1e-8}
+    for k in range(cfg["seeds"]):
+        out.append(_leader(f"sioux-falls:{k}", SIOUX_FALLS, "follower_agnostic", seed=k, estimate=late,
+                           iterations=cfg["iterations"], probes=8, **sf))
+        out.append(_leader(f"sioux-falls-zeroth-order:{k}", SIOUX_FALLS, "zeroth_order", seed=k,
+                           iterations=cfg["zeroth_order"], **{**sf, "step_size": ZO_STEP}))
+    out.append(_leader("sioux-falls-not-resettled", SIOUX_FALLS, "follower_agnostic", estimate=late,
+                       iterations=cfg["iterations"], probes=8, resettle=False, **sf))
+    out.append(_leader("sioux-falls-oracle", SIOUX_FALLS, "oracle", iterations=cfg["iterations"], step_size=1e-4,
+                       gap=1e-6, lower=0.0, upper=100.0))      # deterministic: one run
+    large = cfg.get("large")
+    if large and locate_tntp(large) is not None:          # not on this machine: the claim is SKIPped in analyze
+        L = LARGE
+        out += [_leader(f"large:{k}", {"name": large}, "follower_agnostic", seed=k,
+                        estimate={"estimate_from": L["iterations"] // 2, "exact_gap": 1e-7,
+                                  "exact_iterations": 10_000},
+                        iterations=L["iterations"], step_size=1e-4, probes=L["probes"], radius=0.5,
+                        follower_steps=L["follower_steps"], first_steps=L["first_steps"], tolerance=L["tolerance"],
+                        lower=0.0, upper=100.0)
+                for k in range(L["seeds"])]
+    return out
 
 
-def _accuracy(res, exact, box, eta, ks) -> dict:
-    """The estimate ``res.gradients[k]`` against the exact hypergradient at ``x_k`` for the iterations ``ks``: the
-    relative error and the cosine at each (their medians over the later half of ``ks``), and stationarity, the
-    gradient mapping ``‖x_k − Π(x_k − η∇F(x_k))‖/η`` (its minimum, and the first iteration below 1% of its value at
-    the first of ``ks``)."""
-    ks = sorted(set(ks))
-    rel, cos, stat = {}, {}, {}
-    for k in ks:
-        g = np.asarray(exact(res.x[k]), dtype=float)
-        e = res.gradients[k]
-        ng, ne = np.linalg.norm(g), np.linalg.norm(e)
-        stat[k] = float(np.linalg.norm(res.x[k] - box.project(res.x[k] - eta * g)) / eta)
-        rel[k] = float(np.linalg.norm(e - g) / max(ng, 1e-300))
-        cos[k] = float(e @ g) / (ne * ng) if ne > 0 and ng > 0 else 0.0
-    values = np.array(list(stat.values()))
-    below = [k for k in ks if stat[k] <= 0.01 * stat[ks[0]]]
-    return {"rel": float(np.median([rel[k] for k in ks[len(ks) // 2:]])),
-            "cos": float(np.median([cos[k] for k in ks[len(ks) // 2:]])), "rel_all": rel, "cos_all": cos,
-            "stationarity": float(values.min()), "stationarity_all": stat,
+BRAESS_K, BRAESS_ETA = 60, 0.05
+
+
+def _accuracy(data: StudyData, role: str) -> dict:
+    """The stored estimate of the run ``role`` against the exact hypergradient at its iterates: the relative error
+    and the cosine (their medians over the later half of the iterations recorded), and stationarity, the gradient
+    mapping ``‖x_k − Π(x_k − η∇F(x_k))‖/η`` (its minimum, and the first iteration below 1% of its first value)."""
+    ks, rel = data.metric(role, "estimate_relative_error")
+    _, cos = data.metric(role, "estimate_cosine")
+    _, stat = data.metric(role, "stationarity")
+    ks, rel, cos, stat = [int(k) for k in ks], rel[0], cos[0], stat[0]
+    half = len(ks) // 2
+    below = [k for k, v in zip(ks, stat) if v <= 0.01 * stat[0]]
+    return {"rel": float(np.median(rel[half:])), "cos": float(np.median(cos[half:])), "rel_first": float(rel[0]),
+            "stationarity": float(stat.min()), "stationarity_all": stat, "stationarity_first": float(stat[0]),
             "first_below": below[0] if below else ks[-1] + 1}
 
 
-def _travel_time(net):
-    return (lambda x, y: net.total_travel_time(y), lambda x, y: np.zeros_like(x),
-            lambda x, y: net.latency(y) + y * net.latency_derivative(y))
+def _cost(data: StudyData, role: str) -> np.ndarray:
+    """The total travel time at every leader iteration of the run ``role``."""
+    return data.metric(role, "travel_time")[1][0]
+
+
+def _toll(data: StudyData, role: str) -> float:
+    """Pigou's learned toll: the congestible link's toll relative to the other's."""
+    tolls = data.info(role)["tolls"]
+    return float(tolls[1] - tolls[0])
 
 
 def analyze(size: str, data: StudyData) -> StudyResult:
+    """The claims from the stored leader runs; the references (system optimum, user equilibria, marginal-cost tolls)
+    are exact solves that take seconds, computed here."""
     import pandas as pd
 
-    from ..equilibria.wardrop import TollSensitivity, marginal_cost_tolls, system_optimum, user_equilibrium
+    from ..equilibria.wardrop import marginal_cost_tolls, system_optimum, user_equilibrium
     from ..games.routing import braess, load_tntp, pigou
-    from ..learners.followers import RoutingFollowers, SealedFollowers, leader_set
-    from ..learners.follower_agnostic import (follower_agnostic, follower_agnostic_online,
-                                              follower_agnostic_two_timescale, myopic_descent, oracle_toll_descent,
-                                              zeroth_order_descent)
 
     cfg = size_config(SIZES, size)
     claims, rows, curves = [], [], {}
+    steps = {role: data.info(role)["follower_steps"] for role in data.roles()}
     # Pigou
     net, dem = pigou()
-    cost, gx, gy = _travel_time(net)
-    res = follower_agnostic(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, [0.0, 0.0],
-                            bounds=([0.0, 0.0], [2.0, 2.0]), iterations=40, step_size=0.5, probes=2, radius=0.05,
-                            follower_steps=20)
     so = system_optimum(net, dem, gap=1e-12).tstt
-    toll = float(res.x[-1, 1] - res.x[-1, 0])
+    cost, toll = _cost(data, "pigou"), _toll(data, "pigou")
     claims.append(Claim("Pigou: the learned toll (on the congestible link, relative to the other) approaches 1/2: "
                         "|toll − 1/2|", abs(toll - 0.5), "<=", 1e-3, detail=f"toll {toll:.6f}"))
     poa = "Pigou: the price of anarchy 4/3 disappears: travel time at the learned toll / system optimum"
-    claims.append(Claim(poa, res.cost[-1] / so, "<=", 1 + 1e-6, detail=f"at zero toll {res.cost[0] / so:.4f}",
+    claims.append(Claim(poa, cost[-1] / so, "<=", 1 + 1e-6, detail=f"at zero toll {cost[0] / so:.4f}",
                         headline=True, key="pigou-poa"))
     rows.append({"network": "Pigou", "method": "follower-agnostic", "iterations": 40,
-                 "tstt_over_so": res.cost[-1] / so, "follower_steps": res.follower_steps})
-    myopic = myopic_descent(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, [0.0, 0.0],
-                            bounds=([0.0, 0.0], [2.0, 2.0]), iterations=40, step_size=0.5, follower_steps=20)
+                 "tstt_over_so": cost[-1] / so, "follower_steps": steps["pigou"]})
+    myopic = _cost(data, "pigou-myopic")
     claims.append(Claim(poa.replace("Pigou:", "Pigou, control: a myopic leader (descends the direct derivative "
-                                    "only, ignoring the travellers' response):"), myopic.cost[-1] / so, "<=",
+                                    "only, ignoring the travellers' response):"), myopic[-1] / so, "<=",
                         1 + 1e-6, detail="the toll never moves: total travel time does not depend on the toll "
                         "directly", control_of="pigou-poa"))
     rows.append({"network": "Pigou", "method": "myopic (control)", "iterations": 40,
-                 "tstt_over_so": myopic.cost[-1] / so, "follower_steps": myopic.follower_steps})
-    single = follower_agnostic_two_timescale(SealedFollowers(RoutingFollowers(net, dem, rule="frank_wolfe")), cost, gx, gy,
-                                             [0.0, 0.0], bounds=([0.0, 0.0], [2.0, 2.0]), iterations=400,
-                                             step_size=0.05, first_steps=20, final_steps=500, tolerance=1e-4)
-    toll = float(single.x[-1, 1] - single.x[-1, 0])
+                 "tstt_over_so": myopic[-1] / so, "follower_steps": steps["pigou-myopic"]})
+    single, toll = _cost(data, "pigou-two-timescale"), _toll(data, "pigou-two-timescale")
     claims.append(Claim("Pigou, single-loop two-timescale leader (one follower step per iteration; its probes "
                         "start the travellers from flows it chooses): |toll − 1/2|",
                         abs(toll - 0.5), "<=", 1e-3,
-                        detail=f"toll {toll:.6f}, travel time / optimum {single.cost[-1] / so:.6f}, "
-                        f"{single.follower_steps} follower steps (two-loop: {res.follower_steps})"))
+                        detail=f"toll {toll:.6f}, travel time / optimum {single[-1] / so:.6f}, "
+                        f"{steps['pigou-two-timescale']} follower steps (two-loop: {steps['pigou']})"))
     rows.append({"network": "Pigou", "method": "follower-agnostic, two-timescale", "iterations": 400,
-                 "tstt_over_so": single.cost[-1] / so, "follower_steps": single.follower_steps})
-    # the single-loop leader that only posts tolls and observes flows, against path-remembering travellers
-    online = [follower_agnostic_online(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, [0.0, 0.0],
-                                       bounds=([0.0, 0.0], [2.0, 2.0]), iterations=2000, step_size=0.02,
-                                       dither=0.005, seed=data.seed(k)) for k in range(cfg["online_seeds"])]
-    errors = np.array([abs(r.x[-1, 1] - r.x[-1, 0] - 0.5) for r in online])
+                 "tstt_over_so": single[-1] / so, "follower_steps": steps["pigou-two-timescale"]})
+    online = data.roles("pigou-online:")
+    errors = np.array([abs(_toll(data, r) - 0.5) for r in online])
+    online_final = float(np.mean([_cost(data, r)[-1] for r in online])) / so
     claims.append(Claim.over_seeds(
         "Pigou, single-loop leader that only posts tolls and observes flows (one follower step per iteration, "
         "travellers who remember their paths): |toll − 1/2|", errors, "<=", 1e-3,
-        detail=f"travel time / optimum {np.mean([r.cost[-1] for r in online]) / so:.6f}; 2000 iterations, "
-        f"{online[0].follower_steps} follower steps per run; fits the travellers' linearized update from its own "
+        detail=f"travel time / optimum {online_final:.6f}; 2000 iterations, "
+        f"{steps[online[0]]} follower steps per run; fits the travellers' linearized update from its own "
         "dithered tolls"))
     rows.append({"network": "Pigou", "method": "follower-agnostic, single loop, observe only", "iterations": 2000,
-                 "tstt_over_so": float(np.mean([r.cost[-1] for r in online])) / so,
-                 "follower_steps": online[0].follower_steps})
+                 "tstt_over_so": online_final, "follower_steps": steps[online[0]]})
     # Braess
     net, dem = braess()
-    cost, gx, gy = _travel_time(net)
-    res = follower_agnostic(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(5),
-                            bounds=(np.zeros(5), np.full(5, 50.0)), iterations=60, step_size=0.05, probes=3,
-                            radius=0.1, follower_steps=30, seed=data.seed(0))
     so = system_optimum(net, dem, gap=1e-12).tstt
+    runs, blind = data.roles("braess:"), data.roles("braess-zeroth-order:")
+    cost = _cost(data, runs[0])
+    tolls = data.info(runs[0])["tolls"]
     claims.append(Claim("Braess: learned tolls reach the system optimum: travel time / system optimum",
-                        res.cost[-1] / so, "<=", 1 + 1e-4,
-                        detail=f"552 at zero tolls, {res.cost[-1]:.4f} learned, optimum {so:.1f}; tolls "
-                        + ", ".join(f"{t:.2f}" for t in res.x[-1])))
-    rows.append({"network": "Braess", "method": "follower-agnostic", "iterations": 60,
-                 "tstt_over_so": res.cost[-1] / so, "follower_steps": res.follower_steps})
+                        cost[-1] / so, "<=", 1 + 1e-4,
+                        detail=f"552 at zero tolls, {cost[-1]:.4f} learned, optimum {so:.1f}; tolls "
+                        + ", ".join(f"{t:.2f}" for t in tolls)))
+    rows.append({"network": "Braess", "method": "follower-agnostic", "iterations": BRAESS_K,
+                 "tstt_over_so": cost[-1] / so, "follower_steps": steps[runs[0]]})
     # the hypergradient estimate against the exact one, and stationarity, along the run (over seeds)
-    exact = TollSensitivity(net, dem, gap=1e-12)
-    eta, K = 0.05, 60
-    runs = [res] + [follower_agnostic(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(5),
-                                      bounds=(np.zeros(5), np.full(5, 50.0)), iterations=K, step_size=eta, probes=3,
-                                      radius=0.1, follower_steps=30, seed=data.seed(k))
-                    for k in range(1, cfg["braess_seeds"])]
-    myopic = myopic_descent(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, np.zeros(5),
-                            bounds=(np.zeros(5), np.full(5, 50.0)), iterations=K, step_size=eta, follower_steps=30)
-    # the estimate's control: the zeroth-order leader, which uses the responses only through the travel time (no
-    # response Jacobian: [4]'s key ingredient removed), same iterations, step, probe radius and seeds
-    blind = [zeroth_order_descent(SealedFollowers(RoutingFollowers(net, dem)), cost, np.zeros(5),
-                                  bounds=(np.zeros(5), np.full(5, 50.0)), iterations=K, step_size=eta, radius=0.1,
-                                  follower_steps=30, seed=data.seed(k)) for k in range(cfg["braess_seeds"])]
-    box5 = leader_set((np.zeros(5), np.full(5, 50.0)))
-    acc = [_accuracy(r, lambda x: exact(x).gradient, box5, eta, range(K)) for r in runs + [myopic]]
-    blind_rel = np.array([_accuracy(r, lambda x: exact(x).gradient, box5, eta, range(K))["rel"] for r in blind])
+    eta, K = BRAESS_ETA, BRAESS_K
+    acc = [_accuracy(data, r) for r in runs + ["braess-myopic"]]
+    blind_rel = np.array([_accuracy(data, r)["rel"] for r in blind])
     rel, stat = np.array([a["rel"] for a in acc]), np.array([a["stationarity"] for a in acc])
     claims.append(Claim.over_seeds(
         "Braess: the leader's hypergradient estimate against the exact one (implicit differentiation, knows the "
         "demand), median over the last half of the run of ‖ĝ − ∇F‖/‖∇F‖ < 1 (the inexact-gradient condition: "
         "−ĝ is then a descent direction)", rel[:-1], "<", 1.0, headline=True, key="braess-estimate",
         detail=f"cosine (mean of the seeds' medians) {np.mean([a['cos'] for a in acc[:-1]]):.6f}; at the start "
-        f"{acc[0]['rel_all'][0]:.3f}; the myopic leader's estimate (ĝ = ∇_x F = 0) has error 1 by definition"))
+        f"{acc[0]['rel_first']:.3f}; the myopic leader's estimate (ĝ = ∇_x F = 0) has error 1 by definition"))
     claims.append(Claim.over_seeds(
         "Braess, control: the zeroth-order leader's estimate (two-point differences of the observed travel time; "
         "no response Jacobian): same relative error", blind_rel, "<", 1.0, control_of="braess-estimate",
         detail=f"same iterations, step, probe radius and seeds; its travel time ends "
-        f"{np.mean([r.cost[-1] for r in blind]) / so:.4f} of the optimum"))
-    bound = float(np.sqrt(2 * (res.cost[0] - so) / (eta * K)))
+        f"{np.mean([_cost(data, r)[-1] for r in blind]) / so:.4f} of the optimum"))
+    bound = float(np.sqrt(2 * (cost[0] - so) / (eta * K)))
     first = [a["first_below"] for a in acc[:-1]]
     claims.append(Claim.over_seeds(
         f"Braess: stationarity, min over the first {K} iterations of the projected exact hypergradient "
         f"‖x − Π(x − η∇F)‖/η, within projected gradient descent's bound √(2(F(x₀) − F_SO)/(ηK))",
         stat[:-1], "<=", bound, headline=True, key="braess-stationarity",
-        detail=f"at the start {acc[0]['stationarity_all'][0]:.3f}; falls below 1% of its start after "
+        detail=f"at the start {acc[0]['stationarity_first']:.3f}; falls below 1% of its start after "
         f"{min(first)}–{max(first)} iterations (the response is piecewise linear, so the descent is finite); "
-        f"bound {bound:.3f} with F(x₀) − F_SO = {res.cost[0] - so:.1f}, η = {eta}"))
+        f"bound {bound:.3f} with F(x₀) − F_SO = {cost[0] - so:.1f}, η = {eta}"))
     claims.append(Claim("Braess, control: the myopic leader's stationarity, same bound", float(stat[-1]), "<=",
                         bound, control_of="braess-stationarity", detail="it never moves; deterministic (no probes)"))
     # the rate: projected gradient descent's bound min_{j<k} ‖G_j‖ ≤ √(2(F(x₀) − F_SO)/(ηk)) falls like k^{-1/2}; the
     # log-log slope of the running minimum (mean over seeds) over the run must be at least that steep. The mean curve,
     # not per-seed slopes: the descent is finite, and a seed whose mapping reaches rounding level has a slope of −10
     ks = np.arange(1, K + 1)
-    running = np.array([np.minimum.accumulate([a["stationarity_all"][k] for k in range(K)]) for a in acc])
+    running = np.array([np.minimum.accumulate(a["stationarity_all"][:K]) for a in acc])
 
     def mean_slope(v):
         return fitted_slope(ks, v.mean(axis=0))
@@ -219,39 +263,19 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     folder = packaged_tntp("SiouxFalls")
     figures = {}
     net, dem = load_tntp(folder)
-    cost, gx, gy = _travel_time(net)
     optimum = system_optimum(net, dem, gap=1e-6)           # travel times to ~2e-5: ample for 1% claims
     ue = user_equilibrium(net, dem, gap=1e-6)
     tolled = user_equilibrium(net, dem, tolls=marginal_cost_tolls(net, optimum.flow), gap=1e-6)
-    box = (np.zeros(net.num_links), np.full(net.num_links, 100.0))
-    runs = []
-    for k in range(cfg["seeds"]):
-        fa = follower_agnostic(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(net.num_links),
-                               bounds=box, iterations=cfg["iterations"], step_size=1e-4, probes=8, radius=0.5,
-                               follower_steps=5, first_steps=80, tolerance=1e-2, seed=data.seed(k))
-        zo = zeroth_order_descent(SealedFollowers(RoutingFollowers(net, dem)), cost, np.zeros(net.num_links),
-                                  bounds=box, iterations=cfg["zeroth_order"], step_size=ZO_STEP, radius=0.5,
-                                  follower_steps=5, tolerance=1e-2, seed=data.seed(k), first_steps=80)
-        runs.append((fa, zo))
-    fa, zo = runs[0]          # the first seed's runs are drawn and tabled
-    # the estimate against the exact hypergradient over the later half of each run; and (c) what the probes would
-    # cost in accuracy without re-settling (the travellers remember their paths, so each probe would start where
-    # the previous one left them)
-    exact = TollSensitivity(net, dem, gap=1e-8)
-    late = range(cfg["iterations"] // 2, cfg["iterations"])
-    box76 = leader_set(box)
-    acc = [_accuracy(r[0], lambda x: exact(x).gradient, box76, 1e-4, late) for r in runs]
-    biased = follower_agnostic(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(net.num_links),
-                               bounds=box, iterations=cfg["iterations"], step_size=1e-4, probes=8, radius=0.5,
-                               follower_steps=5, first_steps=80, tolerance=1e-2, resettle=False, seed=data.seed(0))
-    acc_biased = _accuracy(biased, lambda x: exact(x).gradient, box76, 1e-4, late)
-    oracle = oracle_toll_descent(TollSensitivity(net, dem, gap=1e-6), np.zeros(net.num_links), bounds=box,
-                                 iterations=cfg["iterations"], step_size=1e-4)      # deterministic: one run
+    fa_roles, zo_roles = data.roles("sioux-falls:"), data.roles("sioux-falls-zeroth-order:")
+    fa, zo, oracle = _cost(data, fa_roles[0]), _cost(data, zo_roles[0]), _cost(data, "sioux-falls-oracle")
+    acc = [_accuracy(data, r) for r in fa_roles]
+    acc_biased = _accuracy(data, "sioux-falls-not-resettled")
+    biased = _cost(data, "sioux-falls-not-resettled")
     so = optimum.tstt
-    fa_final = np.array([r[0].cost[-1] / so for r in runs])
-    zo_final = np.array([r[1].cost[-1] / so for r in runs])
+    fa_final = np.array([_cost(data, r)[-1] / so for r in fa_roles])
+    zo_final = np.array([_cost(data, r)[-1] / so for r in zo_roles])
     vs_zo = (fa_final - 1) / np.maximum(zo_final - 1, 1e-12)
-    vs_oracle = (fa_final - 1) / max(oracle.cost[-1] / so - 1, 1e-12)
+    vs_oracle = (fa_final - 1) / max(oracle[-1] / so - 1, 1e-12)
 
     def claim(text, values, comparison, threshold, detail, xfail=""):
         if len(values) >= 2:
@@ -259,23 +283,26 @@ def analyze(size: str, data: StudyData) -> StudyResult:
         return Claim(text, float(values[0]), comparison, threshold, seeds=1, xfail=xfail,
                      detail=detail + "; one leader run (seed offset shifts it; benchmarks/verdicts.py checks three)")
 
+    fa_steps, fa_wall = steps[fa_roles[0]], data.info(fa_roles[0])["wall_time"]
     claims.append(claim(f"Sioux Falls, demand hidden: travel time after {cfg['iterations']} leader iterations "
                         "/ system optimum", fa_final, "<=", 1.01,
                         f"user equilibrium (no tolls) {ue.tstt / so:.4f}; marginal-cost tolls "
-                        f"{tolled.tstt / so:.6f}; {fa.follower_steps} follower steps, {fa.wall_time:.0f} s per run"))
+                        f"{tolled.tstt / so:.6f}; {fa_steps} follower steps, {fa_wall:.0f} s per run"))
     claims.append(claim("Sioux Falls: follower-agnostic excess travel time / zeroth-order baseline's, same "
                         "leader iterations and seed", vs_zo, "<", 1.0,
                         f"zeroth-order {zo_final.mean():.4f} of the optimum"))
     claims.append(claim("Sioux Falls: follower-agnostic excess travel time / the oracle's (exact hypergradient, "
                         "knows the demand), same leader iterations and step", vs_oracle, "<=", 1.25,
-                        f"oracle {oracle.cost[-1] / so:.4f} of the optimum in {oracle.wall_time:.0f} s"))
+                        f"oracle {oracle[-1] / so:.4f} of the optimum in "
+                        f"{data.info('sioux-falls-oracle')['wall_time']:.0f} s"))
     cos_seeds, rel_seeds = [a["cos"] for a in acc], [a["rel"] for a in acc]
     claims.append(claim("Sioux Falls: the leader's hypergradient estimate points downhill: median cosine with the "
                         "exact hypergradient over the later half of the run", cos_seeds, ">", 0.0,
                         f"probes re-settled: {acc[0]['cos']:.3f} (relative error {acc[0]['rel']:.3f}, "
-                        f"{fa.follower_steps} follower steps); probes not re-settled, same seed: "
-                        f"{acc_biased['cos']:.3f} (relative error {acc_biased['rel']:.3f}, {biased.follower_steps} "
-                        f"follower steps, travel time {biased.cost[-1] / optimum.tstt:.4f} of the optimum)"))
+                        f"{fa_steps} follower steps); probes not re-settled, same seed: "
+                        f"{acc_biased['cos']:.3f} (relative error {acc_biased['rel']:.3f}, "
+                        f"{steps['sioux-falls-not-resettled']} follower steps, travel time "
+                        f"{biased[-1] / optimum.tstt:.4f} of the optimum)"))
     claims.append(claim("Sioux Falls: relative error of the estimate, median over the later half of the run, "
                         "‖ĝ − ∇F‖/‖∇F‖ < 1 (the inexact-gradient condition)", rel_seeds, "<", 1.0,
                         "8 probes of 5 follower steps per iteration, ridge fit over the last 304",
@@ -289,21 +316,23 @@ def analyze(size: str, data: StudyData) -> StudyResult:
         claims.append(large_claim)
     accuracy_rows = [{"network": "Sioux Falls", "probes": "re-settled (default)", "seed": k,
                       "median_relative_error": a["rel"], "median_cosine": a["cos"],
-                      "follower_steps": runs[k][0].follower_steps} for k, a in enumerate(acc)]
+                      "follower_steps": steps[fa_roles[k]]} for k, a in enumerate(acc)]
     accuracy_rows.append({"network": "Sioux Falls", "probes": "not re-settled", "seed": 0,
                           "median_relative_error": acc_biased["rel"], "median_cosine": acc_biased["cos"],
-                          "follower_steps": biased.follower_steps})
+                          "follower_steps": steps["sioux-falls-not-resettled"]})
     accuracy_rows += large_rows
-    for name, r in (("follower-agnostic", fa), ("oracle hypergradient", oracle), ("zeroth-order", zo)):
-        rows.append({"network": "Sioux Falls", "method": name, "iterations": len(r.cost) - 1,
-                     "tstt_over_so": r.cost[-1] / so, "follower_steps": r.follower_steps})
+    for name, role, r in (("follower-agnostic", fa_roles[0], fa), ("oracle hypergradient", "sioux-falls-oracle",
+                                                                    oracle), ("zeroth-order", zo_roles[0], zo)):
+        rows.append({"network": "Sioux Falls", "method": name, "iterations": len(r) - 1,
+                     "tstt_over_so": r[-1] / so, "follower_steps": steps[role]})
     rows.append({"network": "Sioux Falls", "method": "marginal-cost tolls (knows the demand)",
                  "tstt_over_so": tolled.tstt / so})
     rows.append({"network": "Sioux Falls", "method": "no tolls (user equilibrium)", "tstt_over_so": ue.tstt / so})
-    curves = {"follower-agnostic": fa.cost / so, "oracle hypergradient (knows the demand)": oracle.cost / so,
-              "zeroth-order": zo.cost / so}
+    curves = {"follower-agnostic": fa / so, "oracle hypergradient (knows the demand)": oracle / so,
+              "zeroth-order": zo / so}
     figures["travel_time"] = _curves_figure(curves, ue.tstt / so)
-    figures["map"] = _map_figure(folder, net, fa.x[-1], fa.y, marginal_cost_tolls(net, optimum.flow))
+    first = data.info(fa_roles[0])
+    figures["map"] = _map_figure(folder, net, first["tolls"], first["flow"], marginal_cost_tolls(net, optimum.flow))
     tables = {"summary": pd.DataFrame(rows), "estimate_accuracy": pd.DataFrame(accuracy_rows)}
     if curves:
         tables["curves"] = pd.DataFrame({"iteration": np.arange(len(curves["follower-agnostic"])),
@@ -315,41 +344,28 @@ def analyze(size: str, data: StudyData) -> StudyResult:
 def _larger_network(name: str, data: StudyData):
     """The hypergradient estimate against the exact one on a larger network (``LARGE``): the claim, SKIPped with
     the command that fetches the network where it is not on this machine, and the table's rows."""
-    from ..equilibria.wardrop import TollSensitivity
-    from ..games.routing import load_tntp
-    from ..games.tntp import locate_tntp
-    from ..learners.follower_agnostic import follower_agnostic
-    from ..learners.followers import RoutingFollowers, SealedFollowers, leader_set
-
     text = (f"{name}: the leader's hypergradient estimate points downhill on a larger network: median cosine with "
             "the exact hypergradient over the later half of the run")
-    folder = locate_tntp(name)
-    if folder is None:
+    roles = data.roles("large:")
+    if not roles:
         return Claim(text, float("nan"), ">", 0.0, skip=f"the {name} network is not on this machine: run "
                      f"`stratlearn data fetch {name}` (or set STRATLEARN_TNTP_DIR)"), []
-    net, dem = load_tntp(folder)
-    cost, gx, gy = _travel_time(net)
-    box = (np.zeros(net.num_links), np.full(net.num_links, 100.0))
     L = LARGE
-    exact = TollSensitivity(net, dem, gap=1e-7, max_iterations=10_000)
-    late = range(L["iterations"] // 2, L["iterations"])
+    num_links = len(data.info(roles[0])["tolls"])
     accs, rows = [], []
-    for k in range(L["seeds"]):
-        res = follower_agnostic(SealedFollowers(RoutingFollowers(net, dem)), cost, gx, gy, np.zeros(net.num_links),
-                                bounds=box, iterations=L["iterations"], step_size=1e-4, probes=L["probes"],
-                                radius=0.5, follower_steps=L["follower_steps"], first_steps=L["first_steps"],
-                                tolerance=L["tolerance"], seed=data.seed(k))
-        acc = _accuracy(res, lambda x: exact(x).gradient, leader_set(box), 1e-4, late)
+    for k, role in enumerate(roles):
+        acc, cost = _accuracy(data, role), _cost(data, role)
         accs.append(acc)
         rows.append({"network": name, "probes": "re-settled (default)", "seed": k, "median_relative_error": acc["rel"],
-                     "median_cosine": acc["cos"], "follower_steps": res.follower_steps,
-                     "travel_time_change": float(res.cost[-1] / res.cost[0] - 1.0)})
+                     "median_cosine": acc["cos"], "follower_steps": data.info(role)["follower_steps"],
+                     "travel_time_change": float(cost[-1] / cost[0] - 1.0)})
     # a perfect estimate from n probes in d dimensions is the exact gradient projected on the probed directions:
     # for directions in general position its cosine is about √(n/d) and its relative error √(1 − n/d)
+    late = range(L["iterations"] // 2, L["iterations"])
     probed = int(L["probes"] * (np.median(list(late)) + 1))    # the estimate at iteration k rests on 8(k + 1)
-    ceiling = np.sqrt(probed / net.num_links)
+    ceiling = np.sqrt(probed / num_links)
     claim = Claim.over_seeds(text, [a["cos"] for a in accs], ">", 0.0, xfail=LARGE_XFAIL, detail=(
-        f"{net.num_links} tolls; relative error {np.median([a['rel'] for a in accs]):.3f} (median over seeds); a "
+        f"{num_links} tolls; relative error {np.median([a['rel'] for a in accs]):.3f} (median over seeds); a "
         f"perfect estimate from the ~{probed} probes it rests on at mid-half would reach a cosine of about {ceiling:.2f} "
         f"(relative error {np.sqrt(1 - ceiling ** 2):.2f}); {L['iterations']} iterations of {L['probes']} probes "
         f"with {L['follower_steps']} follower steps each; travel time "
