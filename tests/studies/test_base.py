@@ -160,12 +160,15 @@ def test_missing_pot_gives_skip_with_the_install_command(monkeypatch):
     """The distribution-shift study's 2-D claim on a small grid, once with POT and once with POT hidden."""
     from stratlearn.studies import distribution_shift as ds
 
+    from stratlearn.populations.grids import Grid2D
+
     cfg = {"cells_2d": 8, "t_2d": 1.0}
-    grid, runs = ds._two_dimensional(cfg)
-    assert ds._two_dimensional_claim(grid, runs).status in ("PASS", "FAIL")
+    grid = Grid2D((-3.0, -3.0), (3.0, 3.0), (8, 8))
+    part = ds._part_two_dimensional(cfg, 0)
+    assert ds._two_dimensional_claim(grid, part).status in ("PASS", "FAIL")
     monkeypatch.setitem(sys.modules, "ot", None)          # `import ot` now raises ImportError
-    grid, runs = ds._two_dimensional(cfg)
-    claim = ds._two_dimensional_claim(grid, runs)
+    part = ds._part_two_dimensional(cfg, 0)
+    claim = ds._two_dimensional_claim(grid, part)
     assert claim.status == "SKIP" and "pip install pot" in claim.skip
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 __all__ = ["Point", "run_point", "build_table", "distinct_labels", "RUN_DEFAULTS", "register_kind", "kind_runner",
-           "KINDS"]
+           "KINDS", "arrays_frame", "frame_arrays"]
 
 RUN_DEFAULTS = {"seeds": 1, "record_every": None, "metrics": ["nash_gap"], "seed": 0, "precision": "float32"}
 
@@ -184,3 +184,34 @@ def _run_simulation(point: Point, progress: bool = False):
                      precision=run["precision"])
     info = {"wall_time": time.perf_counter() - started, "resolved": trace.config}
     return trace.to_frame(), info
+
+
+def arrays_frame(arrays: dict, seed: int = 0):
+    """Named arrays (any shapes) as a tidy frame the store keeps: one row per entry, ``metric`` the array's name,
+    ``step`` the entry's flat index, ``value`` the entry as a float; returns ``(frame, shapes)``, the shapes (a
+    JSON-able dict) for :func:`frame_arrays`. For a study's own kinds, whose runs end in arrays, not a trace."""
+    import numpy as np
+    import pandas as pd
+
+    frames, shapes = [], {}
+    for name, value in arrays.items():
+        array = np.asarray(value, dtype=float)
+        shapes[name] = list(array.shape)
+        frames.append(pd.DataFrame({"seed": int(seed), "step": np.arange(array.size), "metric": name,
+                                    "value": array.ravel()}))
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        {"seed": [], "step": [], "metric": [], "value": []})
+    return frame, shapes
+
+
+def frame_arrays(frame, shapes: dict) -> dict:
+    """The named arrays :func:`arrays_frame` stored, in their shapes."""
+    import numpy as np
+
+    groups = {name: group for name, group in frame.groupby("metric", sort=False)}
+    out = {}
+    for name, shape in shapes.items():
+        group = groups.get(name)
+        values = np.empty(0) if group is None else group.sort_values("step")["value"].to_numpy()
+        out[name] = values.reshape(shape)
+    return out

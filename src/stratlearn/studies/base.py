@@ -16,7 +16,7 @@ from ..experiments.claims import (STATUSES, Claim, bootstrap_interval, check_con
                                   format_counts, interval_over_seeds)
 
 __all__ = ["Claim", "StudyResult", "Study", "StudyData", "fitted_slope", "interval_over_seeds", "bootstrap_interval",
-           "STATUSES", "count_statuses", "format_counts", "check_controls"]
+           "STATUSES", "count_statuses", "format_counts", "check_controls", "part_point", "run_part"]
 
 
 @dataclass
@@ -73,6 +73,17 @@ class StudyData:
         if ("info", role) not in self._cache:
             self._cache["info", role] = self._store.meta(self._points[role])["info"]
         return self._cache["info", role]
+
+    def arrays(self, role: str) -> dict:
+        """The named results the run of the point tagged ``role`` ended in (a study's own kind, :func:`run_part`):
+        arrays in their shapes, and the JSON values (table rows, names) as they were."""
+        from ..experiments.points import frame_arrays
+
+        if ("arrays", role) not in self._cache:
+            info = self.info(role)
+            arrays = frame_arrays(self._store.read(self._points[role]), info["shapes"])
+            self._cache["arrays", role] = {**arrays, **info.get("values", {})}
+        return self._cache["arrays", role]
 
     def metric(self, role: str, metric: str = "nash_gap") -> tuple[np.ndarray, np.ndarray]:
         """``(steps, values)`` with ``values`` of shape (seeds, records) for the point tagged ``role``."""
@@ -185,6 +196,44 @@ def _like(old, value, where: str, has: str):
         if old >= 0 and value < 0:
             raise ConfigError(f"{where}: expected a number >= 0 ({has})")
     return float(value) if widened else value
+
+
+def part_point(kind: str, part: str, sizes: dict, *, seed: int = 0, role: str | None = None, **params):
+    """A point of a study's own kind ``kind`` (registered with :func:`run_part` as its runner): the computation
+    ``part`` of the study with the size entries it reads (``sizes``, so that changing another entry with ``--set``
+    does not recompute it), a seed (``--seed-offset`` shifts it) and any other parameters."""
+    from ..experiments.points import Point
+
+    return Point(game={"name": kind}, learner={"name": part, **params}, run={"size": dict(sizes), "seed": int(seed)},
+                 tags={"role": role or part}, kind=kind)
+
+
+def run_part(parts: dict, point, progress: bool = False):
+    """Run the part a study's point names: ``parts[name](size, seed, **params)`` returns a dict of named results.
+    Numbers and numeric arrays are stored as a tidy frame (:func:`~stratlearn.experiments.points.arrays_frame`);
+    anything else (table rows, names) must be JSON-able and goes into ``info["values"]``, next to the arrays'
+    shapes and the wall time. A study registers, as its kind's runner, a module-level function that calls this with
+    its table of parts (Ray workers import it by name)."""
+    import json
+    import time
+
+    from ..errors import UnknownNameError
+    from ..experiments.points import arrays_frame
+
+    params = dict(point.learner)
+    name = params.pop("name")
+    if name not in parts:
+        raise UnknownNameError(f"{point.kind} part", name, parts)
+    started = time.perf_counter()
+    result = parts[name](dict(point.run["size"]), int(point.run.get("seed", 0)), **params)
+    arrays, values = {}, {}
+    for key, value in result.items():
+        try:
+            arrays[key] = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            values[key] = json.loads(json.dumps(value))      # JSON-able, or an error here rather than at write time
+    frame, shapes = arrays_frame(arrays, seed=point.run.get("seed", 0))
+    return frame, {"wall_time": time.perf_counter() - started, "shapes": shapes, "values": values}
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..plots import finish_figure, method_colors, panels
+from ..experiments.points import register_kind
 from .base import Claim, Study, StudyData, StudyResult, size_config
 
 SIZES = {"quick": {"cells": 160, "t_limits": 30.0, "t_polar": 20.0, "rounds": 12, "t_groups": 40.0, "cells_2d": 32,
@@ -44,8 +45,32 @@ SIZES = {"quick": {"cells": 160, "t_limits": 30.0, "t_polar": 20.0, "rounds": 12
                   "t_2d": 30.0, "applicants": 20000, "credit_seeds": 10, "t_rate": 16.0}}
 
 
+KIND = "distribution-shift"
+LIMITS = (("coupled (γ = 1)", None), ("learner best-responds", "learner"), ("population best-responds", "population"))
+RATE_INSTANCES = (("cooperative", 0.5, 0.5, 1.0), ("competitive", 2.0, 0.5, 1.0), ("competitive", 1.5, 0.5, 0.3))
+# the size entries each part reads (a --set of another entry does not recompute it)
+_READS = {"limits": ("cells", "t_limits"), "polarization": ("cells", "t_polar", "rounds"),
+          "retraining": ("cells", "rounds"), "rates": ("cells", "t_rate"), "groups": ("cells", "t_groups"),
+          "two-dimensional": ("cells_2d", "t_2d"), "credit": ("applicants",)}
+
+
 def points(size: str) -> list:
-    return []   # PDE runs, computed in analyze (each is a single compiled solve)
+    """The study's runs, points of its own kind ``"distribution-shift"``: one per part (each a few compiled PDE
+    solves), and one per credit-scoring population (seed)."""
+    from .base import part_point
+
+    cfg = size_config(SIZES, size)
+    out = [part_point(KIND, part, {k: cfg[k] for k in reads}) for part, reads in _READS.items() if part != "credit"]
+    out += [part_point(KIND, "credit", {"applicants": cfg["applicants"]}, seed=k, role=f"credit:{k}",
+                       details=k == 0) for k in range(cfg["credit_seeds"])]
+    return out
+
+
+def run(point, progress: bool = False):
+    """The runner of the kind ``"distribution-shift"`` (registered below; Ray workers import it by name)."""
+    from .base import run_part
+
+    return run_part(PARTS, point, progress)
 
 
 def _quadratic(zi, x):
@@ -70,32 +95,132 @@ def _modes(rho, prominence=0.05):
                    if rho[j] > rho[j - 1] and rho[j] >= rho[j + 1] and rho[j] > prominence * top))
 
 
-def analyze(size: str, data: StudyData) -> StudyResult:
+def _trace_arrays(prefix: str, trace) -> dict:
+    """A population trace as named arrays (its steps, metrics and final state), for the store."""
+    out = {f"{prefix}/steps": trace.steps}
+    out.update({f"{prefix}/m/{k}": v for k, v in trace.metrics.items()})
+    out.update({f"{prefix}/fs/{k}": v for k, v in trace.final_state.items()})
+    return out
+
+
+def _stored_trace(arrays: dict, prefix: str):
+    """What :func:`_trace_arrays` stored, with a trace's ``steps``, ``metrics`` and ``final_state``."""
+    from types import SimpleNamespace
+
+    def under(tag):
+        start = f"{prefix}/{tag}/"
+        return {k[len(start):]: v for k, v in arrays.items() if k.startswith(start)}
+
+    return SimpleNamespace(steps=arrays[f"{prefix}/steps"], metrics=under("m"), final_state=under("fs"))
+
+
+def _coupled(cells):
+    from ..populations import DistributionShift, Grid1D
+
+    grid = Grid1D(-4.0, 4.0, cells)
+    z = grid.centers
+    return grid, DistributionShift(grid, _quadratic, np.exp(-(z - 1.5) ** 2 / 0.5), x0=[-1.0],
+                                   kernel=lambda d: -0.5 * np.exp(-d ** 2 / 0.5), alpha=0.2, beta=0.5, rate=1.0,
+                                   natural=np.exp(-(z - 1) ** 2 / 2))
+
+
+def _part_limits(size, seed):
+    """(a): the coupled flow and its two timescale limits from one initial condition; W2 between their final
+    densities and the distance the population travelled."""
     import jax
     import jax.numpy as jnp
+
+    from ..populations import solve, wasserstein2
+
+    grid, coupled = _coupled(size["cells"])
+    runs = [solve(coupled, size["t_limits"], records=60, limit=limit) for _, limit in LIMITS]
+    with jax.enable_x64(True):
+        final = [jnp.asarray(v.final_state["densities"][-1]) for v in runs]
+        travelled = float(wasserstein2(grid, jnp.asarray(coupled.initial), final[0]))
+        pairs = [float(wasserstein2(grid, final[i], final[j])) for i in range(3) for j in range(i + 1, 3)]
+    out = {"travelled": travelled, "pairs": pairs}
+    for i, tr in enumerate(runs):
+        out.update(_trace_arrays(f"run{i}", tr))
+    return out
+
+
+def _part_polarization(size, seed):
+    """(b): the pushed population with the model retraining, its control without the push, and RRM on a location
+    family."""
+    from ..populations import DistributionShift, Grid1D, solve
+
+    grid = Grid1D(-4.0, 4.0, size["cells"])
+    z = grid.centers
+    unimodal = np.exp(-z ** 2 / 2)
+    pushed = DistributionShift(grid, _bump, unimodal, x0=[1.0], kernel=lambda d: -1.5 * np.exp(-d ** 2 / 0.18),
+                               alpha=0.05, beta=1.0, rate=1.0, natural=unimodal)
+    control = DistributionShift(grid, lambda zi, x: 0.0 * zi, unimodal, x0=[1.0],
+                                kernel=lambda d: -1.5 * np.exp(-d ** 2 / 0.18), alpha=0.05, beta=1.0, rate=1.0,
+                                natural=unimodal)
+    polar = solve(pushed, size["t_polar"], records=40)
+    calm = solve(control, size["t_polar"], records=40)
+    located, rrm_path = _location_family_rrm(grid, size["rounds"])
+    return {**_trace_arrays("polar", polar), "calm_final": calm.final_state["densities"][-1],
+            "initial_modes": _modes(pushed.initial), "located": located, "rrm_path": rrm_path}
+
+
+def _part_retraining(size, seed):
+    """(e): the performatively stable and optimal points of (a)'s problem, RRM and RGD (rounds of population time
+    5)."""
+    from ..populations import (performative_risk, performatively_optimal_point, performatively_stable_point,
+                               repeated_gradient_descent, repeated_risk_minimization)
+
+    _, coupled = _coupled(size["cells"])
+    x_ps, _ = performatively_stable_point(coupled)
+    x_po, risk_po = performatively_optimal_point(coupled, bounds=(-3.0, 3.0))
+    rrm = repeated_risk_minimization(coupled, size["rounds"], 5.0)
+    rgd = repeated_gradient_descent(coupled, size["rounds"], 5.0, step_size=0.5)
+    return {"x_ps": x_ps, "x_po": x_po, "risk_po": risk_po, "risk_ps": performative_risk(coupled, x_ps),
+            "rrm_x": rrm.x, "rgd_x": rgd.x}
+
+
+def _part_credit(size, seed, details=False):
+    """(e) on a synthetic credit-scoring population (one per seed): RRM's distance to the stable point at ε = 1 and
+    its size at ε = 10; with ``details``, RGD and the optimal point too."""
+    from ..errors import StratlearnError
+    from ..populations import (credit_scoring, performative_risk, performatively_optimal_point,
+                               performatively_stable_point, repeated_gradient_descent, repeated_risk_minimization)
+
+    pop = credit_scoring(size["applicants"], epsilon=1.0, seed=seed)
+    theta_ps = performatively_stable_point(pop)
+    rrm = repeated_risk_minimization(pop, 15)
+    out = {"distance": float(np.max(np.abs(rrm.x[-1] - theta_ps)))}
+    strong = credit_scoring(size["applicants"], epsilon=10.0, seed=seed)
+    try:
+        far = repeated_risk_minimization(strong, 15)
+        out["size"] = float(np.max(np.abs(far.x[-1])))
+    except StratlearnError:
+        out["size"] = np.inf
+    if details:
+        theta_po, risk_po = performatively_optimal_point(pop)
+        rgd = repeated_gradient_descent(pop, 100, step_size=1.0)
+        out.update({"distance_rgd": float(np.max(np.abs(rgd.x[-1] - theta_ps))),
+                    "risk_ps": performative_risk(pop, theta_ps), "risk_po": risk_po,
+                    "po_from_ps": float(np.max(np.abs(theta_po - theta_ps))),
+                    "risk_rrm": performative_risk(pop, rrm.x[-1]), "risk_rgd": performative_risk(pop, rgd.x[-1])})
+    return out
+
+
+def analyze(size: str, data: StudyData) -> StudyResult:
+    """The claims from the stored parts (analysis only: every solve is a point)."""
     import pandas as pd
 
-    from ..populations import (DistributionShift, Grid1D, performative_risk, performatively_optimal_point,
-                               performatively_stable_point, repeated_gradient_descent,
-                               repeated_risk_minimization, solve, wasserstein2)
+    from ..populations.grids import Grid1D, Grid2D
 
     cfg = size_config(SIZES, size)
     claims, rows = [], []
     # (a) timescale limits
     grid = Grid1D(-4.0, 4.0, cfg["cells"])
-    z = grid.centers
-    coupled = DistributionShift(grid, _quadratic, np.exp(-(z - 1.5) ** 2 / 0.5), x0=[-1.0],
-                                kernel=lambda d: -0.5 * np.exp(-d ** 2 / 0.5), alpha=0.2, beta=0.5, rate=1.0,
-                                natural=np.exp(-(z - 1) ** 2 / 2))
-    runs = {name: solve(coupled, cfg["t_limits"], records=60, limit=limit)
-            for name, limit in (("coupled (γ = 1)", None), ("learner best-responds", "learner"),
-                                ("population best-responds", "population"))}
-    with jax.enable_x64(True):
-        final = {k: jnp.asarray(v.final_state["densities"][-1]) for k, v in runs.items()}
-        travelled = float(wasserstein2(grid, jnp.asarray(coupled.initial), final["coupled (γ = 1)"]))
-        names = list(final)
-        pairs = {(a, b): float(wasserstein2(grid, final[a], final[b])) for i, a in enumerate(names)
-                 for b in names[i + 1:]}
+    limits = data.arrays("limits")
+    runs = {name: _stored_trace(limits, f"run{i}") for i, (name, _) in enumerate(LIMITS)}
+    travelled = float(limits["travelled"])
+    names = [name for name, _ in LIMITS]
+    pairs = dict(zip([(a, b) for i, a in enumerate(names) for b in names[i + 1:]], limits["pairs"]))
     worst = max(pairs.values())
     claims.append(Claim("(a) timescale limits and the coupled flow end at the same state: largest W2 between final "
                         "densities / W2 travelled", worst / travelled, "<=", 1e-3,
@@ -105,48 +230,41 @@ def analyze(size: str, data: StudyData) -> StudyResult:
         rows.append({"part": "a", "run": name, "final_x": float(tr.final_state["x"][-1, 0]),
                      "final_potential": float(tr.metrics["potential"][0, -1]), "steps": int(tr.steps[-1])})
     # (b) polarization, with a learner that moves (it retrains at γ = 1, anchored by β = 1, from x = 1)
-    unimodal = np.exp(-z ** 2 / 2)
-    pushed = DistributionShift(grid, _bump, unimodal, x0=[1.0], kernel=lambda d: -1.5 * np.exp(-d ** 2 / 0.18),
-                               alpha=0.05, beta=1.0, rate=1.0, natural=unimodal)
-    control = DistributionShift(grid, lambda zi, x: 0.0 * zi, unimodal, x0=[1.0],
-                                kernel=lambda d: -1.5 * np.exp(-d ** 2 / 0.18), alpha=0.05, beta=1.0, rate=1.0,
-                                natural=unimodal)
-    polar = solve(pushed, cfg["t_polar"], records=40)
-    calm = solve(control, cfg["t_polar"], records=40)
+    b = data.arrays("polarization")
+    polar = _stored_trace(b, "polar")
     modes = _modes(polar.final_state["densities"][-1])
     path = polar.final_state["x"][:, 0]
     text = "modes of the final density (≥ 2: polarized)"
     claims.append(Claim(f"(b) attractive kernel + strategic push, the model retraining: {text}", modes, ">=", 2,
-                        detail=f"initial: {_modes(pushed.initial)} mode; the model moved from {path[0]:.2f} to "
+                        detail=f"initial: {int(b['initial_modes'])} mode; the model moved from {path[0]:.2f} to "
                         f"{path[-1]:.3f}", headline=True, key="polarization"))
     claims.append(Claim(f"(b) control: the same population without the push (f₁ = 0): {text}",
-                        _modes(calm.final_state["densities"][-1]), ">=", 2, control_of="polarization",
+                        _modes(b["calm_final"]), ">=", 2, control_of="polarization",
                         detail="the kernel alone keeps one mode"))
-    located, rrm_path = _location_family_rrm(grid, cfg["rounds"])
+    located, rrm_path = b["located"], b["rrm_path"]
     claims.append(Claim(f"(b) control: a performative model without interaction (RRM on the location family "
                         f"N(−εx, 1), ε = 0.5, same loss, {cfg['rounds']} rounds): {text}", _modes(located), ">=", 2,
                         control_of="polarization",
                         detail=f"the model went from {rrm_path[0]:.2f} to {rrm_path[-1]:.3f}; a location family "
                         "moves its one mode and cannot split"))
     rows.append({"part": "b", "run": "push, retraining", "modes": modes, "final_x": float(path[-1])})
-    rows.append({"part": "b", "run": "no push", "modes": _modes(calm.final_state["densities"][-1])})
+    rows.append({"part": "b", "run": "no push", "modes": _modes(b["calm_final"])})
     rows.append({"part": "b", "run": "RRM, location family", "modes": _modes(located),
                  "final_x": float(rrm_path[-1])})
     # (f) exponential convergence against the rate the convexity constants give, cooperative and competitive
-    rate_rows = _rates(cfg, claims)
+    rate_rows = _rates(data.arrays("rates"), claims)
     # (e) continuous retraining against RRM and RGD
-    x_ps, _ = performatively_stable_point(coupled)
-    x_po, risk_po = performatively_optimal_point(coupled, bounds=(-3.0, 3.0))
-    rrm = repeated_risk_minimization(coupled, cfg["rounds"], 5.0)
-    rgd = repeated_gradient_descent(coupled, cfg["rounds"], 5.0, step_size=0.5)
+    e = data.arrays("retraining")
+    x_ps, x_po = e["x_ps"], e["x_po"]
+    rrm, rgd = _Path(e["rrm_x"]), _Path(e["rgd_x"])
     flow_x = runs["coupled (γ = 1)"].final_state["x"][-1, 0]
     dist = {"coupled flow": abs(flow_x - x_ps[0]), "RRM": abs(rrm.x[-1, 0] - x_ps[0]),
             "RGD": abs(rgd.x[-1, 0] - x_ps[0])}
     claims.append(Claim("(e) continuous retraining and RRM settle at the performatively stable point: larger final "
                         "|x − x_PS|", max(dist["coupled flow"], dist["RRM"]), "<=", 1e-2,
                         detail=f"x_PS = {x_ps[0]:.4f}; " + ", ".join(f"{k} {v:.1e}" for k, v in dist.items())
-                        + f"; x_PO = {x_po[0]:.4f} with performative risk {risk_po:.4f} against "
-                        f"{performative_risk(coupled, x_ps):.4f} at x_PS"))
+                        + f"; x_PO = {x_po[0]:.4f} with performative risk {float(e['risk_po']):.4f} against "
+                        f"{float(e['risk_ps']):.4f} at x_PS"))
     # population time until the deployed model is within 1e-2 of x_PS
     flow = runs["coupled (γ = 1)"]
     near = np.abs(flow.final_state["x"][:, 0] - x_ps[0]) <= 1e-2
@@ -158,9 +276,10 @@ def analyze(size: str, data: StudyData) -> StudyResult:
                         detail=f"continuous {t_flow:.2f}, RRM {t_rrm:.1f}"))
     for k, v in dist.items():
         rows.append({"part": "e", "run": k, "distance_to_stable": float(v)})
-    credit_rows = _credit(cfg, claims, [data.seed(k) for k in range(cfg["credit_seeds"])])
+    credit_rows = _credit([data.arrays(role) for role in data.roles("credit:")], claims)
     # (c) disparate impact between subpopulations with different costs of change
-    groups, closed = _groups(cfg)
+    c = data.arrays("groups")
+    groups, closed = _stored_trace(c, "groups"), {"x": float(c["closed_x"]), "loss": c["closed_loss"]}
     losses = [float(groups.metrics[f"group_loss_{k}"][0, -1]) for k in range(2)]
     claims.append(Claim("(c) two groups, same natural distribution, costs of change α = 0.1 and 1: loss of the "
                         "costlier group / loss of the cheaper group", losses[1] / losses[0], ">", 1.0,
@@ -177,8 +296,11 @@ def analyze(size: str, data: StudyData) -> StudyResult:
         rows.append({"part": "c", "run": f"group {k} (α = {a})", "final_loss": losses[k],
                      "closed_form_loss": float(closed["loss"][k])})
     # (d) the 2-D example
-    grid2, runs2 = _two_dimensional(cfg)
-    claims.append(_two_dimensional_claim(grid2, runs2))
+    d = data.arrays("two-dimensional")
+    n = cfg["cells_2d"]
+    grid2 = Grid2D((-3.0, -3.0), (3.0, 3.0), (n, n))
+    runs2 = {name: _stored_trace(d, f"run{i}") for i, (name, _) in enumerate(LIMITS)}
+    claims.append(_two_dimensional_claim(grid2, d))
     for name, tr in runs2.items():
         rows.append({"part": "d", "run": name, "final_x": float(tr.final_state["x"][-1, 0]),
                      "final_potential": float(tr.metrics["potential"][0, -1]), "steps": int(tr.steps[-1])})
@@ -192,60 +314,47 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     return StudyResult(name="distribution-shift", size=size, claims=claims, tables=tables, figures=figures)
 
 
-def _two_dimensional_claim(grid2, runs2) -> Claim:
+class _Path:
+    """A stored retraining path (``x``: rounds × parameters), read like the result of RRM or RGD."""
+
+    def __init__(self, x):
+        self.x = np.asarray(x)
+
+
+def _two_dimensional_claim(grid2, d) -> Claim:
     """Claim (d). Its distance is an exact optimal transport (POT, a core dependency); where POT is missing the run
     leaves ``w2_to_reference`` out and the claim is SKIP with the install command, never a crash or a FAIL."""
-    from ..populations import wasserstein2
-
     text = (f"(d) 2-D ({grid2.cells[0]} × {grid2.cells[1]}): both limits end where the coupled flow does: largest W2 "
             "to it / W2 travelled")
-    if "w2_to_reference" not in runs2["coupled (γ = 1)"].final_state:
+    if not int(d["has_pot"]):
         return Claim.skipped(text, "<=", 1e-2, "the 2-D Wasserstein distance needs POT: pip install pot")
-    final2 = {k: v.final_state["densities"][-1] for k, v in runs2.items()}
-    travelled2 = float(runs2["coupled (γ = 1)"].final_state["w2_to_reference"])
-    pairs2 = {a: wasserstein2(grid2, final2[a], final2["coupled (γ = 1)"]) for a in final2 if a != "coupled (γ = 1)"}
+    names = [name for name, _ in LIMITS]
+    pairs2 = dict(zip(names[1:], d["pairs"]))
+    travelled2 = float(d["travelled"])
     return Claim(text, max(pairs2.values()) / travelled2, "<=", 1e-2,
                  detail=f"W2 travelled {travelled2:.3f}; " + ", ".join(f"{a}: {v:.1e}" for a, v in pairs2.items())
                  + "; W2 between cell masses at cell centres, so near-equal densities differ by ~Δz·√(L1)")
 
 
-def _credit(cfg, claims, seeds):
+def _credit(populations: list[dict], claims):
     """Credit-scoring retraining on one synthetic population per seed; the claims take the worst population, which
     is stricter than an interval over them (the quantities are exact per population, the populations are the
     randomness)."""
-    from ..errors import StratlearnError
-    from ..populations import (credit_scoring, performative_risk, performatively_optimal_point,
-                               performatively_stable_point, repeated_gradient_descent, repeated_risk_minimization)
-
-    rows, dists, sizes = [], [], []
-    for k, seed in enumerate(seeds):
-        pop = credit_scoring(cfg["applicants"], epsilon=1.0, seed=seed)
-        theta_ps = performatively_stable_point(pop)
-        rrm = repeated_risk_minimization(pop, 15)
-        dists.append(float(np.max(np.abs(rrm.x[-1] - theta_ps))))
-        strong = credit_scoring(cfg["applicants"], epsilon=10.0, seed=seed)
-        try:
-            far = repeated_risk_minimization(strong, 15)
-            sizes.append(float(np.max(np.abs(far.x[-1]))))
-        except StratlearnError:
-            sizes.append(np.inf)
-        if k == 0:          # the first population's details and table rows
-            theta_po, risk_po = performatively_optimal_point(pop)
-            rgd = repeated_gradient_descent(pop, 100, step_size=1.0)
-            dist_rgd = float(np.max(np.abs(rgd.x[-1] - theta_ps)))
-            risk_ps = performative_risk(pop, theta_ps)
-            rows.append({"part": "e", "run": "credit RRM, ε = 1", "distance_to_stable": dists[0],
-                         "performative_risk": float(performative_risk(pop, rrm.x[-1]))})
-            rows.append({"part": "e", "run": "credit RGD, ε = 1", "distance_to_stable": dist_rgd,
-                         "performative_risk": float(performative_risk(pop, rgd.x[-1]))})
-            rows.append({"part": "e", "run": "credit optimal, ε = 1", "performative_risk": risk_po})
-            rows.append({"part": "e", "run": "credit RRM, ε = 10", "final_norm": sizes[0]})
-    n = len(seeds)
+    dists = [float(p["distance"]) for p in populations]
+    sizes = [float(p["size"]) for p in populations]
+    first = populations[0]
+    rows = [{"part": "e", "run": "credit RRM, ε = 1", "distance_to_stable": dists[0],
+             "performative_risk": float(first["risk_rrm"])},
+            {"part": "e", "run": "credit RGD, ε = 1", "distance_to_stable": float(first["distance_rgd"]),
+             "performative_risk": float(first["risk_rgd"])},
+            {"part": "e", "run": "credit optimal, ε = 1", "performative_risk": float(first["risk_po"])},
+            {"part": "e", "run": "credit RRM, ε = 10", "final_norm": sizes[0]}]
+    n = len(populations)
     claims.append(Claim(f"(e) credit scoring, ε = 1: RRM after 15 rounds is at the performatively stable point: "
                         f"max |θ − θ_PS|, worst of {n} populations", max(dists), "<=", 1e-8, seeds=n,
-                        detail=f"first population: RGD (step 1) after 100 rounds: {dist_rgd:.1e}; performative risk "
-                        f"at θ_PS {risk_ps:.5f}, at θ_PO {risk_po:.5f} (max |θ_PO − θ_PS| = "
-                        f"{np.max(np.abs(theta_po - theta_ps)):.3f})"))
+                        detail=f"first population: RGD (step 1) after 100 rounds: {float(first['distance_rgd']):.1e}; "
+                        f"performative risk at θ_PS {float(first['risk_ps']):.5f}, at θ_PO "
+                        f"{float(first['risk_po']):.5f} (max |θ_PO − θ_PS| = {float(first['po_from_ps']):.3f})"))
     claims.append(Claim(f"(e) credit scoring, ε = 10 (a response too strong to contract): RRM diverges, max |θ| after "
                         f"15 rounds, smallest of {n} populations", min(sizes), ">=", 1e3, seeds=n,
                         detail="Perdomo et al. 2020: RRM need not converge once ε exceeds γ/β"))
@@ -279,45 +388,58 @@ def _fitted_rate(times, values):
     return float(-np.polyfit(times[keep], np.log(values[keep]), 1)[0])
 
 
-def _rates(cfg, claims):
-    """(f): the cooperative potential's excess and the competitive distance to the saddle decay at least at the rate
-    :func:`~stratlearn.populations.exponential_rate` derives from the convexity constants (Gaussian natural density
-    of variance 1, quadratic loss, no kernel)."""
+def _part_rates(size, seed):
+    """(f): the cooperative potential's excess and the competitive distance to the saddle along the coupled flow,
+    for each of ``RATE_INSTANCES`` (Gaussian natural density of variance 1, quadratic loss, no kernel), with the
+    rest point found without the flow."""
     import jax.numpy as jnp
 
-    from ..populations import (DistributionShift, Grid1D, energy, exponential_rate, performatively_stable_point,
-                               solve, wasserstein2)
+    from ..populations import (DistributionShift, Grid1D, energy, performatively_stable_point, solve,
+                               wasserstein2)
 
-    grid = Grid1D(-6.0, 6.0, cfg["cells"])
+    grid = Grid1D(-6.0, 6.0, size["cells"])
     z = grid.centers
     natural, start = np.exp(-(z - 1.0) ** 2 / 2), np.exp(-(z + 1.0) ** 2)
-    rows, ratios = [], {}
-    instances = (("cooperative", 0.5, 0.5, 1.0), ("competitive", 2.0, 0.5, 1.0), ("competitive", 1.5, 0.5, 0.3))
-    for setting, alpha, beta, gamma in instances:
+    out = {}
+    for i, (setting, alpha, beta, gamma) in enumerate(RATE_INSTANCES):
         problem = DistributionShift(grid, _quadratic, start, x0=[-2.0], natural=natural, alpha=alpha, beta=beta,
                                     rate=gamma, setting=setting)
         # the rest point without the flow: alternating best responses, damped (undamped they oscillate at α = 1.5:
         # the map's slope is −4/3 there)
         x_star, rho_star = performatively_stable_point(problem, damping=0.5)
         x_star = float(x_star[0])
-        trace = solve(problem, cfg["t_rate"], records=60, progress=False)
+        trace = solve(problem, size["t_rate"], records=60, progress=False)
         times, xs = trace.final_state["times"], trace.final_state["x"][:, 0]
         if setting == "cooperative":
             p_star = float(energy(problem, jnp.asarray(rho_star), jnp.asarray([x_star]))) + 0.5 * beta * x_star ** 2
             measure = np.asarray(trace.metrics["potential"][0]) - p_star
-            name = "P − P*"
         else:
             w2 = np.array([float(wasserstein2(grid, jnp.asarray(d), jnp.asarray(rho_star)))
                            for d in trace.final_state["densities"]])
             measure = 0.5 * w2 ** 2 + 0.5 * (xs - x_star) ** 2 / gamma
-            name = "Φ"
+        out.update({f"{i}/times": times, f"{i}/measure": measure, f"{i}/x_star": x_star,
+                    f"{i}/potential": np.asarray(trace.metrics["potential"][0]),
+                    f"{i}/gap": abs(float(xs[-1]) - x_star) + float(
+                        wasserstein2(grid, jnp.asarray(trace.final_state["densities"][-1]), jnp.asarray(rho_star)))})
+    return out
+
+
+def _rates(arrays, claims):
+    """(f): the measured decay rates against the rate :func:`~stratlearn.populations.exponential_rate` derives from
+    the convexity constants, and the competitive flow's end against the saddle point."""
+    from ..populations.functional import exponential_rate
+
+    rows, ratios = [], {}
+    for i, (setting, alpha, beta, gamma) in enumerate(RATE_INSTANCES):
+        times, measure = arrays[f"{i}/times"], arrays[f"{i}/measure"]
         predicted = exponential_rate(setting, alpha=alpha, natural_variance=1.0, beta=beta, rate=gamma)
         fitted = _fitted_rate(times, measure)
-        ratios[(setting, alpha, gamma)] = (fitted, predicted, measure, trace, rho_star, x_star)
-        rows.append({"setting": setting, "alpha": alpha, "beta": beta, "gamma": gamma, "measure": name,
+        ratios[(setting, alpha, gamma)] = (fitted, predicted, measure, i)
+        rows.append({"setting": setting, "alpha": alpha, "beta": beta, "gamma": gamma,
+                     "measure": "P − P*" if setting == "cooperative" else "Φ",
                      "start": float(measure[0]), "final": float(measure[-1]), "fitted_rate": fitted,
                      "predicted_rate": predicted})
-    fitted, predicted, measure, trace, *_ = ratios[("cooperative", 0.5, 1.0)]
+    fitted, predicted, measure, _ = ratios[("cooperative", 0.5, 1.0)]
     claims.append(Claim("(f) cooperative: P = E₁ + (β/2)x² falls to its minimum exponentially, fitted rate of "
                         "P − P* / the rate 2λ its convexity constants give (α = 0.5, σ² = 1, β = 0.5, γ = 1)",
                         fitted / predicted, ">=", 0.95,
@@ -325,7 +447,7 @@ def _rates(cfg, claims):
                         f"{measure[-1]:.2g}. The bound is attained here (Gaussian ρ̄: the mean and x follow the "
                         "linear system whose slowest rate is λ), so 0.95 allows the grid's discretization only"))
     worst = min(((f / p, key) for key, (f, p, *_) in ratios.items() if key[0] == "competitive"))
-    f, p, m, *_ = ratios[worst[1]]
+    f, p, m, _ = ratios[worst[1]]
     claims.append(Claim("(f) competitive (f₁ = −f₂): Φ = ½W₂(ρ, ρ*)² + |x − x*|²/(2γ) falls exponentially, fitted "
                         "rate / 2 min(α/σ² − 1, γ(1 + β)), the smaller of two instances (α = 2, γ = 1; α = 1.5, "
                         "γ = 0.3)", worst[0], ">=", 0.95,
@@ -333,10 +455,8 @@ def _rates(cfg, claims):
                         f"Φ from {m[0]:.3g} to {m[-1]:.2g}; the other: " + ", ".join(
                             f"α = {k[1]}, γ = {k[2]}: {v[0]:.4f} / {v[1]:.4f}" for k, v in ratios.items()
                             if k[0] == "competitive" and k != worst[1])))
-    _, _, m, trace, rho_star, x_star = ratios[("competitive", 2.0, 1.0)]
-    pot = np.asarray(trace.metrics["potential"][0])
-    gap = abs(float(trace.final_state["x"][-1, 0]) - x_star) + float(
-        wasserstein2(grid, jnp.asarray(trace.final_state["densities"][-1]), jnp.asarray(rho_star)))
+    _, _, m, i = ratios[("competitive", 2.0, 1.0)]
+    pot, x_star, gap = arrays[f"{i}/potential"], float(arrays[f"{i}/x_star"]), float(arrays[f"{i}/gap"])
     claims.append(Claim("(f) competitive: the coupled flow ends at the saddle point found by alternating best "
                         "responses (not by the flow): |x − x*| + W₂(ρ, ρ*)", gap, "<=", 1e-3,
                         detail=f"x* = {x_star:.4f}; from {abs(-2.0 - x_star) + np.sqrt(2 * m[0]):.2f}; "
@@ -345,36 +465,51 @@ def _rates(cfg, claims):
     return rows
 
 
-def _groups(cfg):
+def _part_groups(size, seed):
+    """(c): two groups with different costs of change sharing one model, and the closed form of the steady state."""
     from ..populations import DistributionShift, Grid1D, solve
 
-    grid = Grid1D(-5.0, 5.0, cfg["cells"])
+    grid = Grid1D(-5.0, 5.0, size["cells"])
     z = grid.centers
     natural = np.exp(-(z - 1.5) ** 2 / 2)
     alpha, w, beta = np.array([0.1, 1.0]), np.array([0.5, 0.5]), 0.5
     problem = DistributionShift(grid, _quadratic, np.stack([natural, natural]), x0=[0.0], natural=natural,
                                 alpha=alpha, weights=w, beta=beta, rate=1.0)
-    trace = solve(problem, cfg["t_groups"], records=40)
+    trace = solve(problem, size["t_groups"], records=40)
     # steady state: group k is N((1.5 α_k + x)/(α_k + 1), α_k/(α_k + 1)); the learner solves (1 + β) x = Σ w_k m_k
     c = alpha / (alpha + 1)
     x_star = float(np.sum(w * 1.5 * c) / (1 + beta - np.sum(w / (alpha + 1))))
     mean = (1.5 * alpha + x_star) / (alpha + 1)
-    return trace, {"x": x_star, "loss": 0.5 * ((mean - x_star) ** 2 + c)}
+    return {**_trace_arrays("groups", trace), "closed_x": x_star, "closed_loss": 0.5 * ((mean - x_star) ** 2 + c)}
 
 
-def _two_dimensional(cfg):
-    from ..populations import DistributionShift, Grid2D, solve
+def _part_two_dimensional(size, seed):
+    """(d): the coupled flow and its limits on a 2-D grid, and the exact (POT) W2 between their final densities."""
+    from ..populations import DistributionShift, Grid2D, solve, wasserstein2
 
-    n = cfg["cells_2d"]
+    n = size["cells_2d"]
     grid = Grid2D((-3.0, -3.0), (3.0, 3.0), (n, n))
     pts = grid.points
     problem = DistributionShift(grid, _quadratic_2d, np.exp(-np.sum((pts - np.array([1.2, 0.8])) ** 2, -1) / 0.5),
                                 x0=[-1.0, -1.0], natural=np.exp(-np.sum((pts - np.array([0.5, 0.0])) ** 2, -1) / 2),
                                 kernel=lambda d: -0.5 * np.exp(-np.sum(d ** 2, -1) / 0.5), alpha=0.2, beta=0.5,
                                 rate=1.0)
-    return grid, {name: solve(problem, cfg["t_2d"], records=30, limit=limit)
-                  for name, limit in (("coupled (γ = 1)", None), ("learner best-responds", "learner"),
-                                      ("population best-responds", "population"))}
+    runs = [solve(problem, size["t_2d"], records=30, limit=limit) for _, limit in LIMITS]
+    out = {}
+    for i, tr in enumerate(runs):
+        out.update(_trace_arrays(f"run{i}", tr))
+    has_pot = "w2_to_reference" in runs[0].final_state
+    out["has_pot"] = int(has_pot)
+    if has_pot:
+        out["travelled"] = float(runs[0].final_state["w2_to_reference"])
+        final = [tr.final_state["densities"][-1] for tr in runs]
+        out["pairs"] = [float(wasserstein2(grid, final[i], final[0])) for i in (1, 2)]
+    return out
+
+
+PARTS = {"limits": _part_limits, "polarization": _part_polarization, "retraining": _part_retraining,
+         "rates": _part_rates, "groups": _part_groups, "two-dimensional": _part_two_dimensional,
+         "credit": _part_credit}
 
 
 def _groups_figure(trace):
@@ -461,6 +596,8 @@ def _x_energy_figure(runs, rrm, rgd, x_ps, x_po):
     axes[1].grid(alpha=0.3, which="both")
     return finish_figure(fig)
 
+
+register_kind(KIND, run)
 
 STUDY = Study(name="distribution-shift",
               title="Strategic distribution shift: a population PDE coupled to a learner",
