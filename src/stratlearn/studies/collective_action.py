@@ -37,6 +37,7 @@ import numpy as np
 
 from ..plots import finish_figure, method_colors
 from ..plots import panels as panel_grid
+from ..experiments.points import register_kind
 from .base import Claim, Study, StudyData, StudyResult, size_config
 
 SIZES = {
@@ -61,8 +62,32 @@ STEEPENING_AT_FULL_SIZE = ("does not reproduce at the full size: with 6000 point
                            "quick size (3000 points, 60 epochs) measures 0.34 [0.20, 0.68]")
 
 
+KIND = "collective-action"
+# the size entries each part reads (a --set of another entry does not recompute it)
+_READS = {"planting": ("synthetic_n", "synthetic_alphas", "seeds"),
+          "feature-only": ("synthetic_n", "synthetic_alphas", "seeds"),
+          "erasing": ("synthetic_n", "erasing_alphas", "seeds"),
+          "digits": ("digits_alphas", "boosting_alphas", "seeds"),
+          "mnist1d": ("mnist1d_n", "mnist1d_alphas", "epochs", "seeds"),
+          "resumes": ("resume_n", "resume_alphas", "resume_seeds", "resume_epochs"),
+          "steering": ("steering_steps", "critical_alphas", "critical_seeds", "seeds")}
+
+
 def points(size: str) -> list:
-    return []   # every model is trained in analyze, vmapped over α and seeds
+    """The study's runs, points of its own kind ``"collective-action"``: one per part (a task, its sweep over α and
+    seeds, the models trained on it, vmapped). A part's seeds are its point's seed plus 0, 1, 2, ... (so
+    ``--seed-offset`` moves them all)."""
+    from .base import part_point
+
+    cfg = size_config(SIZES, size)
+    return [part_point(KIND, part, {k: cfg[k] for k in reads}) for part, reads in _READS.items()]
+
+
+def run(point, progress: bool = False):
+    """The runner of the kind ``"collective-action"`` (registered below; Ray workers import it by name)."""
+    from .base import run_part
+
+    return run_part(PARTS, point, progress)
 
 
 def _standardizer(X):
@@ -85,28 +110,28 @@ def _alpha_at(alphas, success, level=0.5):
     return float(np.exp(la + t * (lb - la)))
 
 
-def analyze(size: str, data: StudyData) -> StudyResult:
-    import jax
-    import pandas as pd
+def _mlp32():
+    from ..learners.classifiers import MLP
 
-    from ..experiments import datasets
-    from ..learners.classifiers import MLP, LogisticRegression
+    return MLP(hidden=32, epochs=60, batch_size=100, learning_rate=3e-3)
+
+
+def _part_planting(cfg, seed):
+    """Synthetic task, exact theory: trained MLPs and the mixture's Bayes classifier against Theorem 1's bound."""
+    import jax
+
     from ..populations import collective as C
 
-    cfg = size_config(SIZES, size)
-    n_seeds = cfg["seeds"]
-    seeds = [data.seed(k) for k in range(n_seeds)]     # --seed-offset shifts every seed of the study
-    claims, rows, panels = [], [], {}
-
-    # ---------------------------------------------------------------- synthetic task, exact theory
+    seeds = [seed + k for k in range(cfg["seeds"])]
+    rows = []
     task = C.gaussian_signal_task(3, 2, xi=0.01)
     strategy = C.FeatureLabelPlanting(task.signal, TARGET)
-    X, y = task.sample(cfg["synthetic_n"], seed=data.seed(0))
-    X_test, _ = task.sample(4000, seed=data.seed(1))
+    X, y = task.sample(cfg["synthetic_n"], seed=seed)
+    X_test, _ = task.sample(4000, seed=seed + 1)
     alphas = cfg["synthetic_alphas"]
     sweep = C.sweep_datasets(strategy, X, y, alphas, seeds)
-    mlp = MLP(hidden=32, epochs=60, batch_size=100, learning_rate=3e-3)
-    params = mlp.fit(sweep.X, sweep.y, num_classes=3, key=jax.random.PRNGKey(data.seed(0)))
+    mlp = _mlp32()
+    params = mlp.fit(sweep.X, sweep.y, num_classes=3, key=jax.random.PRNGKey(seed))
     planted = task.signal.apply(X_test)
     pred = mlp.predict(params, planted)                               # (M, n)
     ok = C.success_interval(pred == TARGET)
@@ -126,83 +151,300 @@ def analyze(size: str, data: StudyData) -> StudyResult:
         bayes_margins.append(s.high - bound)
         rows.append({"dataset": "synthetic (ξ = 0.01)", "model": "Bayes classifier of the mixture", "alpha": a,
                      "seed": -1, "success": s.value, "low": s.low, "high": s.high, "bound": bound, "eps": 0.0})
-    claims.append(Claim("synthetic task (ξ = 1%, Δ and ε exact): measured success at or above Theorem 1's bound "
-                        "within its 95% interval, min over α and models of (upper end − bound)",
-                        float(min(min(margins), min(bayes_margins))), ">=", 0.0,
-                        detail=f"{len(margins)} trained MLPs (ε = their exact excess risk on the signal set) and the "
-                        f"mixture's Bayes classifier at {len(alphas)} sizes; Δ = {delta:.4f}; the bound without ε is "
-                        + ", ".join(f"{a:g}: {float(C.planting_bound(a, task.xi, delta)):.2f}" for a in alphas)
-                        + " (0 below α ≈ ξ: no constraint there)"))
+    return {"rows": _plain(rows), "margin": float(min(min(margins), min(bayes_margins))), "models": len(margins),
+            "delta": delta, "bound_without_eps": [float(C.planting_bound(a, task.xi, delta)) for a in alphas]}
 
-    # ---------------------------------------------------------------- synthetic task, feature-only planting
-    X, y = task.sample(cfg["synthetic_n"], seed=data.seed(0))
-    X_test, y_test = task.sample(4000, seed=data.seed(1))
+
+def _part_feature_only(cfg, seed):
+    """Synthetic task, feature-only planting: success on the points the members produce against its bound."""
+    import jax
+
+    from ..populations import collective as C
+
+    seeds = [seed + k for k in range(cfg["seeds"])]
+    rows = []
+    task = C.gaussian_signal_task(3, 2, xi=0.01)
+    X, y = task.sample(cfg["synthetic_n"], seed=seed)
+    X_test, y_test = task.sample(4000, seed=seed + 1)
     share = float(task.priors[TARGET])
     own = task.signal.apply(X_test[y_test == TARGET])          # the points the acting members produce, g(P0 | y*)
     alphas = cfg["synthetic_alphas"]
     sweep = C.sweep_datasets(C.FeatureOnlyPlanting(task.signal, TARGET), X, y, alphas, seeds)
-    params = mlp.fit(sweep.X, sweep.y, num_classes=3, key=jax.random.PRNGKey(data.seed(2)))
+    mlp = _mlp32()
+    params = mlp.fit(sweep.X, sweep.y, num_classes=3, key=jax.random.PRNGKey(seed + 2))
     ok = C.success_interval(mlp.predict(params, own) == TARGET)
     everyone = np.asarray(mlp.predict(params, task.signal.apply(X_test)) == TARGET).mean(1)
-    fo_margins = []
+    margins = []
     for m in range(len(sweep.alpha)):
         one = lambda Z, m=m: mlp.predict(jax.tree_util.tree_map(lambda p: p[m:m + 1], params), Z)[0]  # noqa: E731
         excess = task.excess_risk(one, sweep.alpha[m], TARGET, n=50_000, strategy="feature-only")
         bound = float(C.feature_only_bound(sweep.alpha[m], task.xi, share, 1.0, excess / (1 + excess)))
-        fo_margins.append(ok.high[m] - bound)
+        margins.append(ok.high[m] - bound)
         rows.append({"dataset": "synthetic, feature-only planting", "model": "MLP(32)", "alpha": sweep.alpha[m],
                      "seed": int(sweep.seed[m]), "success": ok.value[m], "low": ok.low[m], "high": ok.high[m],
                      "bound": bound, "eps": excess / (1 + excess), "success_all_points": float(everyone[m])})
     for a in alphas:
-        s_ = task.bayes_success(a, TARGET, n=100_000, seed=data.seed(3), strategy="feature-only", given_target=True)
+        s_ = task.bayes_success(a, TARGET, n=100_000, seed=seed + 3, strategy="feature-only", given_target=True)
         bound = float(C.feature_only_bound(a, task.xi, share))
-        fo_margins.append(s_.high - bound)
+        margins.append(s_.high - bound)
         rows.append({"dataset": "synthetic, feature-only planting", "model": "Bayes classifier of the mixture",
                      "alpha": a, "seed": -1, "success": s_.value, "low": s_.low, "high": s_.high, "bound": bound,
                      "eps": 0.0})
-    start = task.bayes_success(1e-9, TARGET, n=100_000, seed=data.seed(3), strategy="feature-only",
+    start = task.bayes_success(1e-9, TARGET, n=100_000, seed=seed + 3, strategy="feature-only",
                                given_target=True).value
-    claims.append(Claim("feature-only planting (synthetic, members with label y* set the flag, nobody relabels): "
-                        "success on the points they produce at or above its bound 1 − (Δξ + ε/(1 − ε))/(απ*), min "
-                        "over α and models of (upper end − bound)", float(min(fo_margins)), ">=", 0.0,
-                        detail=f"π* = {share:.3f}, Δ = 1 (always valid), ε exact per trained MLP; the bound rises "
-                        "from " + ", ".join(f"{a:g}: {float(C.feature_only_bound(a, task.xi, share)):.2f}"
-                                            for a in alphas)
-                        + f"; success at α → 0 {start:.3f}; success over all of P0 (not bounded: it loses the "
-                        "distance between g(P0 | y*) and g(P0)) by α: " + ", ".join(
-                            f"{v:.2f}" for v in everyone.reshape(len(alphas), n_seeds).mean(1))))
+    return {"rows": _plain(rows), "margin": float(min(margins)), "share": share, "start": start,
+            "bound": [float(C.feature_only_bound(a, task.xi, share)) for a in alphas],
+            "everyone": everyone.reshape(len(alphas), cfg["seeds"]).mean(1)}
 
-    # ---------------------------------------------------------------- synthetic task, signal erasing
+
+def _part_erasing(cfg, seed):
+    """Synthetic task with a spurious flag: the Bayes classifier against the erasing bound, and trained models."""
+    import jax
+
+    from ..learners.classifiers import LogisticRegression
+    from ..populations import collective as C
+
+    seeds = [seed + k for k in range(cfg["seeds"])]
+    rows = []
     spurious = C.gaussian_signal_task(3, 2, flag_rates=(0.5, 0.05, 0.05))
-    X, y = spurious.sample(cfg["synthetic_n"], seed=data.seed(0))
-    X_test, _ = spurious.sample(4000, seed=data.seed(1))
+    X, y = spurious.sample(cfg["synthetic_n"], seed=seed)
+    X_test, _ = spurious.sample(4000, seed=seed + 1)
     alphas = cfg["erasing_alphas"]
     sweep = C.sweep_datasets(C.SignalErasing(spurious.signal, spurious.erasing_labeler), X, y, alphas, seeds)
-    gaps = spurious.erasing_gaps(n=200_000, seed=data.seed(4))
+    gaps = spurious.erasing_gaps(n=200_000, seed=seed + 4)
     bounds = np.atleast_1d(C.erasing_bound(np.asarray(alphas), gaps))
     bound_at = dict(zip(alphas, bounds))
-    erasing_margins, tightness, erased = [], [], {}
+    margins, tightness, erased = [], [], {}
     for a, bound in zip(alphas, bounds):
-        s = spurious.bayes_erasing_success(a, n=200_000, seed=data.seed(5))
-        erasing_margins.append(s.high - bound)
+        s = spurious.bayes_erasing_success(a, n=200_000, seed=seed + 5)
+        margins.append(s.high - bound)
         tightness.append(abs(s.value - bound))
         rows.append({"dataset": "synthetic, spurious flag (erasing)", "model": "Bayes classifier of the mixture",
                      "alpha": a, "seed": -1, "success": s.value, "low": s.low, "high": s.high, "bound": bound})
-    for name, model in (("MLP(32)", mlp), ("logistic regression", LogisticRegression(C=1.0))):
-        params = model.fit(sweep.X, sweep.y, num_classes=3, key=jax.random.PRNGKey(data.seed(4)))
+    for name, model in (("MLP(32)", _mlp32()), ("logistic regression", LogisticRegression(C=1.0))):
+        params = model.fit(sweep.X, sweep.y, num_classes=3, key=jax.random.PRNGKey(seed + 4))
         ok = C.success_interval(model.predict(params, spurious.signal.apply(X_test)) == model.predict(params, X_test))
         for m in range(len(sweep.alpha)):
             rows.append({"dataset": "synthetic, spurious flag (erasing)", "model": name, "alpha": sweep.alpha[m],
                          "seed": int(sweep.seed[m]), "success": ok.value[m], "low": ok.low[m], "high": ok.high[m],
                          "bound": float(bound_at[sweep.alpha[m]])})
-        erased[name] = np.asarray(ok.value).reshape(len(alphas), n_seeds)
+        erased[name] = np.asarray(ok.value).reshape(len(alphas), cfg["seeds"])
+    return {"rows": _plain(rows), "tightness": float(max(tightness)), "margin": float(min(margins)),
+            "bounds": bounds, "erased_mlp": erased["MLP(32)"], "erased_lr": erased["logistic regression"]}
+
+
+def _part_digits(cfg, seed):
+    """Digits with a unique pixel patch: success of logistic regression, an MLP and gradient boosting by α, and the
+    control with a patch the data already carries."""
+    import jax
+
+    from ..experiments import datasets
+    from ..learners.classifiers import MLP, LogisticRegression
+    from ..populations import collective as C
+
+    seeds = [seed + k for k in range(cfg["seeds"])]
+    rows = []
+    digits = datasets.digits()
+    train, test = digits.split(0.25, seed=seed)
+    patch = C.PixelPatch((8, 8), 0, 0, np.full((2, 2), 16.0))
+    scale = _standardizer(train.X)
+    alphas = cfg["digits_alphas"]
+    sweep = C.sweep_datasets(C.FeatureLabelPlanting(patch, TARGET), train.X, train.y, alphas, seeds)
+    Xs = scale(sweep.X)
+    planted = scale(patch.apply(test.X))
+    xi = float(patch.present(train.X).mean())
+    out = {}
+    for key, name, model in (("lr", "logistic regression", LogisticRegression(C=1.0)),
+                             ("mlp", "MLP(64)", MLP(hidden=64, epochs=30))):
+        params = model.fit(Xs, sweep.y, num_classes=10, key=jax.random.PRNGKey(seed + 1))
+        ok = C.success_interval(model.predict(params, planted) == TARGET)
+        acc = model.accuracy(params, scale(test.X), test.y)
+        for m in range(len(sweep.alpha)):
+            rows.append({"dataset": "digits (unique patch, ξ = 0)", "model": name, "alpha": sweep.alpha[m],
+                         "seed": int(sweep.seed[m]), "success": ok.value[m], "low": ok.low[m], "high": ok.high[m],
+                         "bound": float(C.planting_bound(sweep.alpha[m], xi)), "accuracy": float(acc[m])})
+        out[key] = np.asarray(ok.value).reshape(len(alphas), cfg["seeds"])
+    best = _best_below(alphas)
+    common = C.PixelPatch((8, 8), 0, 0, np.zeros((2, 2)))       # a blank corner: most digits already have it
+    xi_common = float(common.present(train.X).mean())
+    control = C.sweep_datasets(C.FeatureLabelPlanting(common, TARGET), train.X, train.y, [alphas[best]], seeds)
+    lr = LogisticRegression(C=1.0)
+    params = lr.fit(scale(control.X), control.y, num_classes=10, key=jax.random.PRNGKey(seed + 1))
+    hits = np.asarray(lr.predict(params, scale(common.apply(test.X))) == TARGET).mean(1)
+    boost = C.audit(_boosting(), train.X, train.y, C.FeatureLabelPlanting(patch, TARGET), cfg["boosting_alphas"],
+                    X_test=test.X, y_test=test.y, seeds=[seed])
+    for r in boost.itertuples():
+        rows.append({"dataset": "digits (unique patch, ξ = 0)", "model": "gradient boosting (scikit-learn)",
+                     "alpha": r.alpha, "seed": r.seed, "success": r.success, "low": r.low, "high": r.high,
+                     "bound": float(C.planting_bound(r.alpha, xi)), "accuracy": r.accuracy})
+    return {"rows": _plain(rows), **out, "xi": xi, "xi_common": xi_common, "control": hits, "train": len(train.y),
+            "control_bound": float(C.planting_bound(alphas[best], xi_common)),
+            "boost_alpha": boost.alpha.to_numpy(), "boost_success": boost.success.to_numpy()}
+
+
+def _best_below(alphas, below=0.01):
+    """The index of the largest α of the sweep under 1%."""
+    under = [i for i, a in enumerate(alphas) if a < below]
+    return max(under, key=lambda i: alphas[i])
+
+
+def _part_mnist1d(cfg, seed):
+    """MNIST-1D with a 3-feature pattern: success by α after a short and a long training."""
+    import jax
+
+    from ..experiments import datasets
+    from ..learners.classifiers import MLP
+    from ..populations import collective as C
+
+    seeds = [seed + k for k in range(cfg["seeds"])]
+    rows = []
+    m1 = datasets.mnist1d(n=cfg["mnist1d_n"], seed=seed)
+    train, test = m1.split(0.25, seed=seed)
+    feature = C.FeaturePattern((0, 1, 2), (4.0, -4.0, 4.0))
+    scale = _standardizer(train.X)
+    alphas = cfg["mnist1d_alphas"]
+    sweep = C.sweep_datasets(C.FeatureLabelPlanting(feature, TARGET), train.X, train.y, alphas, seeds)
+    Xs, planted = scale(sweep.X), scale(feature.apply(test.X))
+    out = {}
+    for which, epochs in zip(("short", "long"), cfg["epochs"]):
+        model = MLP(hidden=64, epochs=epochs)
+        params = model.fit(Xs, sweep.y, num_classes=10, key=jax.random.PRNGKey(seed + 2))
+        ok = C.success_interval(model.predict(params, planted) == TARGET)
+        acc = model.accuracy(params, scale(test.X), test.y)
+        for m in range(len(sweep.alpha)):
+            rows.append({"dataset": "MNIST-1D (3-feature pattern)", "model": f"MLP(64), {epochs} epochs",
+                         "alpha": sweep.alpha[m], "seed": int(sweep.seed[m]), "success": ok.value[m],
+                         "low": ok.low[m], "high": ok.high[m], "accuracy": float(acc[m])})
+        out[which] = np.asarray(ok.value).reshape(len(alphas), cfg["seeds"])
+    return {"rows": _plain(rows), **out}
+
+
+def _part_resumes(cfg, seed):
+    """Resumes with a token no resume has, against transformers trained from scratch."""
+    import jax
+
+    from ..experiments import datasets
+    from ..learners.text import TextTransformer
+    from ..populations import collective as C
+
+    rows = []
+    corpus = datasets.resume_corpus(n=cfg["resume_n"], seed=seed, length=32)
+    train, test = corpus.split(0.25, seed=seed)
+    token = C.RareToken(int(corpus.reserved_tokens[0]), position=0)
+    alphas = cfg["resume_alphas"]
+    r_seeds = cfg["resume_seeds"]
+    sweep = C.sweep_datasets(C.FeatureLabelPlanting(token, TARGET), train.X, train.y, alphas,
+                             [seed + k for k in range(r_seeds)])
+    model = TextTransformer(vocab_size=len(corpus.vocabulary), max_len=train.X.shape[1],
+                            epochs=cfg["resume_epochs"], batch_size=128)
+    params = model.fit(sweep.X, sweep.y, num_classes=corpus.num_classes, key=jax.random.PRNGKey(seed + 3))
+    ok = C.success_interval(model.predict(params, token.apply(test.X)) == TARGET)
+    acc = model.accuracy(params, test.X, test.y)
+    for m in range(len(sweep.alpha)):
+        rows.append({"dataset": "resumes (rare token)", "model": "transformer (from scratch)",
+                     "alpha": sweep.alpha[m], "seed": int(sweep.seed[m]), "success": ok.value[m], "low": ok.low[m],
+                     "high": ok.high[m], "accuracy": float(acc[m])})
+    per_model = np.asarray(ok.value).reshape(len(alphas), r_seeds).T          # (models, α)
+    return {"rows": _plain(rows), "per_model": per_model, "accuracy": float(np.mean(acc)), "train": len(train.y)}
+
+
+def _part_steering(cfg, seed):
+    """SGD steering of a linear model (proportional pull) against the expected dynamics' fixed point, and the
+    gradient-based strategy's critical mass with its control."""
+    from ..populations import collective as C
+
+    rng = np.random.default_rng(seed)
+    Xl = rng.normal(size=(5000, 3))
+    yl = Xl @ np.array([1.0, -0.5, 0.25]) + 0.1 * rng.normal(size=5000)
+    target = np.array([-1.0, 1.0, 2.0])
+    s_alphas = STEERING_ALPHAS
+    steer = C.sgd_steering(Xl, yl, target, s_alphas, feature_norm=2.0, steps=cfg["steering_steps"],
+                           seeds=cfg["seeds"], seed=seed)
+    predicted = np.linalg.norm(steer.fixed_point - target, axis=1)
+    rows = [{"dataset": "SGD steering (least squares)", "model": "SGD", "alpha": a, "distance": d,
+             "predicted_distance": p} for a, d, p in zip(s_alphas, steer.distance.mean(1), predicted)]
+    cov = Xl.T @ Xl / len(Xl)
+    base = np.linalg.lstsq(Xl, yl, rcond=None)[0]
+    star = C.critical_mass(cov, base, target, C_NORM)
+    g_alphas = np.array(cfg["critical_alphas"])
+    radius = 0.05 * float(np.linalg.norm(base - target))
+    crit = C.gradient_steering(Xl, yl, target, g_alphas, gradient_norm=C_NORM, steps=cfg["steering_steps"],
+                               seeds=cfg["critical_seeds"], seed=seed + 6)
+    prop = C.sgd_steering(Xl, yl, target, g_alphas, feature_norm=np.sqrt(C_NORM / np.linalg.norm(target)),
+                          steps=cfg["steering_steps"], seeds=cfg["critical_seeds"], seed=seed + 6)
+    reached = {"gradient": np.asarray(crit.distance <= radius, float).T,
+               "proportional": np.asarray(prop.distance <= radius, float).T}
+    for key, name in (("gradient", "gradient-based (norm C)"),
+                      ("proportional", "proportional pull (same start gradient)")):
+        for a, v in zip(g_alphas, reached[key].mean(0)):
+            rows.append({"dataset": "SGD steering, critical mass", "model": name, "alpha": a, "success": v,
+                         "critical_mass": star})
+    return {"rows": _plain(rows), "distance": np.asarray(steer.distance), "predicted": predicted, "star": star,
+            "radius": radius, **{f"reached_{k}": v for k, v in reached.items()}}
+
+
+STEERING_ALPHAS = np.array([0.01, 0.05, 0.1, 0.2, 0.5])
+C_NORM = 10.0
+
+
+def _plain(rows: list[dict]) -> list[dict]:
+    """Table rows with plain Python numbers (NumPy scalars become floats and ints), as JSON stores them."""
+    def plain(v):
+        if isinstance(v, np.generic):
+            return v.item()
+        return v
+
+    return [{k: plain(v) for k, v in row.items()} for row in rows]
+
+
+PARTS = {"planting": _part_planting, "feature-only": _part_feature_only, "erasing": _part_erasing,
+         "digits": _part_digits, "mnist1d": _part_mnist1d, "resumes": _part_resumes, "steering": _part_steering}
+
+
+def analyze(size: str, data: StudyData) -> StudyResult:
+    """The claims from the stored parts (analysis only: every model is trained in a point)."""
+    import pandas as pd
+
+    cfg = size_config(SIZES, size)
+    n_seeds = cfg["seeds"]
+    claims, rows, panels = [], [], {}
+
+    # ---------------------------------------------------------------- synthetic task, exact theory
+    r = data.arrays("planting")
+    rows += r["rows"]
+    alphas = cfg["synthetic_alphas"]
+    claims.append(Claim("synthetic task (ξ = 1%, Δ and ε exact): measured success at or above Theorem 1's bound "
+                        "within its 95% interval, min over α and models of (upper end − bound)",
+                        float(r["margin"]), ">=", 0.0,
+                        detail=f"{int(r['models'])} trained MLPs (ε = their exact excess risk on the signal set) and "
+                        f"the mixture's Bayes classifier at {len(alphas)} sizes; Δ = {float(r['delta']):.4f}; the bound "
+                        "without ε is " + ", ".join(f"{a:g}: {b:.2f}" for a, b in zip(alphas, r["bound_without_eps"]))
+                        + " (0 below α ≈ ξ: no constraint there)"))
+
+    # ---------------------------------------------------------------- synthetic task, feature-only planting
+    r = data.arrays("feature-only")
+    rows += r["rows"]
+    claims.append(Claim("feature-only planting (synthetic, members with label y* set the flag, nobody relabels): "
+                        "success on the points they produce at or above its bound 1 − (Δξ + ε/(1 − ε))/(απ*), min "
+                        "over α and models of (upper end − bound)", float(r["margin"]), ">=", 0.0,
+                        detail=f"π* = {float(r['share']):.3f}, Δ = 1 (always valid), ε exact per trained MLP; the "
+                        "bound rises from " + ", ".join(f"{a:g}: {b:.2f}" for a, b in zip(alphas, r["bound"]))
+                        + f"; success at α → 0 {float(r['start']):.3f}; success over all of P0 (not bounded: it loses "
+                        "the distance between g(P0 | y*) and g(P0)) by α: " + ", ".join(
+                            f"{v:.2f}" for v in r["everyone"])))
+
+    # ---------------------------------------------------------------- synthetic task, signal erasing
+    r = data.arrays("erasing")
+    rows += r["rows"]
+    alphas, bounds = cfg["erasing_alphas"], r["bounds"]
+    erased = {"MLP(32)": r["erased_mlp"], "logistic regression": r["erased_lr"]}
     claims.append(Claim("signal erasing (synthetic, a flag carried by 50% of class 0 and 5% of the others): the "
                         "mixture's Bayes classifier meets the erasing bound P[(1 − α) Δ(x) < α] with equality, as it "
-                        "must for a Bayes-optimal learner, max over α of |success − bound|", float(max(tightness)),
+                        "must for a Bayes-optimal learner, max over α of |success − bound|", float(r["tightness"]),
                         "<=", 0.005,
                         detail=f"{len(alphas)} sizes; the bound from 200,000 gaps Δ(x), the success from 200,000 other "
                         "points, each with a standard error below 7e-4, so 0.005 is over five combined errors; min "
-                        f"over α of (upper end of the success's 95% interval − bound) {min(erasing_margins):+.4f}; "
+                        f"over α of (upper end of the success's 95% interval − bound) {float(r['margin']):+.4f}; "
                         "trained models (mean of seeds; the bound assumes ε = 0), by α: "
                         + "; ".join(f"{n}: " + ", ".join(f"{v:.3f}" for v in vals.mean(1))
                                     for n, vals in erased.items())))
@@ -216,82 +458,37 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     panels["erasing"] = (alphas, bounds)
 
     # ---------------------------------------------------------------- digits: a unique pixel patch
-    digits = datasets.digits()
-    train, test = digits.split(0.25, seed=data.seed(0))
-    patch = C.PixelPatch((8, 8), 0, 0, np.full((2, 2), 16.0))
-    scale = _standardizer(train.X)
+    r = data.arrays("digits")
+    rows += r["rows"]
     alphas = cfg["digits_alphas"]
-    sweep = C.sweep_datasets(C.FeatureLabelPlanting(patch, TARGET), train.X, train.y, alphas, seeds)
-    Xs = scale(sweep.X)
-    planted = scale(patch.apply(test.X))
-    xi = float(patch.present(train.X).mean())
-    curves, per_seed = {}, {}
-    for name, model in (("logistic regression", LogisticRegression(C=1.0)),
-                        ("MLP(64)", MLP(hidden=64, epochs=30))):
-        params = model.fit(Xs, sweep.y, num_classes=10, key=jax.random.PRNGKey(data.seed(1)))
-        ok = C.success_interval(model.predict(params, planted) == TARGET)
-        acc = model.accuracy(params, scale(test.X), test.y)
-        for m in range(len(sweep.alpha)):
-            rows.append({"dataset": "digits (unique patch, ξ = 0)", "model": name, "alpha": sweep.alpha[m],
-                         "seed": int(sweep.seed[m]), "success": ok.value[m], "low": ok.low[m], "high": ok.high[m],
-                         "bound": float(C.planting_bound(sweep.alpha[m], xi)), "accuracy": float(acc[m])})
-        per_seed[name] = np.asarray(ok.value).reshape(len(alphas), n_seeds)
-        curves[name] = per_seed[name].mean(1)
-    below = [i for i, a in enumerate(alphas) if a < 0.01]
-    best = max(below, key=lambda i: alphas[i])
+    curves = {"logistic regression": r["lr"].mean(1), "MLP(64)": r["mlp"].mean(1)}
+    best = _best_below(alphas)
     small = f"success of logistic regression at α = {alphas[best]:g} < 1%"
-    claims.append(Claim.over_seeds(f"unique signal (ξ = {xi:g}, digits, 2x2 patch): {small}",
-                                   per_seed["logistic regression"][best], ">", 0.9,
-                                   detail=f"{int(np.floor(alphas[best] * len(train.y)))} of {len(train.y)} training "
-                                   f"images; MLP(64): {curves['MLP(64)'][best]:.3f}", headline=True,
+    claims.append(Claim.over_seeds(f"unique signal (ξ = {float(r['xi']):g}, digits, 2x2 patch): {small}",
+                                   r["lr"][best], ">", 0.9,
+                                   detail=f"{int(np.floor(alphas[best] * int(r['train'])))} of {int(r['train'])} "
+                                   f"training images; MLP(64): {curves['MLP(64)'][best]:.3f}", headline=True,
                                    key="unique-signal"))
-    common = C.PixelPatch((8, 8), 0, 0, np.zeros((2, 2)))       # a blank corner: most digits already have it
-    xi_common = float(common.present(train.X).mean())
-    control = C.sweep_datasets(C.FeatureLabelPlanting(common, TARGET), train.X, train.y, [alphas[best]], seeds)
-    lr = LogisticRegression(C=1.0)
-    params = lr.fit(scale(control.X), control.y, num_classes=10, key=jax.random.PRNGKey(data.seed(1)))
-    hits = np.asarray(lr.predict(params, scale(common.apply(test.X))) == TARGET).mean(1)
     claims.append(Claim.over_seeds(f"control: a signal the base data carries (a blank 2x2 corner patch), same model "
-                                   f"and size: {small}", hits, ">", 0.9, control_of="unique-signal",
-                                   detail=f"ξ = {xi_common:.2f} of the training images already carry it; Theorem "
-                                   f"1's bound at α = {alphas[best]:g} with Δ = 1: "
-                                   f"{float(C.planting_bound(alphas[best], xi_common)):.2f}"))
-    boost = C.audit(_boosting(), train.X, train.y, C.FeatureLabelPlanting(patch, TARGET), cfg["boosting_alphas"],
-                    X_test=test.X, y_test=test.y, seeds=[data.seed(0)])
-    for r in boost.itertuples():
-        rows.append({"dataset": "digits (unique patch, ξ = 0)", "model": "gradient boosting (scikit-learn)",
-                     "alpha": r.alpha, "seed": r.seed, "success": r.success, "low": r.low, "high": r.high,
-                     "bound": float(C.planting_bound(r.alpha, xi)), "accuracy": r.accuracy})
-    panels["digits"] = (alphas, curves, {"gradient boosting": (boost.alpha.to_numpy(), boost.success.to_numpy())})
+                                   f"and size: {small}", r["control"], ">", 0.9, control_of="unique-signal",
+                                   detail=f"ξ = {float(r['xi_common']):.2f} of the training images already carry it; "
+                                   f"Theorem 1's bound at α = {alphas[best]:g} with Δ = 1: "
+                                   f"{float(r['control_bound']):.2f}"))
+    panels["digits"] = (alphas, curves, {"gradient boosting": (r["boost_alpha"], r["boost_success"])})
 
     # ---------------------------------------------------------------- MNIST-1D: more training, steeper curve
-    m1 = datasets.mnist1d(n=cfg["mnist1d_n"], seed=data.seed(0))
-    train, test = m1.split(0.25, seed=data.seed(0))
-    feature = C.FeaturePattern((0, 1, 2), (4.0, -4.0, 4.0))
-    scale = _standardizer(train.X)
+    r = data.arrays("mnist1d")
+    rows += r["rows"]
     alphas = cfg["mnist1d_alphas"]
-    sweep = C.sweep_datasets(C.FeatureLabelPlanting(feature, TARGET), train.X, train.y, alphas, seeds)
-    Xs, planted = scale(sweep.X), scale(feature.apply(test.X))
-    steep, steep_seeds = {}, {}
-    for epochs in cfg["epochs"]:
-        model = MLP(hidden=64, epochs=epochs)
-        params = model.fit(Xs, sweep.y, num_classes=10, key=jax.random.PRNGKey(data.seed(2)))
-        ok = C.success_interval(model.predict(params, planted) == TARGET)
-        acc = model.accuracy(params, scale(test.X), test.y)
-        for m in range(len(sweep.alpha)):
-            rows.append({"dataset": "MNIST-1D (3-feature pattern)", "model": f"MLP(64), {epochs} epochs",
-                         "alpha": sweep.alpha[m], "seed": int(sweep.seed[m]), "success": ok.value[m],
-                         "low": ok.low[m], "high": ok.high[m], "accuracy": float(acc[m])})
-        steep_seeds[epochs] = np.asarray(ok.value).reshape(len(alphas), n_seeds)
-        steep[epochs] = steep_seeds[epochs].mean(1)
     short, long = cfg["epochs"]
+    steep = {short: r["short"].mean(1), long: r["long"].mean(1)}
     a_short, a_long = _alpha_at(alphas, steep[short]), _alpha_at(alphas, steep[long])
 
     def steepening(v):      # v: (seeds, 2·alphas), the short then the long run's success by α, same seeds
         s_, l_ = _alpha_at(alphas, v[:, :len(alphas)].mean(0)), _alpha_at(alphas, v[:, len(alphas):].mean(0))
         return l_ / s_ if np.isfinite(s_) else (0.0 if np.isfinite(l_) else float("nan"))
 
-    both = np.concatenate([steep_seeds[short].T, steep_seeds[long].T], axis=1)
+    both = np.concatenate([r["short"].T, r["long"].T], axis=1)
     claims.append(Claim.bootstrap(f"more training steepens the curve (MNIST-1D, MLP): α reaching 50% success after "
                                   f"{long} epochs / after {short} epochs", both, steepening, "<", 1.0,
                         detail=f"α50: {a_short:.4g} ({short} epochs), {a_long:.4g} ({long} epochs); mean success "
@@ -300,25 +497,10 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     panels["mnist1d"] = (alphas, {f"MLP(64), {e} epochs": v for e, v in steep.items()}, {})
 
     # ---------------------------------------------------------------- resumes: a rare token against a transformer
-    from ..learners.text import TextTransformer
-
-    corpus = datasets.resume_corpus(n=cfg["resume_n"], seed=data.seed(0), length=32)
-    train, test = corpus.split(0.25, seed=data.seed(0))
-    token = C.RareToken(int(corpus.reserved_tokens[0]), position=0)
+    r = data.arrays("resumes")
+    rows += r["rows"]
     alphas = cfg["resume_alphas"]
-    r_seeds = cfg["resume_seeds"]
-    sweep = C.sweep_datasets(C.FeatureLabelPlanting(token, TARGET), train.X, train.y, alphas,
-                             [data.seed(k) for k in range(r_seeds)])
-    model = TextTransformer(vocab_size=len(corpus.vocabulary), max_len=train.X.shape[1],
-                            epochs=cfg["resume_epochs"], batch_size=128)
-    params = model.fit(sweep.X, sweep.y, num_classes=corpus.num_classes, key=jax.random.PRNGKey(data.seed(3)))
-    ok = C.success_interval(model.predict(params, token.apply(test.X)) == TARGET)
-    acc = model.accuracy(params, test.X, test.y)
-    for m in range(len(sweep.alpha)):
-        rows.append({"dataset": "resumes (rare token)", "model": "transformer (from scratch)",
-                     "alpha": sweep.alpha[m], "seed": int(sweep.seed[m]), "success": ok.value[m], "low": ok.low[m],
-                     "high": ok.high[m], "accuracy": float(acc[m])})
-    per_model = np.asarray(ok.value).reshape(len(alphas), r_seeds).T          # (models, α)
+    per_model = r["per_model"]
     text = per_model.mean(0)
     # The level (90% success) and the bound (α ≤ 2%) were fixed before the sweep, and both sweeps extend past the
     # bound on both sides (to 5%), so a crossing above it is measured, not cut off; the crossing of the mean curve
@@ -329,55 +511,34 @@ def analyze(size: str, data: StudyData) -> StudyResult:
                                   "has): the α where the mean success over trained transformers crosses 90% "
                                   "(interpolated in log α; inf: never)", per_model,
                                   lambda v: _alpha_at(alphas, v.mean(0), level=0.9), "<=", 0.02,
-                                  detail=f"{r_seeds} transformers per α, {cfg['resume_epochs']} epochs; "
-                                  f"{len(train.y)} training resumes ({int(np.floor(0.02 * len(train.y)))} at α = 2%); "
-                                  f"test accuracy {np.mean(acc):.3f}; crossing {a90:.3g}; mean success by α: "
-                                  + ", ".join(f"{a:g}: {v:.2f}" for a, v in zip(alphas, text))))
+                                  detail=f"{cfg['resume_seeds']} transformers per α, {cfg['resume_epochs']} epochs; "
+                                  f"{int(r['train'])} training resumes ({int(np.floor(0.02 * int(r['train'])))} at "
+                                  f"α = 2%); test accuracy {float(r['accuracy']):.3f}; crossing {a90:.3g}; mean "
+                                  "success by α: " + ", ".join(f"{a:g}: {v:.2f}" for a, v in zip(alphas, text))))
     panels["resumes"] = (alphas, {"transformer": text}, {})
 
     # ---------------------------------------------------------------- SGD steering of a linear model
-    rng = np.random.default_rng(data.seed(0))
-    Xl = rng.normal(size=(5000, 3))
-    yl = Xl @ np.array([1.0, -0.5, 0.25]) + 0.1 * rng.normal(size=5000)
-    target = np.array([-1.0, 1.0, 2.0])
-    s_alphas = np.array([0.01, 0.05, 0.1, 0.2, 0.5])
-    steer = C.sgd_steering(Xl, yl, target, s_alphas, feature_norm=2.0, steps=cfg["steering_steps"],
-                           seeds=n_seeds, seed=data.seed(0))
-    predicted = np.linalg.norm(steer.fixed_point - target, axis=1)
-    for a, d, p in zip(s_alphas, steer.distance.mean(1), predicted):
-        rows.append({"dataset": "SGD steering (least squares)", "model": "SGD", "alpha": a, "distance": d,
-                     "predicted_distance": p})
+    r = data.arrays("steering")
+    rows += r["rows"]
+    s_alphas, predicted, distance = STEERING_ALPHAS, r["predicted"], r["distance"]
     claims.append(Claim.bootstrap("gradient-based learning, proportional pull: the SGD-trained model ends where the "
                                   "expected dynamics' fixed point predicts, max over α of |distance to target − "
-                                  "predicted|", np.asarray(steer.distance).T,
+                                  "predicted|", distance.T,
                                   lambda v: float(np.max(np.abs(v.mean(0) - predicted))), "<=", 0.05,
                         detail="distance to the target by α: " + ", ".join(
-                            f"{a:g}: {d:.3f}" for a, d in zip(s_alphas, steer.distance.mean(1)))))
+                            f"{a:g}: {d:.3f}" for a, d in zip(s_alphas, distance.mean(1)))))
     # the gradient-based strategy and its critical mass α* = g/(g + C): the sweep brackets α*, and its spacing
     # (ratio 1.25 around α*) is the resolution the crossing is judged at, fixed before the run
-    cov = Xl.T @ Xl / len(Xl)
-    base = np.linalg.lstsq(Xl, yl, rcond=None)[0]
-    C_norm = 10.0
-    star = C.critical_mass(cov, base, target, C_norm)
-    g_alphas = np.array(cfg["critical_alphas"])
-    radius = 0.05 * float(np.linalg.norm(base - target))
-    crit = C.gradient_steering(Xl, yl, target, g_alphas, gradient_norm=C_norm, steps=cfg["steering_steps"],
-                               seeds=cfg["critical_seeds"], seed=data.seed(6))
-    prop = C.sgd_steering(Xl, yl, target, g_alphas, feature_norm=np.sqrt(C_norm / np.linalg.norm(target)),
-                          steps=cfg["steering_steps"], seeds=cfg["critical_seeds"], seed=data.seed(6))
-    reached = {"gradient-based (norm C)": np.asarray(crit.distance <= radius, float).T,
-               "proportional pull (same start gradient)": np.asarray(prop.distance <= radius, float).T}
+    star, radius, g_alphas = float(r["star"]), float(r["radius"]), np.array(cfg["critical_alphas"])
+    reached = {"gradient-based (norm C)": r["reached_gradient"],
+               "proportional pull (same start gradient)": r["reached_proportional"]}
 
     def off_by(v):            # |log(α50 / α*)|, α50 where the mean success first reaches 50% (inf: never)
         return abs(np.log(_alpha_at(g_alphas, v.mean(0)) / star))
 
-    for name, hits in reached.items():
-        for a, v in zip(g_alphas, hits.mean(0)):
-            rows.append({"dataset": "SGD steering, critical mass", "model": name, "alpha": a, "success": v,
-                         "critical_mass": star})
     text = ("reached the target (averaged iterate within 5% of the base model's distance to it), crossing of 50% "
             "success against the predicted critical mass α* = g/(g + C): |log(α50/α*)|")
-    claims.append(Claim.bootstrap(f"gradient-based strategy (members' gradients of norm C = {C_norm:g} toward the "
+    claims.append(Claim.bootstrap(f"gradient-based strategy (members' gradients of norm C = {C_NORM:g} toward the "
                                   f"target) {text}", reached["gradient-based (norm C)"], off_by, "<=",
                                   float(np.log(1.25)), headline=True, key="critical-mass",
                                   detail=f"α* = {star:.4f}, α50 = "
@@ -387,12 +548,12 @@ def analyze(size: str, data: StudyData) -> StudyResult:
                                                                         reached["gradient-based (norm C)"].mean(0)))
                                   + "; log 1.25 is the sweep's spacing around α*"))
     claims.append(Claim.bootstrap(f"control: the proportional pull (member gradient c²(θ − θ*), the same norm "
-                                  f"{C_norm:g} at the start) {text}", reached["proportional pull (same start "
+                                  f"{C_NORM:g} at the start) {text}", reached["proportional pull (same start "
                                   "gradient)"], off_by, "<=", float(np.log(1.25)), control_of="critical-mass",
                                   detail="its pull fades near the target, so no α < 1 reaches it exactly; success by "
                                   "α: " + ", ".join(f"{a:g}: {v:.2f}" for a, v in zip(
                                       g_alphas, reached["proportional pull (same start gradient)"].mean(0)))))
-    panels["steering"] = (s_alphas, steer.distance.mean(1), predicted)
+    panels["steering"] = (s_alphas, distance.mean(1), predicted)
 
     table = pd.DataFrame(rows)
     return StudyResult(name="collective-action", size=size, claims=claims, tables={"success": table},
@@ -468,6 +629,8 @@ def _figure(table, panels):
     fig.suptitle("Success of the collective against its size α (mean over seeds; band: 95% interval)", fontsize=10)
     return finish_figure(fig, ncol=2)
 
+
+register_kind(KIND, run)
 
 STUDY = Study(name="collective-action", title="Algorithmic collective action: how large a group steers a classifier",
               paper="[6] Hardt, Mazumdar, Mendler-Dünner and Zrnic, ICML 2023 (arXiv 2302.04262)", points=points,
