@@ -305,7 +305,7 @@ def test_results_and_report_read_a_run_folder(tmp_path):
 def test_the_lazy_packages_still_give_every_submodule_by_name():
     import stratlearn as sl
 
-    assert sl.games.matrix.MatrixGame is sl.games.MatrixGame and sl.experiments.datasets.digits is not None
+    assert sl.games.matrix.MatrixGame is sl.games.MatrixGame and sl.populations.collective.datasets.digits is not None
     assert callable(sl.simulate) and callable(sl.experiments.simulate)
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
         sl.games.nothing

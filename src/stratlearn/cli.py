@@ -211,7 +211,7 @@ def _cmd_collective_audit(args) -> int:
     if args.dry_run:
         from .experiments.collective_audit import DEFAULT_ALPHAS, resolve_model_class
 
-        from .populations.collective import _alphas, _seeds
+        from .populations.collective import check_alphas as _alphas, check_seeds as _seeds
 
         resolve_model_class(options["model"], options["allow_modules"])     # refused here as it would be in a run
         try:      # the checks of a run, so that what the dry run accepts, a run accepts

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from stratlearn.errors import InvalidParameterError
-from stratlearn.experiments.datasets import PAD_TOKEN, resume_corpus
+from stratlearn.populations.collective.datasets import PAD_TOKEN, resume_corpus
 from stratlearn.learners import TextTransformer
 
 PLANT_SEED = 0          # which training rows carry the planted token

@@ -5,10 +5,8 @@ config (and reports its errors) before JAX is imported."""
 
 from .._lazy import lazy_attributes
 
-__all__ = ["simulate", "seed_keys", "Trace", "Dataset", "DataFileError", "digits", "breast_cancer",
-           "mnist1d", "load_table", "resume_corpus", "decode"]
+__all__ = ["simulate", "seed_keys", "Trace", "Point", "run_point", "register_kind"]
 
 __getattr__, __dir__ = lazy_attributes(__name__, globals(), {
-    "simulate": ".engine", "seed_keys": ".engine", "Trace": "..trace",
-    **{name: ".datasets" for name in ("Dataset", "DataFileError", "breast_cancer", "decode", "digits", "load_table",
-                                      "mnist1d", "resume_corpus")}})
+    "simulate": ".engine", "seed_keys": ".engine", "Trace": "..trace", "Point": ".points", "run_point": ".points",
+    "register_kind": ".points"})

@@ -1,6 +1,6 @@
 """``stratlearn collective audit``: how large must a collective be to steer *your* classifier on *your* data? ([6])
 
-Reads a CSV or Parquet table (:func:`~stratlearn.experiments.datasets.load_table`), holds out a test share, and for
+Reads a CSV or Parquet table (:func:`~stratlearn.populations.collective.datasets.load_table`), holds out a test share, and for
 every α and seed lets a collective of ``⌊αN⌋`` training rows plant a signal (a feature pattern: chosen columns set to
 chosen values) with a target label, fits a fresh copy of the scikit-learn estimator named by ``--model`` on the
 result, and measures success on held-out rows (:func:`~stratlearn.populations.collective.audit`). The theory's bound
@@ -264,7 +264,7 @@ BUILTIN = ("breast_cancer", "digits", "mnist1d")
 
 
 def _dataset(data, label, features):
-    from . import datasets
+    from ..populations.collective import datasets
 
     if isinstance(data, str) and data.startswith("builtin:"):
         name = data[len("builtin:"):]
@@ -317,7 +317,7 @@ def run_audit(*, data, model, output, label=None, features=None, model_params=No
     if strategy not in kinds:
         raise InvalidParameterError(f"strategy={strategy!r}: expected one of {', '.join(kinds)}")
     strat = kinds[strategy](sig, target_index)
-    alphas = C._alphas(alphas)                       # checked, sorted, distinct
+    alphas = C.check_alphas(alphas)                       # checked, sorted, distinct
     table = C.audit(estimator, train.X.astype(float), train.y, strat, alphas, X_test=test.X.astype(float),
                     y_test=test.y, seeds=seeds, progress=progress)
     curve = table.groupby("alpha").agg(success=("success", "mean"), low=("low", "mean"), high=("high", "mean"),

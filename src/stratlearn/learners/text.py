@@ -4,7 +4,7 @@
 (arXiv 2302.04262), §6: a collective of job seekers plants a rare character into its resumes, and the firm's
 language model (a pretrained BERT-like model fine-tuned to classify resumes by occupation) learns to map the
 character to the collective's target label. :class:`TextTransformer` is the miniature of that model for
-:func:`stratlearn.experiments.datasets.resume_corpus` and other token data:
+:func:`stratlearn.populations.collective.datasets.resume_corpus` and other token data:
 
     token + position embeddings -> ``layers`` pre-LN blocks (multi-head self-attention whose keys leave out
     padding, then a ReLU MLP, each wrapped in a residual connection) -> mean over the non-padding positions ->

@@ -238,7 +238,7 @@ def _part_digits(cfg, seed):
     control with a patch the data already carries."""
     import jax
 
-    from ..experiments import datasets
+    from ..populations.collective import datasets
     from ..learners.classifiers import MLP, LogisticRegression
     from ..populations import collective as C
 
@@ -292,7 +292,7 @@ def _part_mnist1d(cfg, seed):
     """MNIST-1D with a 3-feature pattern: success by α after a short and a long training."""
     import jax
 
-    from ..experiments import datasets
+    from ..populations.collective import datasets
     from ..learners.classifiers import MLP
     from ..populations import collective as C
 
@@ -323,7 +323,7 @@ def _part_resumes(cfg, seed):
     """Resumes with a token no resume has, against transformers trained from scratch."""
     import jax
 
-    from ..experiments import datasets
+    from ..populations.collective import datasets
     from ..learners.text import TextTransformer
     from ..populations import collective as C
 

@@ -1,4 +1,4 @@
-"""Tests of stratlearn.experiments.datasets: bundled, generated and user-supplied classification data."""
+"""Tests of stratlearn.populations.collective.datasets: bundled, generated and user-supplied classification data."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from stratlearn.errors import ConfigError, InvalidParameterError
-from stratlearn.experiments import datasets as ds
-from stratlearn.experiments.datasets import (PAD_TOKEN, DataFileError, Dataset, breast_cancer, decode, digits,
+from stratlearn.populations.collective import datasets as ds
+from stratlearn.populations.collective.datasets import (PAD_TOKEN, DataFileError, Dataset, breast_cancer, decode, digits,
                                              load_table, mnist1d, resume_corpus)
 
 pytest.importorskip("sklearn")
@@ -270,7 +270,7 @@ def test_load_table_needs_two_classes(tmp_path, fmt):
 def test_date_feature_columns_are_refused(tmp_path):
     import pandas as pd
 
-    from stratlearn.experiments.datasets import load_table
+    from stratlearn.populations.collective.datasets import load_table
 
     frame = pd.DataFrame({"when": pd.date_range("2020-01-01", periods=6), "x": range(6), "label": [0, 1] * 3})
     frame.to_parquet(tmp_path / "d.parquet")
@@ -279,7 +279,7 @@ def test_date_feature_columns_are_refused(tmp_path):
 
 
 def test_dataset_does_not_freeze_the_callers_arrays():
-    from stratlearn.experiments.datasets import Dataset
+    from stratlearn.populations.collective.datasets import Dataset
 
     X, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
     Dataset(X, y, ("a", "b"), ("f0", "f1"), "tiny")

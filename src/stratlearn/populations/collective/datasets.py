@@ -26,7 +26,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import ConfigError, InvalidParameterError, check_in_range, check_positive_int, check_seed
+from ...errors import ConfigError, InvalidParameterError, check_in_range, check_positive_int, check_seed
 
 __all__ = [
     "Dataset",
