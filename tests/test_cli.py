@@ -79,8 +79,8 @@ def test_errors_are_one_clear_line(tmp_path):
 
 
 def test_example_configs_parse():
-    from stratlearn.experiments.config import load_points, read_config
-    from stratlearn.experiments.population_config import load_population
+    from stratlearn.experiments.configs import load_points, read_config
+    from stratlearn.experiments.configs.population import load_population
 
     examples = sorted((ROOT / "examples").glob("*.toml"))
     assert len(examples) >= 3
@@ -89,13 +89,13 @@ def test_example_configs_parse():
             load_population(path)
             continue
         if "collective" in read_config(path):        # run by `stratlearn collective audit`
-            from stratlearn.experiments.collective_audit import load_audit_config
+            from stratlearn.experiments.configs.collective import load_audit_config
 
             assert load_audit_config(path)["model"].startswith("sklearn:")
             continue
         if "leader" in read_config(path):            # run by `stratlearn tolls`; needs its network's files
             from stratlearn.games.tntp import find_tntp
-            from stratlearn.experiments.tolls_config import load_tolls
+            from stratlearn.experiments.configs.tolls import load_tolls
 
             if find_tntp(read_config(path)["network"].get("name", ""), download=False) is not None:
                 load_tolls(path)

@@ -13,7 +13,7 @@ __all__ = ["main", "build_parser"]
 
 
 def _cmd_run(args) -> int:
-    from .experiments.config import load_points
+    from .experiments.configs import load_points
     from .files import prepare_output
 
     raw, points = load_points(args.config, sweep=False, overrides=args.set)   # errors before JAX is imported
@@ -61,7 +61,7 @@ def _executor(args):
 
 
 def _cmd_sweep(args) -> int:
-    from .experiments.config import load_points
+    from .experiments.configs import load_points
     from .experiments.store import ResultStore
     from .experiments.sweep import run_sweep
 
@@ -114,7 +114,7 @@ def _print_results(store, as_json: bool = False) -> int:
 
 
 def _cmd_population(args) -> int:
-    from .experiments.population_config import load_population, run_population
+    from .experiments.configs.population import load_population, run_population
 
     output = Path(args.output) if args.output else Path("runs") / Path(args.config).stem
     if args.dry_run:
@@ -141,7 +141,7 @@ def _cmd_population(args) -> int:
 
 
 def _cmd_tolls(args) -> int:
-    from .experiments.tolls_config import load_tolls, run_tolls
+    from .experiments.configs.tolls import load_tolls, run_tolls
 
     output = Path(args.output) if args.output else Path("runs") / Path(args.config).stem
     if args.dry_run:
@@ -175,7 +175,7 @@ def _parse_value(text: str):
 
 def _cmd_collective_audit(args) -> int:
     from .errors import InvalidParameterError
-    from .experiments.collective_audit import load_audit_config, run_audit
+    from .experiments.configs.collective import load_audit_config, run_audit
 
     if args.set and not args.config:
         raise ConfigError(f"--set {args.set[0]!r}: --set overrides values of a --config file; without one, give "
@@ -209,7 +209,7 @@ def _cmd_collective_audit(args) -> int:
     name = Path(str(options["data"]).replace("builtin:", "builtin-")).stem
     output = Path(args.output) if args.output else Path("runs") / f"audit-{name}"
     if args.dry_run:
-        from .experiments.collective_audit import DEFAULT_ALPHAS, resolve_model_class
+        from .experiments.configs.collective import DEFAULT_ALPHAS, resolve_model_class
 
         from .populations.collective import check_alphas as _alphas, check_seeds as _seeds
 

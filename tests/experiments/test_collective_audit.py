@@ -43,7 +43,7 @@ def test_audit_writes_the_report(table, tmp_path, capsys):
 
 
 def test_pipeline_models_are_seeded_and_alphas_sorted(table, tmp_path):
-    from stratlearn.experiments.collective_audit import run_audit
+    from stratlearn.experiments.configs.collective import run_audit
 
     runs = [run_audit(data=str(table), label="diagnosis", model="sklearn:neural_network.MLPClassifier",
                       model_params={"hidden_layer_sizes": [8], "max_iter": 50}, alphas=[0.1, 0.02], seeds=1,
@@ -57,7 +57,7 @@ def test_pipeline_models_are_seeded_and_alphas_sorted(table, tmp_path):
 def test_example_config_parses():
     from pathlib import Path
 
-    from stratlearn.experiments.collective_audit import load_audit_config
+    from stratlearn.experiments.configs.collective import load_audit_config
 
     options = load_audit_config(Path(__file__).parents[2] / "examples" / "collective.toml")
     assert options["data"] == "builtin:breast_cancer" and options["model"].startswith("sklearn:")

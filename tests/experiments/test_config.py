@@ -3,7 +3,7 @@ import textwrap
 import pytest
 
 from stratlearn.errors import ConfigError, InvalidParameterError, UnknownNameError
-from stratlearn.experiments.config import expand, load_points, read_config
+from stratlearn.experiments.configs import expand, load_points, read_config
 
 
 def _write(tmp_path, text):
@@ -128,8 +128,8 @@ def test_every_example_config_loads_and_builds():
     configs, run by `stratlearn population`, build their problem instead)."""
     from pathlib import Path
 
-    from stratlearn.experiments.config import load_points, read_config
-    from stratlearn.experiments.population_config import load_population
+    from stratlearn.experiments.configs import load_points, read_config
+    from stratlearn.experiments.configs.population import load_population
 
     paths = sorted((Path(__file__).parents[2] / "examples").glob("*.toml"))
     assert len(paths) >= 7
@@ -181,7 +181,7 @@ def test_a_run_builds_each_game_once_and_honours_its_precision(tmp_path, monkeyp
 
 
 def test_set_overrides_values_with_their_types(tmp_path):
-    from stratlearn.experiments.config import apply_overrides
+    from stratlearn.experiments.configs import apply_overrides
 
     path = _write(tmp_path, GOOD)
     raw, points = load_points(path, overrides=["run.steps=400", "run.seeds=3", "learners.0.temperature=0.2",

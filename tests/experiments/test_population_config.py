@@ -10,8 +10,8 @@ import pytest
 
 from stratlearn.cli import main
 from stratlearn.errors import ConfigError
-from stratlearn.experiments.config import read_config
-from stratlearn.experiments.population_config import build_population
+from stratlearn.experiments.configs import read_config
+from stratlearn.experiments.configs.population import build_population
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "distribution_shift.toml"
 

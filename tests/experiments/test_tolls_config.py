@@ -9,7 +9,7 @@ import pytest
 
 from stratlearn.cli import main
 from stratlearn.errors import ConfigError
-from stratlearn.experiments.tolls_config import load_tolls, run_tolls
+from stratlearn.experiments.configs.tolls import load_tolls, run_tolls
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -126,7 +126,7 @@ def test_a_toll_config_is_a_point_of_kind_leader_and_its_runs_record_the_estimat
     # the config's tables become the point's (the seed moves to the run table, where --seed-offset finds it); the
     # runner is found through the kind, and "estimate" adds the exact hypergradient's comparison from a given step
     from stratlearn.experiments.points import run_point
-    from stratlearn.experiments.tolls_config import tolls_point
+    from stratlearn.experiments.configs.tolls import tolls_point
 
     raw = {"network": {"name": "braess"}, "leader": {"method": "follower_agnostic", "iterations": 6, "seed": 3,
                                                     "upper": 50.0, "step_size": 0.05, "probes": 3}}

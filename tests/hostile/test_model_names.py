@@ -16,7 +16,7 @@ import pytest
 
 from stratlearn.cli import main
 from stratlearn.errors import ConfigError, ModelNotAllowedError, StratlearnError
-from stratlearn.experiments.collective_audit import (check_model_params, load_audit_config, resolve_model,
+from stratlearn.experiments.configs.collective import (check_model_params, load_audit_config, resolve_model,
                                                      resolve_model_class, run_audit)
 
 PROBE = "stratlearn_hostile_probe"          # a module written into tmp_path by the `probe` fixture

@@ -165,7 +165,7 @@ def test_a_signal_value_that_is_not_a_finite_number_names_the_option(spec):
     import numpy as np
 
     from stratlearn.errors import InvalidParameterError
-    from stratlearn.experiments.collective_audit import _signal
+    from stratlearn.experiments.configs.collective import _signal
 
     dataset = SimpleNamespace(feature_names=["a", "b"])
     with pytest.raises(InvalidParameterError, match=r"signal value a=.*\(--signal\)"):

@@ -14,7 +14,7 @@ import pytest
 
 from stratlearn import learners
 from stratlearn.errors import MAX_SEED, ConfigError, InvalidParameterError
-from stratlearn.experiments.config import expand
+from stratlearn.experiments.configs import expand
 from stratlearn.experiments.executors import make_executor
 from stratlearn.experiments.points import Point
 from stratlearn.experiments.engine import simulate

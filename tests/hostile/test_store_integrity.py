@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from stratlearn.experiments.config import load_points
+from stratlearn.experiments.configs import load_points
 from stratlearn.experiments.points import Point
 from stratlearn.experiments.store import ResultStore, file_digest
 from stratlearn.experiments.sweep import run_sweep

@@ -7,7 +7,7 @@ Kinds. A point's ``kind`` names the function that runs it, looked up in a regist
 
 * ``"simulate"`` (the default): a learner on a game, :func:`~stratlearn.experiments.engine.simulate`;
 * ``"leader"``: a Stackelberg leader learning tolls against routing followers
-  (:mod:`stratlearn.experiments.tolls_config`, the kind behind ``stratlearn tolls``);
+  (:mod:`stratlearn.experiments.configs.tolls`, the kind behind ``stratlearn tolls``);
 * a study's own kinds, registered by the study's module for the runs that fit no general kind.
 
 Every runner takes the point and returns ``(frame, info)``: a tidy frame with columns seed, step, metric, value (what
@@ -127,7 +127,7 @@ KINDS: dict[str, Callable] = {}
 """The registered kinds: name -> runner ``(point, progress) -> (frame, info)``."""
 
 # kinds of the engine itself, registered when first used (their modules import JAX or the routing code)
-_BUILTIN = {"leader": "stratlearn.experiments.tolls_config:run_leader_point"}
+_BUILTIN = {"leader": "stratlearn.experiments.configs.tolls:run_leader_point"}
 
 
 def register_kind(name: str, runner: Callable) -> Callable:

@@ -134,8 +134,8 @@ class Size(str):
 
 def parse_size_overrides(items) -> tuple:
     """``KEY=VALUE`` strings (``--set``) as ``(key, value)`` pairs, read as the config commands read them
-    (:func:`~stratlearn.experiments.config.parse_override`)."""
-    from ..experiments.config import parse_override
+    (:func:`~stratlearn.experiments.configs.parse_override`)."""
+    from ..experiments.configs import parse_override
 
     return tuple(parse_override(item, "seeds=4") for item in items)
 

@@ -57,7 +57,7 @@ def _leader(role, network, method, *, rule="paths", seed=0, estimate=None, **lea
     """A point of kind ``"leader"`` (the kind ``stratlearn tolls`` runs): ``network`` a ``[network]`` table, ``leader``
     the method's keywords; ``estimate`` (``{"estimate_from": k, "exact_gap": g, ...}``) also records the estimate
     against the exact hypergradient from iteration ``k`` on."""
-    from ..experiments.tolls_config import tolls_point
+    from ..experiments.configs.tolls import tolls_point
 
     raw = {"network": network, "followers": {"rule": rule}, "leader": {"method": method, "seed": seed, **leader}}
     extra = {"metrics": ("travel_time", "estimate"), **estimate} if estimate is not None else {}

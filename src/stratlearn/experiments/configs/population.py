@@ -38,13 +38,14 @@ expected.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, StratlearnError, check_in_range, check_positive, check_positive_int
-from .config import check_known_keys, read_config
+from ...errors import ConfigError, StratlearnError, check_in_range, check_positive, check_positive_int
+from .common import check_known_keys, read_config, read_number, read_vector
+
+_PER_DIMENSION = "one per grid dimension"
 
 __all__ = ["build_population", "load_population", "run_population"]
 
@@ -58,21 +59,8 @@ def _keys(where, table, allowed):
     check_known_keys(where, table, allowed, prefix=where)     # a section's keys named with it: run.t_end
 
 
-def _number(field, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(f"{field}={value!r}: expected a finite number")
-    return float(value)
-
-
-def _vector(field, value, length):
-    values = value if isinstance(value, list) else [value]
-    if len(values) != length:
-        raise ConfigError(f"{field}={value!r}: expected {length} number(s), one per grid dimension")
-    return np.array([_number(f"{field}[{i}]", v) for i, v in enumerate(values)])
-
-
 def _grid(table):
-    from ..populations.grids import Grid1D, Grid2D      # NumPy only: a config is checked without JAX
+    from ...populations.grids import Grid1D, Grid2D      # NumPy only: a config is checked without JAX
 
     _keys("grid", table, {"low", "high", "cells"})
     for key in ("low", "high", "cells"):
@@ -81,9 +69,10 @@ def _grid(table):
     two = isinstance(table["cells"], list)
     try:
         if two:
-            return Grid2D(tuple(_vector("grid.low", table["low"], 2)), tuple(_vector("grid.high", table["high"], 2)),
+            return Grid2D(tuple(read_vector("grid.low", table["low"], 2, what=_PER_DIMENSION)),
+                          tuple(read_vector("grid.high", table["high"], 2, what=_PER_DIMENSION)),
                           tuple(table["cells"]))
-        return Grid1D(_number("grid.low", table["low"]), _number("grid.high", table["high"]), table["cells"])
+        return Grid1D(read_number("grid.low", table["low"]), read_number("grid.high", table["high"]), table["cells"])
     except StratlearnError as exc:
         raise ConfigError(f"grid: {exc}") from None
 
@@ -100,8 +89,8 @@ def _density(field, spec, grid):
     if kind != "gaussian":
         raise ConfigError(f"{field}.kind={kind!r}: expected 'gaussian' or 'uniform'")
     _keys(field, spec, {"kind", "mean", "variance"})
-    mean = _vector(f"{field}.mean", spec.get("mean", 0.0), grid.ndim)
-    variance = _number(f"{field}.variance", spec.get("variance", 1.0))
+    mean = read_vector(f"{field}.mean", spec.get("mean", 0.0), grid.ndim, what=_PER_DIMENSION)
+    variance = read_number(f"{field}.variance", spec.get("variance", 1.0))
     if not variance > 0:
         raise ConfigError(f"{field}.variance={variance!r}: expected a number > 0")
     pts = grid.points.reshape(grid.shape + (grid.ndim,))
@@ -135,7 +124,7 @@ def _loss(spec, ndim):
         return _quadratic, ndim
     if kind == "bump":
         _keys("population.loss", params, {"kind", "height", "width"})
-        height = _number("population.loss.height", params.get("height", 1.0))
+        height = read_number("population.loss.height", params.get("height", 1.0))
         width = check_positive("population.loss.width", params.get("width", 1.0), error=ConfigError)
         return _bump(height, width), ndim
     raise ConfigError(f"population.loss={spec!r}: expected 'quadratic' (½|z − x|²) or a table with kind = 'bump'")
@@ -147,7 +136,7 @@ def _kernel(spec):
     if not isinstance(spec, dict) or spec.get("kind") != "gaussian":
         raise ConfigError(f"population.kernel={spec!r}: expected a table with kind = 'gaussian', strength and width")
     _keys("population.kernel", spec, {"kind", "strength", "width"})
-    strength = _number("population.kernel.strength", spec.get("strength", -1.0))
+    strength = read_number("population.kernel.strength", spec.get("strength", -1.0))
     width = check_positive("population.kernel.width", spec.get("width", 1.0), error=ConfigError)
 
     def kernel(d):
@@ -175,7 +164,7 @@ def build_population(raw: dict, *, source: str = "<config>"):
     _keys("learner", learner, _LEARNER)
     if "x0" not in learner:
         raise ConfigError("learner.x0: missing; expected the learner's starting parameters (a list of numbers)")
-    x0 = _vector("learner.x0", learner["x0"], dims)
+    x0 = read_vector("learner.x0", learner["x0"], dims, what=_PER_DIMENSION)
     alpha = pop.get("alpha", 0.1)
     if "groups" in pop:
         if "initial" in pop or "natural" in pop:
@@ -193,8 +182,8 @@ def build_population(raw: dict, *, source: str = "<config>"):
             initial.append(_density(f"{where}.initial", g["initial"], grid))
             nat = _density(f"{where}.natural", g.get("natural"), grid)
             natural.append(np.ones(grid.shape) if nat is None else nat)
-            alphas.append(_number(f"{where}.alpha", g.get("alpha", alpha)))
-            weights.append(_number(f"{where}.weight", g.get("weight", 1.0)))
+            alphas.append(read_number(f"{where}.alpha", g.get("alpha", alpha)))
+            weights.append(read_number(f"{where}.weight", g.get("weight", 1.0)))
         initial, natural, alpha = np.stack(initial), np.stack(natural), alphas
     else:
         if "initial" not in pop:
@@ -213,12 +202,12 @@ def build_population(raw: dict, *, source: str = "<config>"):
                "cfl": check_in_range("run.cfl", run.get("cfl", 0.9), 0.0, 1.0, low_open=True, error=ConfigError),
                "limit": None if limit == "none" else limit,
                "precision": run.get("precision", "float64")}
-    from ..populations import DistributionShift      # imports JAX: after every key was checked
+    from ...populations import DistributionShift      # imports JAX: after every key was checked
 
     try:
         problem = DistributionShift(grid, loss, initial, x0=x0, natural=natural, kernel=_kernel(pop.get("kernel")),
-                                    alpha=alpha, beta=_number("learner.beta", learner.get("beta", 0.0)),
-                                    rate=_number("learner.rate", learner.get("rate", 1.0)),
+                                    alpha=alpha, beta=read_number("learner.beta", learner.get("beta", 0.0)),
+                                    rate=read_number("learner.rate", learner.get("rate", 1.0)),
                                     setting=pop.get("setting", "cooperative"), weights=weights)
     except ConfigError:
         raise
@@ -240,9 +229,9 @@ def run_population(path: str | Path, output: str | Path, overrides=(), *, progre
     population's snapshots, readable with ``numpy.load(..., allow_pickle=False)``), ``config.json`` and
     ``figure.png`` into ``output`` (each atomically). Returns the :class:`~stratlearn.experiments.Trace`."""
     raw, problem, options = load_population(path, overrides)
-    from ..populations import solve
-    from ..files import atomic_write, save_figure, write_json, write_parquet
-    from .runner import machine_info
+    from ...populations import solve
+    from ...files import atomic_write, save_figure, write_json, write_parquet
+    from ..runner import machine_info
 
     trace = solve(problem, **options, progress=progress)
     output = Path(output)
@@ -267,7 +256,7 @@ def run_population(path: str | Path, output: str | Path, overrides=(), *, progre
 
 
 def _figure(problem, trace):
-    from ..plots import _pyplot
+    from ...plots import _pyplot
 
     plt = _pyplot()
     grid = problem.grid

@@ -47,9 +47,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, StratlearnError, check_positive, check_positive_int, check_seed
-from .config import check_known_keys, config_table as _table, read_config
-from .points import Point
+from ...errors import ConfigError, StratlearnError, check_positive, check_positive_int, check_seed
+from .common import check_known_keys, config_table as _table, read_config, read_vector
+from ..points import Point
 
 __all__ = ["load_tolls", "run_tolls", "tolls_point", "run_leader_point", "LEADER_RUN_DEFAULTS"]
 
@@ -67,7 +67,7 @@ _LEADER_METRICS = ("travel_time", "estimate")
 
 
 def _method(name):
-    from ..learners.follower_agnostic import (follower_agnostic, follower_agnostic_online,
+    from ...learners.follower_agnostic import (follower_agnostic, follower_agnostic_online,
                                               follower_agnostic_two_timescale, myopic_descent, oracle_toll_descent,
                                               zeroth_order_descent)
 
@@ -77,9 +77,9 @@ def _method(name):
 
 
 def _network(table, where):
-    from ..games.routing import braess, load_tntp, pigou
-    from ..games.tntp import tntp_prefix
-    from ..games.tntp import find_tntp
+    from ...games.routing import braess, load_tntp, pigou
+    from ...games.tntp import tntp_prefix
+    from ...games.tntp import find_tntp
 
     if ("name" in table) == ("folder" in table):
         raise ConfigError(f"{where}: [network] needs exactly one of name (pigou, braess or a TNTP network) and "
@@ -98,8 +98,8 @@ def _network(table, where):
     if name.lower() in ("pigou", "braess"):
         return (pigou() if name.lower() == "pigou" else braess()), None
     if packaged:
-        from ..errors import DataError
-        from ..games.tntp import packaged_tntp
+        from ...errors import DataError
+        from ...games.tntp import packaged_tntp
 
         try:
             folder = packaged_tntp(name)
@@ -108,7 +108,7 @@ def _network(table, where):
         return load_tntp(folder, tntp_prefix(name)), folder
     folder = find_tntp(name, download=False)
     if folder is None:
-        from ..games.tntp import fetch_tntp
+        from ...games.tntp import fetch_tntp
 
         try:
             folder = fetch_tntp(name)
@@ -120,12 +120,10 @@ def _network(table, where):
 
 
 def _bound(field, value, links, where):
-    arr = np.asarray(value, dtype=float) if isinstance(value, (int, float, list)) and not isinstance(value, bool) \
-        else None
-    if arr is None or arr.ndim > 1 or (arr.ndim == 1 and arr.size != links) or not np.isfinite(arr).all():
-        raise ConfigError(f"{where}: leader.{field}={value!r}: expected a finite number or {links} numbers (one "
-                          "per link)")
-    return np.broadcast_to(arr, (links,)).astype(float)
+    try:
+        return read_vector(f"leader.{field}", value, links, broadcast=True, what="one per link")
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def load_tolls(path: str | Path, overrides=()):
@@ -242,9 +240,9 @@ def _check_leader_run(run: dict, where: str) -> dict:
 
 def _lead(network, demand, rule, method, kwargs, *, progress: bool, where: str):
     """Run the leader ``method`` with ``kwargs`` against sealed routing followers; returns its ``LeaderResult``."""
-    from ..equilibria.wardrop import TollSensitivity
-    from ..errors import InvalidParameterError
-    from ..learners.followers import RoutingFollowers, SealedFollowers
+    from ...equilibria.wardrop import TollSensitivity
+    from ...errors import InvalidParameterError
+    from ...learners.followers import RoutingFollowers, SealedFollowers
 
     net = network
     kwargs = dict(kwargs)
@@ -292,8 +290,8 @@ def run_leader_point(point: Point | dict, progress: bool = False, *, where: str 
     cost = np.asarray(result.cost, dtype=float)
     frames = [pd.DataFrame({"seed": seed, "step": np.arange(len(cost)), "metric": "travel_time", "value": cost})]
     if "estimate" in run["metrics"]:
-        from ..equilibria.wardrop import TollSensitivity
-        from ..learners.followers import leader_set
+        from ...equilibria.wardrop import TollSensitivity
+        from ...learners.followers import leader_set
 
         exact = TollSensitivity(network, demand, gap=run["exact_gap"], max_iterations=run["exact_iterations"])
         box, eta = leader_set(kwargs["bounds"]), float(kwargs.get("step_size", inspect.signature(
@@ -327,8 +325,8 @@ def run_tolls(path: str | Path, output: str | Path, overrides=(), *, progress: b
     raw, net, demand, folder, rule, method, kwargs = load_tolls(path, overrides)
     import pandas as pd
 
-    from ..equilibria.wardrop import marginal_cost_tolls, system_optimum
-    from ..files import save_figure, write_json, write_parquet
+    from ...equilibria.wardrop import marginal_cost_tolls, system_optimum
+    from ...files import save_figure, write_json, write_parquet
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     frame, info = run_leader_point(tolls_point(raw), progress=progress, where=f"config {str(path)!r}")
@@ -371,7 +369,7 @@ def link_table(net, tolls, flow, marginal_tolls):
 
 
 def _figure(trace, title):
-    from ..plots import _pyplot
+    from ...plots import _pyplot
 
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.8))

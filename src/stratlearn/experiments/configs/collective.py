@@ -50,7 +50,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, InvalidParameterError, ModelNotAllowedError
+from ...errors import ConfigError, InvalidParameterError, ModelNotAllowedError
 
 __all__ = ["resolve_model", "resolve_model_class", "check_model_params", "run_audit", "load_audit_config"]
 
@@ -193,7 +193,7 @@ def check_model_params(params, field: str = "model.params") -> dict:
 def resolve_model(spec: str, params: dict | None = None, *, allow_modules=()):
     """An estimator built from the classifier class ``spec`` names (see :func:`resolve_model_class`) with the plain
     data ``params`` (see :func:`check_model_params`). Both are checked before the class is instantiated."""
-    from ..populations.collective import check_estimator
+    from ...populations.collective import check_estimator
 
     params = check_model_params(params)
     cls = resolve_model_class(spec, allow_modules)
@@ -207,7 +207,7 @@ def resolve_model(spec: str, params: dict | None = None, *, allow_modules=()):
 def load_audit_config(path, overrides=()) -> dict:
     """Read a TOML audit config, with ``overrides`` (``KEY=VALUE``, the CLI's ``--set``) applied, into the keyword
     arguments of :func:`run_audit` (unknown fields are errors)."""
-    from .config import check_known_keys, config_table, read_config
+    from .common import check_known_keys, config_table, read_config
 
     raw = read_config(path, overrides)
     if isinstance(raw.get("model"), dict) and "allow_modules" in raw["model"]:
@@ -227,7 +227,7 @@ def load_audit_config(path, overrides=()) -> dict:
 
 
 def _signal(spec, dataset, X):
-    from ..populations.collective import FeaturePattern
+    from ...populations.collective import FeaturePattern
 
     names = list(dataset.feature_names)
     if spec is None:                          # the last feature, set three ranges above its maximum: never seen
@@ -264,7 +264,7 @@ BUILTIN = ("breast_cancer", "digits", "mnist1d")
 
 
 def _dataset(data, label, features):
-    from ..populations.collective import datasets
+    from ...populations.collective import datasets
 
     if isinstance(data, str) and data.startswith("builtin:"):
         name = data[len("builtin:"):]
@@ -286,10 +286,10 @@ def run_audit(*, data, model, output, label=None, features=None, model_params=No
 
     ``model`` names a classifier class, checked by :func:`resolve_model_class` before anything is instantiated;
     ``allow_modules`` lists the packages besides scikit-learn whose classes may be named (e.g. ``["xgboost"]``)."""
-    from ..populations import collective as C
-    from .claims import Claim
-    from ..files import save_figure, write_json, write_parquet
-    from .report import write_report
+    from ...populations import collective as C
+    from ..claims import Claim
+    from ...files import save_figure, write_json, write_parquet
+    from ..report import write_report
 
     started = time.perf_counter()
     allow_modules = _check_allow_modules(allow_modules)
@@ -300,7 +300,7 @@ def run_audit(*, data, model, output, label=None, features=None, model_params=No
 
         estimator = make_pipeline(StandardScaler(), estimator)
     dataset = _dataset(data, label, features)
-    from ..errors import check_in_range
+    from ...errors import check_in_range
 
     test_size = check_in_range("test_size", test_size, 0.0, 1.0, low_open=True, high_open=True)
     train, test = dataset.split(test_size, seed)
@@ -354,7 +354,7 @@ def run_audit(*, data, model, output, label=None, features=None, model_params=No
     fig = _figure(curve, f"{Path(data).name}: {model}, target {classes[target_index]}")
     save_figure(folder / "success.png", fig)
     wall = time.perf_counter() - started
-    from .runner import machine_info
+    from ..runner import machine_info
 
     write_json(folder / "claims.json", {
         "study": "collective audit", "title": f"How large a collective steers {model} on {Path(data).name}",
@@ -372,7 +372,7 @@ def run_audit(*, data, model, output, label=None, features=None, model_params=No
 
 
 def _figure(curve, title):
-    from ..plots import _pyplot
+    from ...plots import _pyplot
 
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
