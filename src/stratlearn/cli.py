@@ -13,9 +13,25 @@ __all__ = ["main", "build_parser"]
 
 
 def _cmd_run(args) -> int:
-    from .experiments.configs import load_points
+    from .experiments.configs import load_points, read_config
+    from .experiments.configs.kinds import config_kind
     from .files import prepare_output
 
+    raw = read_config(args.config, args.set)
+    kind = config_kind(raw, args.config)          # one schema: a config of any kind runs here
+    if kind != "simulate":
+        if "sweep" in raw:
+            raise ConfigError(f"config {args.config!r}: [sweep] lists values to sweep over; run it with "
+                              "`stratlearn sweep`")
+        if kind == "leader":
+            return _cmd_tolls(args)
+        if kind == "population":
+            return _cmd_population(args)
+        return _cmd_collective_audit(argparse.Namespace(
+            config=args.config, set=args.set, dry_run=args.dry_run, output=args.output, no_progress=args.no_progress,
+            **{name: None for name in ("data", "label", "model", "strategy", "target", "signal", "seeds",
+                                       "test_size", "seed", "allow_module", "features", "alphas", "param")},
+            no_standardize=False))
     raw, points = load_points(args.config, sweep=False, overrides=args.set)   # errors before JAX is imported
     if args.dry_run:
         return _dry_run(points)
@@ -35,6 +51,11 @@ def _cmd_run(args) -> int:
 
 def _dry_run(points) -> int:
     """Print the points a config expands to and the work they amount to, and run nothing."""
+    if any(point.kind != "simulate" for point in points):
+        for point in points:
+            print(f"{point.key()[:10]}  {point.label()}")
+        print(f"\n{len(points)} point(s) of kind {points[0].kind}; nothing was run")
+        return 0
     total = 0
     for point in points:
         run = {"seeds": 1, **point.run}
@@ -61,11 +82,11 @@ def _executor(args):
 
 
 def _cmd_sweep(args) -> int:
-    from .experiments.configs import load_points
+    from .experiments.configs.kinds import load_config_points
     from .experiments.store import ResultStore
     from .experiments.sweep import run_sweep
 
-    raw, points = load_points(args.config, sweep=True, overrides=args.set)
+    raw, kind, points = load_config_points(args.config, sweep=True, overrides=args.set)   # any kind of config
     if args.dry_run:
         return _dry_run(points)
     output = Path(args.output) if args.output else Path("runs") / Path(args.config).stem
@@ -76,6 +97,12 @@ def _cmd_sweep(args) -> int:
     print(f"{summary.total} points: {len(summary.computed)} computed, {summary.skipped} already stored"
           + (f", {len(summary.corrupt)} damaged and recomputed" if summary.corrupt else "") + f"; store: {output}")
     return _print_results(store)
+
+
+def _short(value, width: int = 40) -> str:
+    """A parameter as the results table shows it: a long table or list is elided (``--json`` gives it whole)."""
+    text = str(value)
+    return text if len(text) <= width or not isinstance(value, (dict, list)) else text[:width - 1] + "…"
 
 
 def _print_results(store, as_json: bool = False) -> int:
@@ -102,8 +129,10 @@ def _print_results(store, as_json: bool = False) -> int:
     rows = []
     for _, row in index.iterrows():
         point = __import__("json").loads(row["config"])
-        params = ", ".join(f"{k}={v}" for section in ("game", "learner") for k, v in sorted(point[section].items())
-                           if k != "name")
+        params = ", ".join(f"{k}={_short(v)}" for section in ("game", "learner")
+                           for k, v in sorted(point[section].items()) if k != "name")
+        if point.get("kind", "simulate") != "simulate" and "seed" in point["run"]:   # a kind's seed: its run's
+            params += f", seed={point['run']['seed']}"
         out = {"point": row["key"][:10], "game": row["game"], "learner": row["learner"], "params": params,
                "seeds": row["seeds"], "steps": row["steps"]}
         for m in metric_cols:
@@ -437,7 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"stratlearn {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    run = sub.add_parser("run", help="run one experiment from a TOML config")
+    run = sub.add_parser("run", help="run one experiment from a TOML config of any kind (a learner on a game, a "
+                         "leader learning tolls, a population flow, a collective-action audit)")
     run.add_argument("config", help="path to a TOML config (see `stratlearn example`)")
     run.add_argument("-o", "--output", help="output folder (default: runs/<config name>)")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
@@ -445,7 +475,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_cmd_run)
 
     sweep = sub.add_parser("sweep", help="run every point of a config whose lists sweep, into a result store")
-    sweep.add_argument("config", help="path to a TOML config; a list in place of a value sweeps over it")
+    sweep.add_argument("config", help="path to a TOML config of any kind; a list in place of a value sweeps over it "
+                       "(learner-on-game configs), or a [sweep] table of dotted keys and lists (the other kinds)")
     sweep.add_argument("-o", "--output", help="result store folder (default: runs/<config name>)")
     _add_executor_options(sweep)
     _add_config_options(sweep)

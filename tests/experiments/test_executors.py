@@ -51,6 +51,28 @@ def test_ray_sweep_equals_local_sweep(tmp_path):
         pd.testing.assert_frame_equal(remote.read(p), local.read(p), check_exact=True)
 
 
+def test_every_kind_of_point_runs_on_ray_as_it_runs_locally(tmp_path):
+    # a leader point (an engine kind) and a study's own kind: the worker gets the kind's runner by reference and
+    # imports the module that registered it; values equal the local executor's, entry for entry
+    from stratlearn.studies import STUDIES
+    from stratlearn.studies.base import Size
+
+    tolls = [p for p in STUDIES["tolls"].points("quick") if p.tags["role"] in ("braess:0", "braess-myopic")]
+    size = Size("quick", {"cells": 40, "t_groups": 2.0, "applicants": 300})
+    shift = [p for p in STUDIES["distribution-shift"].points(size) if p.tags["role"] in ("groups", "credit:0")]
+    points = tolls + shift
+    assert {p.kind for p in points} == {"leader", "distribution-shift"}
+    local = ResultStore.open(tmp_path / "local", create=True)
+    run_sweep(points, local, executor=LocalExecutor(), progress=False)
+    remote = ResultStore.open(tmp_path / "ray", create=True)
+    with RayExecutor(num_cpus=2) as executor:
+        summary = run_sweep(points, remote, executor=executor, progress=False)
+    assert len(summary.computed) == len(points)
+    for p in points:
+        pd.testing.assert_frame_equal(remote.read(p), local.read(p), check_exact=True)
+        assert remote.meta(p)["info"].get("shapes") == local.meta(p)["info"].get("shapes")
+
+
 def test_unreachable_address_fails_with_a_clear_error():
     # no assertion on how long it takes (timings never go into tests): the error names the address
     with pytest.raises(ConfigError, match="127.0.0.1:1"):

@@ -8,6 +8,10 @@ Kinds. A point's ``kind`` names the function that runs it, looked up in a regist
 * ``"simulate"`` (the default): a learner on a game, :func:`~stratlearn.experiments.engine.simulate`;
 * ``"leader"``: a Stackelberg leader learning tolls against routing followers
   (:mod:`stratlearn.experiments.configs.tolls`, the kind behind ``stratlearn tolls``);
+* ``"population"``: a population PDE coupled to a learner (:mod:`stratlearn.experiments.configs.population`, behind
+  ``stratlearn population``);
+* ``"audit"``: a collective-action audit of a classifier over collective sizes and seeds
+  (:mod:`stratlearn.experiments.configs.collective`, behind ``stratlearn collective audit``);
 * a study's own kinds, registered by the study's module for the runs that fit no general kind.
 
 Every runner takes the point and returns ``(frame, info)``: a tidy frame with columns seed, step, metric, value (what
@@ -65,7 +69,10 @@ class Point:
             return f"{table['name']}({params})" if params else table["name"]
 
         text = f"{fmt(self.game)} · {fmt(self.learner)}"
-        return text if self.kind == "simulate" else f"{self.kind}: {text}"
+        if self.kind == "simulate":
+            return text
+        seed = f" · seed={_canonical(self.run['seed'])}" if "seed" in self.run else ""
+        return f"{self.kind}: {text}{seed}"
 
     def build(self):
         """The game and learner objects (validated: bad values raise ``stratlearn.errors`` exceptions). A point that
@@ -127,7 +134,9 @@ KINDS: dict[str, Callable] = {}
 """The registered kinds: name -> runner ``(point, progress) -> (frame, info)``."""
 
 # kinds of the engine itself, registered when first used (their modules import JAX or the routing code)
-_BUILTIN = {"leader": "stratlearn.experiments.configs.tolls:run_leader_point"}
+_BUILTIN = {"leader": "stratlearn.experiments.configs.tolls:run_leader_point",
+            "population": "stratlearn.experiments.configs.population:run_population_point",
+            "audit": "stratlearn.experiments.configs.collective:run_audit_point"}
 
 
 def register_kind(name: str, runner: Callable) -> Callable:

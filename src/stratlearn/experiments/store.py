@@ -317,17 +317,19 @@ class ResultStore:
     @staticmethod
     def _row(key: str, meta: dict, frame, stat) -> dict:
         point = meta["point"]
+        # metrics named NAME/... are arrays stored by entry (a step is an entry's index, not a record): not summarized
+        traced = frame[~frame["metric"].astype(str).str.contains("/", regex=False)]
         row = {"key": key, "file": f"points/{key}.parquet", "sha256": meta["sha256"],
                "kind": point.get("kind", "simulate"), "game": point["game"]["name"], "learner": point["learner"]["name"],
                "config": json.dumps(point, sort_keys=True),
-               "seeds": int(frame["seed"].nunique()), "steps": int(frame["step"].max()),
+               "seeds": int(frame["seed"].nunique()), "steps": int(traced["step"].max()) if len(traced) else 0,
                "wall_time": float(meta.get("info", {}).get("wall_time", float("nan"))),
                "file_size": int(stat.st_size), "file_mtime_ns": int(stat.st_mtime_ns)}
         for section in ("game", "learner", "run"):      # the parameters as columns: game.seed, learner.temperature
             for name, value in _flatten(point.get(section, {})):
                 row[f"{section}.{name}"] = value
-        last = frame[frame.step == frame.step.max()]
-        for metric, values in last.groupby("metric")["value"]:
+        for metric, group in traced.groupby("metric"):      # each metric at its own last record
+            values = group.loc[group.step == group.step.max(), "value"]
             row[f"{metric}_mean"] = float(values.mean())
             row[f"{metric}_std"] = float(values.std(ddof=0))
         return row

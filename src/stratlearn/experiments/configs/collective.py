@@ -51,8 +51,10 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import ConfigError, InvalidParameterError, ModelNotAllowedError
+from ..points import Point
 
-__all__ = ["resolve_model", "resolve_model_class", "check_model_params", "run_audit", "load_audit_config"]
+__all__ = ["resolve_model", "resolve_model_class", "check_model_params", "run_audit", "load_audit_config",
+           "audit_point", "run_audit_point", "audit_table", "audit_options"]
 
 _ALLOWED = {"data": {"path", "label", "features"}, "model": {"name", "params", "standardize"},
             "collective": {"strategy", "target", "signal", "alphas", "seeds", "test_size", "seed"}}
@@ -207,9 +209,16 @@ def resolve_model(spec: str, params: dict | None = None, *, allow_modules=()):
 def load_audit_config(path, overrides=()) -> dict:
     """Read a TOML audit config, with ``overrides`` (``KEY=VALUE``, the CLI's ``--set``) applied, into the keyword
     arguments of :func:`run_audit` (unknown fields are errors)."""
-    from .common import check_known_keys, config_table, read_config
+    from .common import read_config
 
-    raw = read_config(path, overrides)
+    return audit_options(read_config(path, overrides), path)
+
+
+def audit_options(raw: dict, path) -> dict:
+    """A TOML audit config's tables as the keyword arguments of :func:`run_audit`; a relative data path is read from
+    the folder of the config file ``path``."""
+    from .common import check_known_keys, config_table
+
     if isinstance(raw.get("model"), dict) and "allow_modules" in raw["model"]:
         raise ConfigError(f"{path}: model.allow_modules={_show(raw['model']['allow_modules'])}: a config file "
                           "cannot allow modules (configs are data); the person running the audit allows a "
@@ -279,10 +288,94 @@ def _dataset(data, label, features):
     return datasets.load_table(data, label, features)
 
 
+def audit_point(*, data, model, label=None, features=None, model_params=None, standardize=True,
+                strategy="planting", target=None, signal=None, alphas=DEFAULT_ALPHAS, seeds=3, test_size=0.25,
+                seed=0, allow_modules=(), tags: dict | None = None) -> Point:
+    """The point of kind ``"audit"`` of an audit's options (those of :func:`run_audit`): ``game`` is the data,
+    ``learner`` the model, ``run`` the collective's sweep. ``allow_modules`` is part of the point because the person
+    running it gave it (a config file cannot: :func:`load_audit_config` refuses it)."""
+    return Point(game={"name": str(data), "label": label, "features": features},
+                 learner={"name": model, "params": check_model_params(model_params), "standardize": standardize},
+                 run={"strategy": strategy, "target": target, "signal": signal, "alphas": list(alphas)
+                      if isinstance(alphas, (list, tuple)) else alphas, "seeds": seeds, "test_size": test_size,
+                      "seed": seed, "allow_modules": list(_check_allow_modules(allow_modules))},
+                 tags=dict(tags or {}), kind="audit")
+
+
+def run_audit_point(point: Point | dict, progress: bool = False):
+    """Run a point of kind ``"audit"``: the sweep over α and seeds (:func:`~stratlearn.populations.collective.audit`)
+    with the bound's terms estimated on the held-out rows. ``(frame, info)``: one row per (seed, α index, column of
+    the audit table), ``info`` with the α, the table's columns, the terms, the classes, the target and the signal."""
+    import pandas as pd
+
+    from ...populations import collective as C
+
+    if isinstance(point, dict):
+        point = Point(**point)
+    started = time.perf_counter()
+    run = point.run
+    data, label, features = point.game["name"], point.game.get("label"), point.game.get("features")
+    model, params, standardize = point.learner["name"], point.learner.get("params"), point.learner.get("standardize",
+                                                                                                        True)
+    estimator = resolve_model(model, params, allow_modules=_check_allow_modules(run.get("allow_modules", ())))
+    if standardize:
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        estimator = make_pipeline(StandardScaler(), estimator)
+    dataset = _dataset(data, label, features)
+    from ...errors import check_in_range
+
+    test_size = check_in_range("test_size", run.get("test_size", 0.25), 0.0, 1.0, low_open=True, high_open=True)
+    train, test = dataset.split(test_size, run.get("seed", 0))
+    classes = [str(c) for c in dataset.classes]
+    target = run.get("target")
+    if target is None:
+        target_index = 0
+    elif str(target) in classes:
+        target_index = classes.index(str(target))
+    else:
+        raise InvalidParameterError(f"target={target!r}: this label does not occur in column {label!r} "
+                                    f"(labels: {', '.join(classes[:20])})")
+    sig, signal_spec = _signal(run.get("signal"), dataset, train.X)
+    kinds = {"planting": C.FeatureLabelPlanting, "feature-only": C.FeatureOnlyPlanting}
+    strategy = run.get("strategy", "planting")
+    if strategy not in kinds:
+        raise InvalidParameterError(f"strategy={strategy!r}: expected one of {', '.join(kinds)}")
+    strat = kinds[strategy](sig, target_index)
+    alphas = C.check_alphas(run.get("alphas", DEFAULT_ALPHAS))            # checked, sorted, distinct
+    table = C.audit(estimator, train.X.astype(float), train.y, strat, alphas, X_test=test.X.astype(float),
+                    y_test=test.y, seeds=run.get("seeds", 3), progress=progress)
+    terms = C.estimate_bound_terms(test.X.astype(float), sig, target_index)
+    columns = [c for c in table.columns if c not in ("alpha", "seed")]
+    step = table.alpha.map({a: i for i, a in enumerate(alphas)}).to_numpy()
+    frame = pd.concat([pd.DataFrame({"seed": table.seed.to_numpy(), "step": step, "metric": c,
+                                     "value": table[c].to_numpy(dtype=float)}) for c in columns], ignore_index=True)
+    info = {"wall_time": time.perf_counter() - started, "alphas": alphas, "columns": columns,
+            "terms": {"xi": float(terms.xi), "delta": float(terms.delta)}, "classes": classes,
+            "target_index": target_index, "signal": signal_spec, "train_rows": int(len(train.y)),
+            "target_share": float(np.mean(train.y == target_index))}
+    return frame, info
+
+
+def audit_table(frame, info: dict):
+    """The audit table (one row per α and seed, the columns of :func:`~stratlearn.populations.collective.audit`)
+    from an audit point's stored ``(frame, info)``."""
+    wide = frame.pivot_table(index=["seed", "step"], columns="metric", values="value", sort=True).reset_index()
+    wide.insert(0, "alpha", [info["alphas"][int(k)] for k in wide.step])
+    table = wide.drop(columns=["step"])[["alpha", "seed", *info["columns"]]]
+    table.columns.name = None
+    for c in ("members", "modified", "seed"):
+        if c in table:
+            table[c] = table[c].astype(int)
+    return table.sort_values(["alpha", "seed"], kind="stable").reset_index(drop=True)
+
+
 def run_audit(*, data, model, output, label=None, features=None, model_params=None, standardize=True,
               strategy="planting", target=None, signal=None, alphas=DEFAULT_ALPHAS, seeds=3, test_size=0.25,
               seed=0, allow_modules=(), progress: bool = False) -> dict:
-    """Run the audit sweep and write its files (see the module docstring); returns a summary dict.
+    """Run the audit (its point of kind ``"audit"``, :func:`audit_point`) and write its files (see the module
+    docstring); returns a summary dict.
 
     ``model`` names a classifier class, checked by :func:`resolve_model_class` before anything is instantiated;
     ``allow_modules`` lists the packages besides scikit-learn whose classes may be named (e.g. ``["xgboost"]``)."""
@@ -292,52 +385,30 @@ def run_audit(*, data, model, output, label=None, features=None, model_params=No
     from ..report import write_report
 
     started = time.perf_counter()
-    allow_modules = _check_allow_modules(allow_modules)
-    estimator = resolve_model(model, model_params, allow_modules=allow_modules)
-    if standardize:
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
-
-        estimator = make_pipeline(StandardScaler(), estimator)
-    dataset = _dataset(data, label, features)
-    from ...errors import check_in_range
-
-    test_size = check_in_range("test_size", test_size, 0.0, 1.0, low_open=True, high_open=True)
-    train, test = dataset.split(test_size, seed)
-    classes = [str(c) for c in dataset.classes]
-    if target is None:
-        target_index = 0
-    elif str(target) in classes:
-        target_index = classes.index(str(target))
-    else:
-        raise InvalidParameterError(f"target={target!r}: this label does not occur in column {label!r} "
-                                    f"(labels: {', '.join(classes[:20])})")
-    sig, signal_spec = _signal(signal, dataset, train.X)
-    kinds = {"planting": C.FeatureLabelPlanting, "feature-only": C.FeatureOnlyPlanting}
-    if strategy not in kinds:
-        raise InvalidParameterError(f"strategy={strategy!r}: expected one of {', '.join(kinds)}")
-    strat = kinds[strategy](sig, target_index)
-    alphas = C.check_alphas(alphas)                       # checked, sorted, distinct
-    table = C.audit(estimator, train.X.astype(float), train.y, strat, alphas, X_test=test.X.astype(float),
-                    y_test=test.y, seeds=seeds, progress=progress)
+    point = audit_point(data=data, model=model, label=label, features=features, model_params=model_params,
+                        standardize=standardize, strategy=strategy, target=target, signal=signal, alphas=alphas,
+                        seeds=seeds, test_size=test_size, seed=seed, allow_modules=allow_modules)
+    frame, info = run_audit_point(point, progress=progress)
+    table = audit_table(frame, info)
+    alphas, classes, target_index = info["alphas"], info["classes"], info["target_index"]
+    xi, delta = info["terms"]["xi"], info["terms"]["delta"]
     curve = table.groupby("alpha").agg(success=("success", "mean"), low=("low", "mean"), high=("high", "mean"),
                                        accuracy=("accuracy", "mean"), members=("members", "first"),
                                        planted_errors=("planted_errors", "mean")).reset_index()
-    terms = C.estimate_bound_terms(test.X.astype(float), sig, target_index)
     # the bound at the collective's realized share ⌊αN⌋/N (no members: bound 0), with ε from the collective's own
     # training errors (a proxy: see estimate_bound_terms); drawn and tabulated as a reference, not claimed
-    share = curve.members / len(train.y)
+    share = curve.members / info["train_rows"]
     excess = share * curve.planted_errors
     if strategy == "feature-only":
-        pi = float(np.mean(train.y == target_index))
-        curve["bound"] = [float(C.feature_only_bound(a, terms.xi, pi, terms.delta, e / (1 + e))) if a > 0 else 0.0
+        pi = info["target_share"]
+        curve["bound"] = [float(C.feature_only_bound(a, xi, pi, delta, e / (1 + e))) if a > 0 else 0.0
                           for a, e in zip(share, excess)]
         curve["implied_eps"] = np.nan
     else:
-        curve["bound"] = [float(C.planting_bound(a, terms.xi, terms.delta, e / (1 + e))) if a > 0 else 0.0
+        curve["bound"] = [float(C.planting_bound(a, xi, delta, e / (1 + e))) if a > 0 else 0.0
                           for a, e in zip(share, excess)]
         curve["implied_eps"] = np.where(share > 0, C.implied_suboptimality(np.clip(share, 1e-12, 1 - 1e-12),
-                                                                           curve.success, terms.xi, terms.delta),
+                                                                           curve.success, xi, delta),
                                         np.nan)
     reached = curve.alpha[curve.success >= 0.9]
     alpha90 = float(reached.min()) if len(reached) else float("inf")
@@ -345,10 +416,10 @@ def run_audit(*, data, model, output, label=None, features=None, model_params=No
     claims = [
         Claim(f"success at the largest α = {alphas[-1]:g} (mean over {table.seed.nunique()} seeds)",
               float(curve.success.iloc[-1]), ">=", 0.9,
-              detail=f"interval {curve.low.iloc[-1]:.3f}–{curve.high.iloc[-1]:.3f}; ξ = {terms.xi:.4g}"),
+              detail=f"interval {curve.low.iloc[-1]:.3f}–{curve.high.iloc[-1]:.3f}; ξ = {xi:.4g}"),
         Claim("smallest α of the sweep with mean success ≥ 90% (inf: none)", alpha90, "<=", alphas[-1],
               detail=f"{int(curve.members[curve.alpha == alpha90].iloc[0]) if np.isfinite(alpha90) else '—'} "
-              f"training rows of {len(train.y)}"),
+              f"training rows of {info['train_rows']}"),
     ]
     write_parquet(folder / "audit.parquet", table)
     fig = _figure(curve, f"{Path(data).name}: {model}, target {classes[target_index]}")
@@ -362,13 +433,15 @@ def run_audit(*, data, model, output, label=None, features=None, model_params=No
         "passed": all(c.passed for c in claims), "wall_time": wall, "claims": [c.as_dict() for c in claims],
         "machine": machine_info()})
     config = {"data": str(data), "label": label, "features": features, "model": model, "model_params": model_params,
-              "allow_modules": list(allow_modules),
+              "allow_modules": point.run["allow_modules"],
               "standardize": standardize, "strategy": strategy, "target": classes[target_index],
-              "signal": signal_spec, "alphas": alphas, "seeds": seeds, "test_size": test_size, "seed": seed}
+              "signal": info["signal"], "alphas": alphas, "seeds": seeds, "test_size": point.run["test_size"],
+              "seed": seed}
     write_json(Path(output) / "config.json", config)
     report = write_report([output], Path(output) / "report.html", title="stratlearn collective audit")
     return {"curve": curve, "table": table, "claims": claims, "report": report, "folder": folder,
-            "wall_time": wall, "rows": len(train.y), "target": classes[target_index], "signal": signal_spec}
+            "wall_time": wall, "rows": info["train_rows"], "target": classes[target_index],
+            "signal": info["signal"]}
 
 
 def _figure(curve, title):

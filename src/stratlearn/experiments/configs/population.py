@@ -34,6 +34,12 @@ limit = "none"                # or "population" / "learner": that side best-resp
 Densities are ``{kind = "gaussian", mean, variance}`` (mean a number or, in 2-D, a pair; isotropic variance) or
 ``{kind = "uniform"}``. Every field is checked before anything runs; errors name the field, the value and what was
 expected.
+
+The run is a point of kind ``"population"`` (:func:`population_point`, run by :func:`run_population_point`): ``game``
+holds ``[grid]`` and ``[population]``, ``learner`` the ``[learner]`` table and ``run`` the ``[run]`` table, so it can
+be stored, resumed, swept and run on Ray like any point. Its frame holds the recorded metrics (``potential``, ...)
+and, by entry, the final state's arrays under ``state/NAME`` (the densities, the learner's path, the times), whose
+shapes are in ``info["shapes"]``.
 """
 
 from __future__ import annotations
@@ -43,11 +49,13 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import ConfigError, StratlearnError, check_in_range, check_positive, check_positive_int
+from ..points import Point
 from .common import check_known_keys, read_config, read_number, read_vector
 
 _PER_DIMENSION = "one per grid dimension"
 
-__all__ = ["build_population", "load_population", "run_population"]
+__all__ = ["build_population", "load_population", "run_population", "population_point", "run_population_point",
+           "stored_trace"]
 
 _TOP = {"title", "description", "grid", "population", "learner", "run"}
 _POPULATION = {"loss", "setting", "alpha", "kernel", "initial", "natural", "groups"}
@@ -224,27 +232,86 @@ def load_population(path: str | Path, overrides=()):
     return raw, problem, options
 
 
-def run_population(path: str | Path, output: str | Path, overrides=(), *, progress: bool = True):
-    """Run the config at ``path`` and write ``trace.parquet`` (the recorded metrics), ``densities.npy`` (the
-    population's snapshots, readable with ``numpy.load(..., allow_pickle=False)``), ``config.json`` and
-    ``figure.png`` into ``output`` (each atomically). Returns the :class:`~stratlearn.experiments.Trace`."""
-    raw, problem, options = load_population(path, overrides)
+def population_point(raw: dict, *, tags: dict | None = None) -> Point:
+    """The point of kind ``"population"`` of a population config's tables (see the module docstring)."""
+    return Point(game={"name": "distribution_shift", "grid": raw.get("grid"), "population": raw.get("population")},
+                 learner={"name": "gradient_flow", **dict(raw.get("learner") or {})}, run=dict(raw.get("run") or {}),
+                 tags=dict(tags or {}), kind="population")
+
+
+def _population_config(point: Point) -> dict:
+    learner = dict(point.learner)
+    learner.pop("name", None)
+    raw = {"grid": point.game.get("grid"), "population": point.game.get("population"), "learner": learner,
+           "run": dict(point.run)}
+    return {k: v for k, v in raw.items() if v is not None}
+
+
+def run_population_point(point: Point | dict, progress: bool = False, *, where: str | None = None):
+    """Run a point of kind ``"population"``: ``(frame, info)``, the frame with the trace's metrics (seed 0, step the
+    record) and the final state's arrays by entry (``state/densities``, ``state/x``, ``state/times``, ...), ``info``
+    with the arrays' shapes, the wall time and the solver's settings."""
+    import pandas as pd
+
     from ...populations import solve
+    from ..points import arrays_frame
+
+    if isinstance(point, dict):
+        point = Point(**point)
+    problem, options = build_population(_population_config(point), source=where or f"point {point.key()}")
+    trace = solve(problem, **options, progress=progress)
+    state, shapes = arrays_frame({f"state/{k}": v for k, v in trace.final_state.items()})
+    frame = pd.concat([trace.to_frame(), state], ignore_index=True)
+    return frame, {"wall_time": float(trace.wall_time), "shapes": shapes, "run": _plain(trace.config)}
+
+
+def _plain(value):
+    """``value`` as JSON data (NumPy numbers and arrays as Python ones)."""
+    import json
+
+    return json.loads(json.dumps(value, default=lambda v: v.tolist() if hasattr(v, "tolist") else str(v)))
+
+
+def stored_trace(frame, info: dict):
+    """A population point's stored ``(frame, info)`` read back like its trace: ``final_state`` (the arrays),
+    ``metrics`` (name -> (seeds, records)), ``steps``."""
+    from types import SimpleNamespace
+
+    from ..points import frame_arrays
+
+    state = frame[frame.metric.str.startswith("state/")]
+    arrays = frame_arrays(state, info["shapes"])
+    metrics = frame[~frame.metric.str.startswith("state/")]
+    wide = {name: group.pivot(index="seed", columns="step", values="value")
+            for name, group in metrics.groupby("metric")}
+    steps = next(iter(wide.values())).columns.to_numpy() if wide else np.empty(0)
+    return SimpleNamespace(final_state={k[len("state/"):]: v for k, v in arrays.items()},
+                           metrics={k: v.to_numpy() for k, v in wide.items()}, steps=steps,
+                           frame=metrics.reset_index(drop=True), wall_time=info.get("wall_time", float("nan")))
+
+
+def run_population(path: str | Path, output: str | Path, overrides=(), *, progress: bool = True):
+    """Run the config at ``path`` (its point of kind ``"population"``) and write ``trace.parquet`` (the recorded
+    metrics), ``densities.npy`` (the population's snapshots, readable with ``numpy.load(..., allow_pickle=False)``),
+    ``config.json`` and ``figure.png`` into ``output`` (each atomically). Returns the run read back like a trace
+    (``final_state``, ``metrics``, ``steps``)."""
+    raw, problem, options = load_population(path, overrides)
     from ...files import atomic_write, save_figure, write_json, write_parquet
     from ..runner import machine_info
 
-    trace = solve(problem, **options, progress=progress)
+    frame, info = run_population_point(population_point(raw), progress=progress, where=str(path))
+    trace = stored_trace(frame, info)
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
-    write_parquet(output / "trace.parquet", trace.to_frame())
+    write_parquet(output / "trace.parquet", trace.frame)
 
     def save_array(p):
         with open(p, "wb") as fh:
             np.save(fh, trace.final_state["densities"], allow_pickle=False)
 
     atomic_write(output / "densities.npy", save_array)
-    summary = {k: v for k, v in trace.final_state.items() if k == "w2_to_reference"}
-    write_json(output / "config.json", {"config": raw, "run": trace.config, "wall_time": trace.wall_time,
+    summary = {k: float(v) for k, v in trace.final_state.items() if k == "w2_to_reference"}
+    write_json(output / "config.json", {"config": raw, "run": info["run"], "wall_time": info["wall_time"],
                                         "times": trace.final_state["times"].tolist(), **summary,
                                         "machine": machine_info()})
     fig = _figure(problem, trace)
