@@ -79,29 +79,17 @@ def test_errors_are_one_clear_line(tmp_path):
 
 
 def test_example_configs_parse():
-    from stratlearn.experiments.configs import load_points, read_config
-    from stratlearn.experiments.configs.population import load_population
+    # one schema: every shipped config, of any kind, reads into checked points with the loader run and sweep use
+    from stratlearn.experiments.configs.kinds import load_config_points
 
     examples = sorted((ROOT / "examples").glob("*.toml"))
     assert len(examples) >= 3
+    kinds = set()
     for path in examples:
-        if "population" in read_config(path):        # run by `stratlearn population`, not `run`/`sweep`
-            load_population(path)
-            continue
-        if "collective" in read_config(path):        # run by `stratlearn collective audit`
-            from stratlearn.experiments.configs.collective import load_audit_config
-
-            assert load_audit_config(path)["model"].startswith("sklearn:")
-            continue
-        if "leader" in read_config(path):            # run by `stratlearn tolls`; needs its network's files
-            from stratlearn.games.tntp import find_tntp
-            from stratlearn.experiments.configs.tolls import load_tolls
-
-            if find_tntp(read_config(path)["network"].get("name", ""), download=False) is not None:
-                load_tolls(path)
-            continue
-        raw, points = load_points(path, sweep=True)
-        assert points
+        raw, kind, points = load_config_points(path, sweep=True)
+        assert points, path
+        kinds.add(kind)
+    assert kinds == {"simulate", "leader", "population", "audit"}
 
 
 def test_run_refuses_a_sweep_config(tmp_path):

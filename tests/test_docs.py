@@ -5,7 +5,7 @@
 * A page with math, opened in headless Chromium, holds laid-out MathML: fractions stacked, no TeX left in the text.
 * Every fenced block in ``README.md`` and ``docs/*.md`` whose language is python, bash, sh or toml is run (python:
   the blocks of a page in order, in one namespace, in a fresh interpreter; shell: each command; toml: read, and a
-  full run config is checked by ``stratlearn run --dry-run``). A fragment that shows a call on objects built
+  whole config of any kind is checked by ``stratlearn run --dry-run``, or ``sweep --dry-run`` with a ``[sweep]``). A fragment that shows a call on objects built
   elsewhere gets those objects from ``SETUP`` below; a command that cannot run in a test is listed in ``NOT_RUN``
   with the reason. A block that is added to the docs runs without anyone listing it.
 """
@@ -26,6 +26,8 @@ from pathlib import Path
 import pytest
 
 import stratlearn
+from stratlearn.errors import ConfigError
+from stratlearn.experiments.configs.kinds import config_kind
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -230,12 +232,17 @@ def test_code_blocks_run(page, kind, workdir, tmp_path):
     elif kind == "toml":
         for i, code in found:
             config = tomllib.loads(code)                 # every block is valid TOML
-            if "game" in config or "games" in config:    # a whole run config: stratlearn checks it
-                path = tmp_path / f"block{i}.toml"
-                path.write_text(code)
-                run = subprocess.run([*_stratlearn_command(), "run", str(path), "--dry-run"], cwd=workdir,
-                                     capture_output=True, text=True, timeout=300, env=env)
-                assert run.returncode == 0, f"{page.name} block {i}: {run.stderr[-2000:]}"
+            try:
+                config_kind(config)                      # a whole config, of any kind: stratlearn checks it
+            except ConfigError:
+                continue                                 # a fragment (a table or two of a config)
+            path = tmp_path / f"block{i}.toml"
+            path.write_text(code)
+            command = ["sweep", str(path), "-o", str(tmp_path / f"store{i}")] if "sweep" in config else \
+                ["run", str(path)]
+            run = subprocess.run([*_stratlearn_command(), *command, "--dry-run"], cwd=workdir,
+                                 capture_output=True, text=True, timeout=300, env=env)
+            assert run.returncode == 0, f"{page.name} block {i}: {run.stderr[-2000:]}"
     else:
         ran = 0
         for i, code in found:
