@@ -231,8 +231,6 @@ def fetch_tntp(name: str, *, mirror: str | os.PathLike | None = None, cache: str
         ChecksumError: a file's checksum differs from the recorded one (the message names the file and both
             checksums); nothing is written, and no folder is left behind.
     """
-    from .routing import load_tntp
-
     known = canonical_tntp_name(name)
     if known is None:
         raise DataError(f"name={name!r}: not a known TNTP network; expected one of "
@@ -264,5 +262,6 @@ def fetch_tntp(name: str, *, mirror: str | os.PathLike | None = None, cache: str
             except OSError:
                 pass
         raise
-    load_tntp(folder, tntp_prefix(known))   # the fetched files must parse
+    # no parse here: the checksums pin the very bytes the test suite parses (tests/experiments/test_data_fetch.py), and
+    # parsing is routing's (games/routing.py imports this module; importing it back would close a circle)
     return folder
