@@ -46,13 +46,14 @@ def test_the_larger_network_claim_is_skipped_with_the_fetch_command_where_the_ne
 
 
 def test_every_run_of_the_study_is_a_leader_point_and_the_larger_network_adds_its_seeds(monkeypatch):
-    # the study's runs are points of kind "leader" (stored, resumed, run on Ray); the full size adds Winnipeg's
-    # seeds where the network is on this machine
+    # the study's runs are points of kind "leader" (stored, resumed, run on Ray), and its exact references one point of
+    # its own kind; the full size adds Winnipeg's seeds where the network is on this machine
     from stratlearn.games.tntp import locate_tntp
     from stratlearn.studies import tolls
 
     quick = tolls.points("quick")
-    assert {p.kind for p in quick} == {"leader"} and len({p.key() for p in quick}) == len(quick)
+    assert [p.kind for p in quick].count("tolls") == 1 and {p.kind for p in quick} == {"leader", "tolls"}
+    assert len({p.key() for p in quick}) == len(quick)
     if locate_tntp("Winnipeg") is not None:
         large = [p for p in tolls.points("full") if p.tags["role"].startswith("large:")]
         assert len(large) == tolls.LARGE["seeds"] and {p.game["name"] for p in large} == {"Winnipeg"}

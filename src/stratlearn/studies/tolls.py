@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..plots import finish_figure, method_colors, panels
+from ..experiments.points import register_kind
 from .base import Claim, Study, StudyData, StudyResult, fitted_slope, size_config
 
 # Sioux Falls leader runs: one follower-agnostic (and one zeroth-order) run per seed. Each costs 20 to 40 s on 2 cores
@@ -71,8 +72,10 @@ SIOUX_FALLS = {"name": "SiouxFalls", "packaged": True}   # always the copy packa
 
 def points(size: str) -> list:
     """Every leader run of the study, a point of kind ``"leader"`` each (stored, resumed and run on Ray like any
-    point); the estimate's accuracy against the exact hypergradient is recorded by the runs themselves."""
+    point); the estimate's accuracy against the exact hypergradient is recorded by the runs themselves. The exact
+    references (system optima, user equilibria, marginal-cost tolls) are one point of the study's own kind."""
     from ..games.tntp import locate_tntp
+    from .base import part_point
 
     cfg = size_config(SIZES, size)
     pigou_box = {"lower": 0.0, "upper": 2.0}
@@ -112,6 +115,7 @@ def points(size: str) -> list:
                        iterations=cfg["iterations"], probes=8, resettle=False, **sf))
     out.append(_leader("sioux-falls-oracle", SIOUX_FALLS, "oracle", iterations=cfg["iterations"], step_size=1e-4,
                        gap=1e-6, lower=0.0, upper=100.0))      # deterministic: one run
+    out.append(part_point(KIND, "references", {}))      # the exact references: system optima, user equilibria
     large = cfg.get("large")
     if large and locate_tntp(large) is not None:          # not on this machine: the claim is SKIPped in analyze
         L = LARGE
@@ -126,6 +130,34 @@ def points(size: str) -> list:
 
 
 BRAESS_K, BRAESS_ETA = 60, 0.05
+
+
+KIND = "tolls"
+
+
+def run(point, progress: bool = False):
+    """The runner of the study's own kind ``"tolls"`` (its one part: the exact references)."""
+    from .base import run_part
+
+    return run_part({"references": _part_references}, point, progress)
+
+
+def _part_references(size, seed):
+    """The exact references, which know the demand: the system optimum of Pigou and Braess, and on Sioux Falls the
+    system optimum, the user equilibrium without tolls and under the marginal-cost tolls, and those tolls."""
+    from ..equilibria.wardrop import marginal_cost_tolls, system_optimum, user_equilibrium
+    from ..games.routing import braess, load_tntp, pigou
+    from ..games.tntp import packaged_tntp
+
+    out = {"pigou_optimum": system_optimum(*pigou(), gap=1e-12).tstt,
+           "braess_optimum": system_optimum(*braess(), gap=1e-12).tstt}
+    net, dem = load_tntp(packaged_tntp("SiouxFalls"))
+    optimum = system_optimum(net, dem, gap=1e-6)           # travel times to ~2e-5: ample for 1% claims
+    marginal = marginal_cost_tolls(net, optimum.flow)
+    out.update({"sioux_falls_optimum": optimum.tstt, "sioux_falls_marginal_tolls": marginal,
+                "sioux_falls_user_equilibrium": user_equilibrium(net, dem, gap=1e-6).tstt,
+                "sioux_falls_tolled": user_equilibrium(net, dem, tolls=marginal, gap=1e-6).tstt})
+    return out
 
 
 def _accuracy(data: StudyData, role: str) -> dict:
@@ -155,19 +187,17 @@ def _toll(data: StudyData, role: str) -> float:
 
 
 def analyze(size: str, data: StudyData) -> StudyResult:
-    """The claims from the stored leader runs; the references (system optimum, user equilibria, marginal-cost tolls)
-    are exact solves that take seconds, computed here."""
+    """The claims from the stored runs (analysis only: every leader run and every exact reference is a point)."""
     import pandas as pd
 
-    from ..equilibria.wardrop import marginal_cost_tolls, system_optimum, user_equilibrium
-    from ..games.routing import braess, load_tntp, pigou
+    from ..games.routing import load_tntp
 
     cfg = size_config(SIZES, size)
     claims, rows, curves = [], [], {}
-    steps = {role: data.info(role)["follower_steps"] for role in data.roles()}
+    ref = data.arrays("references")
+    steps = {role: data.info(role)["follower_steps"] for role in data.roles() if role != "references"}
     # Pigou
-    net, dem = pigou()
-    so = system_optimum(net, dem, gap=1e-12).tstt
+    so = float(ref["pigou_optimum"])
     cost, toll = _cost(data, "pigou"), _toll(data, "pigou")
     claims.append(Claim("Pigou: the learned toll (on the congestible link, relative to the other) approaches 1/2: "
                         "|toll − 1/2|", abs(toll - 0.5), "<=", 1e-3, detail=f"toll {toll:.6f}"))
@@ -203,8 +233,7 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     rows.append({"network": "Pigou", "method": "follower-agnostic, single loop, observe only", "iterations": 2000,
                  "tstt_over_so": online_final, "follower_steps": steps[online[0]]})
     # Braess
-    net, dem = braess()
-    so = system_optimum(net, dem, gap=1e-12).tstt
+    so = float(ref["braess_optimum"])
     runs, blind = data.roles("braess:"), data.roles("braess-zeroth-order:")
     cost = _cost(data, runs[0])
     tolls = data.info(runs[0])["tolls"]
@@ -262,16 +291,14 @@ def analyze(size: str, data: StudyData) -> StudyResult:
 
     folder = packaged_tntp("SiouxFalls")
     figures = {}
-    net, dem = load_tntp(folder)
-    optimum = system_optimum(net, dem, gap=1e-6)           # travel times to ~2e-5: ample for 1% claims
-    ue = user_equilibrium(net, dem, gap=1e-6)
-    tolled = user_equilibrium(net, dem, tolls=marginal_cost_tolls(net, optimum.flow), gap=1e-6)
+    net, _ = load_tntp(folder)                             # for the map: the links' ends
+    so, ue, tolled = (float(ref[k]) for k in ("sioux_falls_optimum", "sioux_falls_user_equilibrium",
+                                               "sioux_falls_tolled"))
     fa_roles, zo_roles = data.roles("sioux-falls:"), data.roles("sioux-falls-zeroth-order:")
     fa, zo, oracle = _cost(data, fa_roles[0]), _cost(data, zo_roles[0]), _cost(data, "sioux-falls-oracle")
     acc = [_accuracy(data, r) for r in fa_roles]
     acc_biased = _accuracy(data, "sioux-falls-not-resettled")
     biased = _cost(data, "sioux-falls-not-resettled")
-    so = optimum.tstt
     fa_final = np.array([_cost(data, r)[-1] / so for r in fa_roles])
     zo_final = np.array([_cost(data, r)[-1] / so for r in zo_roles])
     vs_zo = (fa_final - 1) / np.maximum(zo_final - 1, 1e-12)
@@ -286,8 +313,8 @@ def analyze(size: str, data: StudyData) -> StudyResult:
     fa_steps, fa_wall = steps[fa_roles[0]], data.info(fa_roles[0])["wall_time"]
     claims.append(claim(f"Sioux Falls, demand hidden: travel time after {cfg['iterations']} leader iterations "
                         "/ system optimum", fa_final, "<=", 1.01,
-                        f"user equilibrium (no tolls) {ue.tstt / so:.4f}; marginal-cost tolls "
-                        f"{tolled.tstt / so:.6f}; {fa_steps} follower steps, {fa_wall:.0f} s per run"))
+                        f"user equilibrium (no tolls) {ue / so:.4f}; marginal-cost tolls "
+                        f"{tolled / so:.6f}; {fa_steps} follower steps, {fa_wall:.0f} s per run"))
     claims.append(claim("Sioux Falls: follower-agnostic excess travel time / zeroth-order baseline's, same "
                         "leader iterations and seed", vs_zo, "<", 1.0,
                         f"zeroth-order {zo_final.mean():.4f} of the optimum"))
@@ -302,7 +329,7 @@ def analyze(size: str, data: StudyData) -> StudyResult:
                         f"{fa_steps} follower steps); probes not re-settled, same seed: "
                         f"{acc_biased['cos']:.3f} (relative error {acc_biased['rel']:.3f}, "
                         f"{steps['sioux-falls-not-resettled']} follower steps, travel time "
-                        f"{biased[-1] / optimum.tstt:.4f} of the optimum)"))
+                        f"{biased[-1] / so:.4f} of the optimum)"))
     claims.append(claim("Sioux Falls: relative error of the estimate, median over the later half of the run, "
                         "‖ĝ − ∇F‖/‖∇F‖ < 1 (the inexact-gradient condition)", rel_seeds, "<", 1.0,
                         "8 probes of 5 follower steps per iteration, ridge fit over the last 304",
@@ -326,13 +353,13 @@ def analyze(size: str, data: StudyData) -> StudyResult:
         rows.append({"network": "Sioux Falls", "method": name, "iterations": len(r) - 1,
                      "tstt_over_so": r[-1] / so, "follower_steps": steps[role]})
     rows.append({"network": "Sioux Falls", "method": "marginal-cost tolls (knows the demand)",
-                 "tstt_over_so": tolled.tstt / so})
-    rows.append({"network": "Sioux Falls", "method": "no tolls (user equilibrium)", "tstt_over_so": ue.tstt / so})
+                 "tstt_over_so": tolled / so})
+    rows.append({"network": "Sioux Falls", "method": "no tolls (user equilibrium)", "tstt_over_so": ue / so})
     curves = {"follower-agnostic": fa / so, "oracle hypergradient (knows the demand)": oracle / so,
               "zeroth-order": zo / so}
-    figures["travel_time"] = _curves_figure(curves, ue.tstt / so)
+    figures["travel_time"] = _curves_figure(curves, ue / so)
     first = data.info(fa_roles[0])
-    figures["map"] = _map_figure(folder, net, first["tolls"], first["flow"], marginal_cost_tolls(net, optimum.flow))
+    figures["map"] = _map_figure(folder, net, first["tolls"], first["flow"], ref["sioux_falls_marginal_tolls"])
     tables = {"summary": pd.DataFrame(rows), "estimate_accuracy": pd.DataFrame(accuracy_rows)}
     if curves:
         tables["curves"] = pd.DataFrame({"iteration": np.arange(len(curves["follower-agnostic"])),
@@ -427,6 +454,8 @@ def _map_figure(folder, net, tolls, flow, pigouvian):
     fig.suptitle("Sioux Falls: links coloured by toll and by flow (the two directions side by side)", fontsize=10)
     return finish_figure(fig, legend=None)
 
+
+register_kind(KIND, run)
 
 STUDY = Study(name="tolls", title="Learning road tolls without knowing the travellers' utilities",
               paper="[4] Maheshwari, Cheng, Sastry, Ratliff and Mazumdar, arXiv 2302.01421", points=points,
