@@ -1,4 +1,5 @@
-"""Exact references and metrics: LP solutions of zero-sum games, best responses, Nash gaps.
+"""Exact references and metrics: LP solutions of zero-sum games, certified Lemke–Howson equilibria of general-sum
+games (batched), best responses, Nash gaps.
 
 The names below are imported when first used (:mod:`stratlearn._lazy`), so that a light module of the package
 (a config reader, the command line) can be imported without JAX."""
@@ -11,7 +12,8 @@ __all__ = ["ZeroSumSolution", "solve_zero_sum", "best_response", "best_response_
            "markov_regularized_nash_gap", "markov_row_gap", "StrategicEquilibrium", "strategic_equilibrium",
            "MarkovEquilibrium", "pure_markov_equilibrium", "StackelbergSolution", "stackelberg_commitment",
            "WardropResult", "TollSensitivity", "TollGradient", "user_equilibrium", "system_optimum", "relative_gap",
-           "marginal_cost_tolls", "total_system_travel_time"]
+           "marginal_cost_tolls", "total_system_travel_time", "NashCertificate", "nash_certificate",
+           "LemkeHowsonResult", "lemke_howson"]
 
 __getattr__, __dir__ = lazy_attributes(__name__, globals(), {
     "best_response": ".gaps", "best_response_values": ".gaps", "nash_gap": ".gaps", "player_gaps": ".gaps",
@@ -24,4 +26,5 @@ __getattr__, __dir__ = lazy_attributes(__name__, globals(), {
     "strategic_equilibrium": ".strategic", "TollGradient": ".wardrop", "TollSensitivity": ".wardrop",
     "WardropResult": ".wardrop", "marginal_cost_tolls": ".wardrop", "relative_gap": ".wardrop",
     "system_optimum": ".wardrop", "total_system_travel_time": ".wardrop", "user_equilibrium": ".wardrop",
-    "ZeroSumSolution": ".zero_sum", "solve_zero_sum": ".zero_sum"})
+    "ZeroSumSolution": ".zero_sum", "solve_zero_sum": ".zero_sum", "NashCertificate": ".general_sum",
+    "nash_certificate": ".general_sum", "LemkeHowsonResult": ".general_sum", "lemke_howson": ".general_sum"})
