@@ -36,7 +36,7 @@ class _Stuck(Exception):
     pass
 
 
-def nashpy_loop(A, B, limit: float = 2.0):
+def nashpy_loop(A, B, limit: float = 0.5):
     """Nashpy game by game; a game it has not finished in ``limit`` seconds is abandoned (its integer-pivoting tableau
     overflows on some 10x10 games and its loop then never ends) and recorded as ``None``, like one that returns
     non-finite strategies. Returns the answers and the seconds spent on the games it finished."""
@@ -102,7 +102,8 @@ def main(games: int, write: bool) -> None:
     body = (f"{games:,} random general-sum 10x10 games (standard normal payoffs, seed 0), Lemke–Howson from label 0, "
             f"float64 everywhere. Same answers: largest difference to QuantEcon's strategies {agree_qe:.1e} (all "
             f"{games:,} games), to Nashpy's {agree_np:.1e} (the {finished} of {subset} games it finished; on "
-            f"{len(failed)} it overflowed and returned non-finite strategies or did not finish within 2 s: games "
+            f"{len(failed)} it overflowed and returned non-finite strategies or did not finish within 0.5 s (a "
+            f"finished game takes about a millisecond): games "
             f"{failed[:8]}{' ...' if len(failed) > 8 else ''}, where stratlearn's answers have regret at most "
             f"{max([float(ours.certificate.epsilon[g, 0]) for g in failed], default=0.0):.1e}); stratlearn's "
             f"certificates: largest "
