@@ -13,7 +13,8 @@ __all__ = ["ZeroSumSolution", "solve_zero_sum", "best_response", "best_response_
            "MarkovEquilibrium", "pure_markov_equilibrium", "StackelbergSolution", "stackelberg_commitment",
            "WardropResult", "TollSensitivity", "TollGradient", "user_equilibrium", "system_optimum", "relative_gap",
            "marginal_cost_tolls", "total_system_travel_time", "NashCertificate", "nash_certificate",
-           "LemkeHowsonResult", "lemke_howson"]
+           "LemkeHowsonResult", "lemke_howson", "CorrelatedEquilibrium", "correlated_equilibrium",
+           "deviation_gains"]
 
 __getattr__, __dir__ = lazy_attributes(__name__, globals(), {
     "best_response": ".gaps", "best_response_values": ".gaps", "nash_gap": ".gaps", "player_gaps": ".gaps",
@@ -27,4 +28,6 @@ __getattr__, __dir__ = lazy_attributes(__name__, globals(), {
     "WardropResult": ".wardrop", "marginal_cost_tolls": ".wardrop", "relative_gap": ".wardrop",
     "system_optimum": ".wardrop", "total_system_travel_time": ".wardrop", "user_equilibrium": ".wardrop",
     "ZeroSumSolution": ".zero_sum", "solve_zero_sum": ".zero_sum", "NashCertificate": ".general_sum",
-    "nash_certificate": ".general_sum", "LemkeHowsonResult": ".general_sum", "lemke_howson": ".general_sum"})
+    "nash_certificate": ".general_sum", "LemkeHowsonResult": ".general_sum", "lemke_howson": ".general_sum",
+    "CorrelatedEquilibrium": ".correlated", "correlated_equilibrium": ".correlated",
+    "deviation_gains": ".correlated"})
