@@ -270,17 +270,26 @@ def _compiled(m: int, n: int):
                 jnp.where(ok, leaving, -2).astype(basis.dtype))
 
     def advance_one(lane, max_pivots):
+        # pivots in pairs, first ``cur`` then ``oth``, so the tableaux keep their places (a round is an even number
+        # of pivots; a path that ends after the first of a pair is done and never continues)
         stop = jnp.minimum(lane.count + ROUND, max_pivots)
 
-        def cond(s):
+        def running(s):
             return (~s.done) & (s.count < stop) & (s.enter != -2)
 
         def body(s):
+            go = running(s)
             new, basis, leaving = pivot(s.cur, s.bcur, s.kind, s.enter)
-            return s._replace(cur=s.oth, oth=new, bcur=s.both, both=basis, kind=1 - s.kind, enter=leaving,
-                              done=leaving == s.label, count=s.count + 1)
+            s = s._replace(cur=jnp.where(go, new, s.cur), bcur=jnp.where(go, basis, s.bcur),
+                           enter=jnp.where(go, leaving, s.enter), done=jnp.where(go, leaving == s.label, s.done),
+                           count=s.count + go)
+            go = running(s)
+            new, basis, leaving = pivot(s.oth, s.both, 1 - s.kind, s.enter)
+            return s._replace(oth=jnp.where(go, new, s.oth), both=jnp.where(go, basis, s.both),
+                              enter=jnp.where(go, leaving, s.enter), done=jnp.where(go, leaving == s.label, s.done),
+                              count=s.count + go)
 
-        return jax.lax.while_loop(cond, body, lane)
+        return jax.lax.while_loop(running, body, lane)
 
     def extract_one(lane):
         p_first = lane.kind == 0
