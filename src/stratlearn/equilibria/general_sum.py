@@ -22,8 +22,10 @@ right-hand side, without computing it). Games with duplicated rows, ties and int
 longer than ``max_pivots`` is reported (``converged`` False), never returned silently.
 
 Batching. :func:`lemke_howson` pivots every (game, starting label) pair at once: the two tableaux are padded to one
-shape and stacked, the pivot is one compiled step ``vmap``-ped over the batch inside one ``lax.while_loop``, in
-float64. The library's choices (not from a paper): the padding, the relative tolerance ``1e-9`` of the ratio test,
+shape, the pivot is one compiled step ``vmap``-ped over the batch inside one ``lax.while_loop``, in float64, in
+rounds that drop the finished paths. A first pass decides each pivot by the first key of the ratio test alone and
+stops a path at a tie it cannot decide; only those paths run again with the whole lexicographic test (on generic
+games none does; where the first key decides, both choose the same row). The library's choices (not from a paper): the padding, the relative tolerance ``1e-9`` of the ratio test,
 and ``max_pivots = 50 (m + n)`` by default.
 """
 
@@ -173,14 +175,32 @@ games are short and a few long; a batch that ran until its longest path ended wo
 
 
 def _solve_lanes(A, B, labels, max_pivots: int):
-    """Run every lane (a game and a starting label) in rounds of :data:`ROUND` pivots, keeping only the unfinished
-    lanes from one round to the next (their count padded to a power of two, so few shapes compile), each round
-    spread over the local devices."""
+    """Run every lane (a game and a starting label) with the quick ratio test, then again with the whole
+    lexicographic test every lane whose path met a tie (the quick test stops a lane there, before the pivot it could
+    not decide): on generic games no lane does, and both give the same pivots wherever the first key decides."""
+    import jax
+    import jax.numpy as jnp
+
+    state = _rounds(A, B, labels, max_pivots, full=False)
+    tied = np.flatnonzero(state.tied)
+    if tied.size:
+        again = _rounds(A[tied], B[tied], labels[tied], max_pivots, full=True)
+        for name, value in zip(state._fields, again):
+            getattr(state, name)[tied] = value
+    m, n = A.shape[1:]
+    extract = _compiled(m, n, False)[2]
+    x, y = (np.asarray(v) for v in extract(jax.tree_util.tree_map(jnp.asarray, state)))
+    return x, y, state.count, state.done & (state.enter == state.label)
+
+
+def _rounds(A, B, labels, max_pivots: int, full: bool):
+    """The lanes' final states, run in rounds of :data:`ROUND` pivots that keep only the unfinished lanes (their
+    count padded to a power of two, so few shapes compile), each round spread over the local devices."""
     import jax
     import jax.numpy as jnp
 
     lanes, m, n = A.shape
-    init, advance, extract = _compiled(m, n)
+    init, advance, _ = _compiled(m, n, full)
     state = jax.tree_util.tree_map(np.array, init(jnp.asarray(A), jnp.asarray(B), jnp.asarray(labels)))
     active = np.arange(lanes)
     while active.size:
@@ -191,10 +211,10 @@ def _solve_lanes(A, B, labels, max_pivots: int):
         part = jax.tree_util.tree_map(np.asarray, advance(part, max_pivots))
         for name, value in zip(state._fields, part):
             getattr(state, name)[active] = value[:active.size]
-        finished = state.done[active] | (state.count[active] >= max_pivots) | (state.enter[active] == -2)
+        finished = (state.done[active] | (state.count[active] >= max_pivots) | (state.enter[active] == -2)
+                    | state.tied[active])
         active = active[~finished]
-    x, y = (np.asarray(v) for v in extract(jax.tree_util.tree_map(jnp.asarray, state)))
-    return x, y, state.count, state.done & (state.enter == state.label)
+    return state
 
 
 def _spread(state):
@@ -219,11 +239,13 @@ class _Lanes(NamedTuple):
     done: Any       # (lanes,): the path ended (the starting label left)
     count: Any      # (lanes,): pivots made
     label: Any      # (lanes,): the starting label
+    tied: Any       # (lanes,): the quick ratio test met a tie it cannot decide (the lane is run again in full)
 
 
 @lru_cache(maxsize=None)
-def _compiled(m: int, n: int):
-    """The batched solver for games of shape ``m × n``: ``init(A, B, labels)``, ``advance(lanes, max_pivots)``
+def _compiled(m: int, n: int, full: bool):
+    """The batched solver for games of shape ``m × n``, with the whole lexicographic ratio test (``full``) or only
+    its first key (a tie then stops the lane, marked ``tied``): ``init(A, B, labels)``, ``advance(lanes, max_pivots)``
     (at most :data:`ROUND` pivots per lane) and ``extract(lanes) -> (x, y)``, each compiled and vmapped. A pivot is
     dense arithmetic only (one-hot rows and columns, no per-lane gather or scatter), and the two tableaux swap
     places after it, so every lane does the same work whichever tableau it pivots."""
@@ -250,24 +272,26 @@ def _compiled(m: int, n: int):
         bQ = jnp.full(R, -1, dtype=jnp.int32).at[:m].set(jnp.arange(m, dtype=jnp.int32))
         first_p = k < m                       # x_k (k < m) lives in P, y_(k-m) in Q
         return _Lanes(jnp.where(first_p, P, Q), jnp.where(first_p, Q, P), jnp.where(first_p, bP, bQ),
-                      jnp.where(first_p, bQ, bP), jnp.where(first_p, 0, 1), k, jnp.array(False), jnp.array(0), k)
+                      jnp.where(first_p, bQ, bP), jnp.where(first_p, 0, 1), k, jnp.array(False), jnp.array(0), k,
+                      jnp.array(False))
 
     def pivot(tab, basis, kind, enter):
         col = jnp.sum(jnp.where(columns == enter, tab, 0.0), axis=1)       # sums, not dots: XLA fuses them
         positive = col > 1e-12
         keys = jnp.where(kind == 0, tab[:, keys_p], tab[:, keys_q]) / jnp.where(positive, col, 1.0)[:, None]
         mask = positive
-        for j in range(R + 1):                # the lexicographic minimum-ratio test, key by key
+        for j in range(R + 1 if full else 1):     # the lexicographic minimum-ratio test, key by key
             vals = jnp.where(mask, keys[:, j], jnp.inf)
             low = vals.min()
             mask = mask & (vals <= low + 1e-9 * jnp.maximum(1.0, jnp.abs(low)))
+        tie = jnp.sum(mask) > 1                   # undecided: only the quick test (one key) can leave a tie
         at = rows == jnp.argmax(mask)
         ok = positive.any()
         prow = jnp.sum(jnp.where(at[:, None], tab, 0.0), axis=0) / jnp.sum(jnp.where(at, col, 0.0))
         new = tab - (col - at)[:, None] * prow[None, :]
         leaving = jnp.sum(jnp.where(at, basis, 0)).astype(basis.dtype)
         return (jnp.where(ok, new, tab), jnp.where(ok & at, enter, basis).astype(basis.dtype),
-                jnp.where(ok, leaving, -2).astype(basis.dtype))
+                jnp.where(ok, leaving, -2).astype(basis.dtype), tie)
 
     def advance_one(lane, max_pivots):
         # pivots in pairs, first ``cur`` then ``oth``, so the tableaux keep their places (a round is an even number
@@ -275,19 +299,20 @@ def _compiled(m: int, n: int):
         stop = jnp.minimum(lane.count + ROUND, max_pivots)
 
         def running(s):
-            return (~s.done) & (s.count < stop) & (s.enter != -2)
+            return (~s.done) & (s.count < stop) & (s.enter != -2) & (~s.tied)
+
+        def half(s, first):
+            live = running(s)
+            tab, basis = (s.cur, s.bcur) if first else (s.oth, s.both)
+            new, new_basis, leaving, tie = pivot(tab, basis, s.kind if first else 1 - s.kind, s.enter)
+            go = live & ~tie                     # a tie the quick test cannot decide: stop before the pivot
+            tab, basis = jnp.where(go, new, tab), jnp.where(go, new_basis, basis)
+            s = s._replace(**({"cur": tab, "bcur": basis} if first else {"oth": tab, "both": basis}))
+            return s._replace(enter=jnp.where(go, leaving, s.enter), done=jnp.where(go, leaving == s.label, s.done),
+                              count=s.count + go, tied=s.tied | (live & tie))
 
         def body(s):
-            go = running(s)
-            new, basis, leaving = pivot(s.cur, s.bcur, s.kind, s.enter)
-            s = s._replace(cur=jnp.where(go, new, s.cur), bcur=jnp.where(go, basis, s.bcur),
-                           enter=jnp.where(go, leaving, s.enter), done=jnp.where(go, leaving == s.label, s.done),
-                           count=s.count + go)
-            go = running(s)
-            new, basis, leaving = pivot(s.oth, s.both, 1 - s.kind, s.enter)
-            return s._replace(oth=jnp.where(go, new, s.oth), both=jnp.where(go, basis, s.both),
-                              enter=jnp.where(go, leaving, s.enter), done=jnp.where(go, leaving == s.label, s.done),
-                              count=s.count + go)
+            return half(half(s, True), False)
 
         return jax.lax.while_loop(running, body, lane)
 
