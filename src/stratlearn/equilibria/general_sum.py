@@ -135,7 +135,8 @@ def lemke_howson(A, B=None, *, labels=None, max_pivots: int | None = None) -> Le
     and the certificate each answer carries.
 
     Args:
-        A, B: the games (see :func:`bimatrix_batch`); ``B`` omitted means zero-sum.
+        A: the row player's payoffs, or the games (see :func:`bimatrix_batch`).
+        B: the column player's payoffs; omitted, the games are zero-sum (``B = −A``).
         labels: starting labels, in ``0 .. m + n − 1`` (``i < m``: the row player's action ``i``; ``m + j``: the
             column player's action ``j``).
         max_pivots: the longest path followed (default ``50 (m + n)``); a longer one is reported not converged.
