@@ -142,7 +142,7 @@ SETUP = {
     ("experiments.md", 0): ("import stratlearn as sl\ngame = sl.games.catalog.rock_paper_scissors()\n"
                             "learner = sl.learners.DoublySmoothedBestResponse(temperature=0.05)\n"),
     # the result store the page reads: the README's sweep, at a small size
-    ("experiments.md", 4): ("import subprocess, sys\nsubprocess.run([sys.executable, '-m', 'stratlearn', 'sweep', "
+    ("experiments.md", 5): ("import subprocess, sys\nsubprocess.run([sys.executable, '-m', 'stratlearn', 'sweep', "
                             "'examples/sweep_dsbr.toml', '--set', 'run.steps=2000', '--set', 'run.seeds=2', "
                             "'--set', 'run.record_every=1000', '--no-progress'], check=True, capture_output=True)\n"),
     ("learners.md", 0): ("import jax, stratlearn as sl\ngame = sl.games.catalog.rock_paper_scissors()\n"
