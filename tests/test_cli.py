@@ -258,7 +258,7 @@ def test_run_with_set_and_dry_run(tmp_path):
     assert _cli("example", "matrix_games", "-o", str(tmp_path / "d")).returncode == 0
     cfg = str(tmp_path / "d" / "matrix_games.toml")
     dry = _cli("run", cfg, "--set", "run.steps=1000", "--set", "run.seeds=2", "--dry-run", "-o", str(tmp_path / "o"))
-    assert dry.returncode == 0 and "6 point(s), 1.2e+04 learner steps" in dry.stdout and not (tmp_path / "o").exists()
+    assert dry.returncode == 0 and "6 point(s) (6 of kind simulate), 1.2e+04 learner steps" in dry.stdout and not (tmp_path / "o").exists()
     run = _cli("run", cfg, "--set", "run.steps=1000", "--set", "run.seeds=2", "-o", str(tmp_path / "o"),
                "--no-progress")
     assert run.returncode == 0, run.stderr

@@ -50,20 +50,22 @@ def _cmd_run(args) -> int:
 
 
 def _dry_run(points) -> int:
-    """Print the points a config expands to and the work they amount to, and run nothing."""
-    if any(point.kind != "simulate" for point in points):
-        for point in points:
-            print(f"{point.key()[:10]}  {point.label()}")
-        print(f"\n{len(points)} point(s) of kind {points[0].kind}; nothing was run")
-        return 0
-    total = 0
+    """Print the points a config (or a study) expands to and the work they amount to, and run nothing: learner steps
+    (steps × seeds) for the learner-on-game points, a count for every other kind."""
+    total, kinds = 0, {}
     for point in points:
+        kinds[point.kind] = kinds.get(point.kind, 0) + 1
+        if point.kind != "simulate":
+            print(f"{point.key()[:10]}  {point.label()}")
+            continue
         run = {"seeds": 1, **point.run}
         work = int(run["steps"]) * int(run["seeds"])
         total += work
         print(f"{point.key()[:10]}  {point.label()}  steps={run['steps']} seeds={run['seeds']}  ({work:.3g} "
               f"learner steps)")
-    print(f"\n{len(points)} point(s), {total:.3g} learner steps in all (steps × seeds); nothing was run")
+    counts = ", ".join(f"{n} of kind {kind}" for kind, n in kinds.items())
+    work = f", {total:.3g} learner steps in all (steps × seeds)" if "simulate" in kinds else ""
+    print(f"\n{len(points)} point(s) ({counts}){work}; nothing was run")
     return 0
 
 
@@ -420,10 +422,7 @@ def _cmd_reproduce(args) -> int:
         for name in names:
             points = STUDIES[name].points(sized)
             print(f"== {name} ({size}{', overridden: ' + changed if changed else ''})")
-            if points:
-                _dry_run(points)
-            else:
-                print("its runs are computed inside its analysis (no stored points); nothing was run")
+            _dry_run(points)               # every study lists its points
         return 0
     summary = run_studies(args.study, size=size, output=Path(args.output), executor=_executor(args),
                           progress=not args.no_progress, force=args.force, jobs=args.jobs,
