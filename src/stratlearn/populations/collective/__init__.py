@@ -39,6 +39,7 @@ on the set ``F ⊆ X*`` where ``f ≠ y*`` each point gives up at least ``α p*(
 
 from __future__ import annotations
 
+from . import datasets  # the data sets a collective acts on, by name: collective.datasets.digits
 from .bounds import (BoundTerms, erasing_bound, estimate_bound_terms, feature_only_bound, implied_suboptimality,
                      planting_bound)
 from .gaussian import GaussianSignalTask, gaussian_signal_task
@@ -55,4 +56,4 @@ __all__ = ["FeaturePattern", "PixelPatch", "RareToken", "FeatureLabelPlanting", 
            "BoundTerms", "estimate_bound_terms", "GaussianSignalTask", "gaussian_signal_task", "SteeringResult",
            "sgd_steering", "steering_fixed_point", "check_alpha", "check_estimator", "audit",
            "implied_suboptimality", "critical_mass", "gradient_steering", "gradient_steering_fixed_point",
-           "check_alphas", "check_seeds"]
+           "check_alphas", "check_seeds", "datasets"]
