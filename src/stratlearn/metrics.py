@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from .equilibria.gaps import nash_gap, row_gap
 from .equilibria.gaps import regularized_nash_gap as _regularized_nash_gap
 from .equilibria.gaps import row_regularized_gap as _row_regularized_gap
-from .errors import UnknownNameError, check_positive
+from .errors import InvalidParameterError, UnknownNameError, check_positive
 from .games.strategic import learner_loss
 from .games.vi import vi_gap
 
 __all__ = ["nash_gap", "row_gap", "regularized_nash_gap", "learner_loss", "vi_gap", "RegularizedNashGap", "MarkovNashGap",
-           "RowRegularizedGap", "row_regularized_gap", "MarkovRowGap", "METRICS", "get", "resolve",
-           "metric_name", "is_host_metric"]
+           "RowRegularizedGap", "row_regularized_gap", "MarkovRowGap", "CorrelatedGap", "ce_gap", "cce_gap", "EquilibriumDistance",
+           "equilibrium_references", "METRICS",
+           "get", "resolve", "metric_name", "is_host_metric", "is_joint_metric"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,86 @@ class MarkovRowGap:
         return markov_row_gap(game, profile[0], profile[1], temperature=self.temperature)
 
 
+@dataclass(frozen=True)
+class CorrelatedGap:
+    """A metric of a run's joint play: ``ε`` such that the expected empirical distribution of the action pairs
+    played so far is an ε-correlated equilibrium (``ce_gap``) or an ε-coarse correlated one (``cce_gap``, the
+    largest average external regret of either player), see :func:`stratlearn.equilibria.correlated_gap`. The engine
+    passes it the running mean of ``x_t y_tᵀ`` over the steps played (``joint = True``), not the reported policy."""
+
+    coarse: bool = False
+    joint = True
+
+    @property
+    def __name__(self) -> str:
+        return "cce_gap" if self.coarse else "ce_gap"
+
+    def __call__(self, game, distribution):
+        from .equilibria.correlated import correlated_gap
+
+        return correlated_gap(game.row_payoffs, game.col_payoffs, distribution, coarse=self.coarse)
+
+
+@dataclass(frozen=True)
+class EquilibriumDistance:
+    """The metric ``(game, profile) -> min_k ‖x − x_k‖₁ + ‖y − y_k‖₁``: the distance of a matrix game's policy pair
+    to the nearest of the game's certified Nash equilibria ``(x_k, y_k)`` (``equilibria``, each with regret ≤ 1e-9).
+    Named ``"equilibrium_distance"`` in a config; :func:`resolve` computes the references of the game at hand: every
+    extreme equilibrium by vertex enumeration for games of at most 6 actions a player
+    (:func:`stratlearn.equilibria.vertex_enumeration`), else the distinct ones Lemke–Howson reaches from every
+    starting label (:func:`stratlearn.equilibria.lemke_howson`; not necessarily all of them)."""
+
+    equilibria: tuple = ()
+
+    @property
+    def __name__(self) -> str:
+        return "equilibrium_distance"
+
+    def __call__(self, game, profile):
+        import jax.numpy as jnp
+
+        if not self.equilibria:
+            raise InvalidParameterError("metric 'equilibrium_distance': no reference equilibria; name it in a run "
+                                        "(metrics = [\"equilibrium_distance\"]) so they are computed for its game")
+        x, y = profile
+        xs = jnp.asarray([e[0] for e in self.equilibria], dtype=x.dtype)
+        ys = jnp.asarray([e[1] for e in self.equilibria], dtype=y.dtype)
+        return (jnp.abs(x - xs).sum(-1) + jnp.abs(y - ys).sum(-1)).min()
+
+
+def equilibrium_references(game, tol: float = 1e-9) -> tuple:
+    """The certified Nash equilibria of the matrix game ``game`` that :class:`EquilibriumDistance` measures against,
+    as a tuple of ``(x, y)`` tuples (hashable, so a compiled run can hold them)."""
+    import numpy as np
+
+    from .equilibria.general_sum import lemke_howson, nash_certificate
+
+    m, n = game.shape
+    found = []
+    if max(m, n) <= 6:
+        from .equilibria.vertex_enumeration import vertex_enumeration
+
+        result = vertex_enumeration(game.row_payoffs, game.col_payoffs)
+        found = [(e.row, e.col) for e in result.equilibria[0]]
+    else:
+        lh = lemke_howson(game.row_payoffs, game.col_payoffs)
+        found = lh.equilibria(0)
+    certified = []
+    for x, y in found:
+        if float(nash_certificate(game.row_payoffs, game.col_payoffs, x, y).epsilon) <= tol:
+            certified.append((tuple(float(v) for v in np.asarray(x)), tuple(float(v) for v in np.asarray(y))))
+    return tuple(certified)
+
+
+ce_gap = CorrelatedGap(coarse=False)
+cce_gap = CorrelatedGap(coarse=True)
+
+
+def is_joint_metric(metric) -> bool:
+    """Whether the metric is evaluated on the run's joint play (an (m, n) distribution) rather than its policies."""
+    return bool(getattr(metric, "joint", False))
+
+
 def is_host_metric(metric) -> bool:
     return bool(getattr(metric, "host", False))
 
@@ -117,7 +198,14 @@ def resolve(spec, game):
 
     from .games.vi import VariationalInequality
 
+    from .games.matrix import MatrixGame
+
     metric = get(spec)
+    if isinstance(metric, EquilibriumDistance) and not metric.equilibria:
+        if not isinstance(game, MatrixGame):
+            raise InvalidParameterError(f"metric 'equilibrium_distance': measures a matrix game's policies against "
+                                        f"its Nash equilibria; got a {type(game).__name__}")
+        return EquilibriumDistance(equilibrium_references(game))
     if isinstance(game, VariationalInequality) and metric is nash_gap:
         return vi_gap  # the VI's gap function; on the VI of a matrix game it is the Nash gap
     if isinstance(game, MarkovGame):
@@ -132,7 +220,8 @@ def resolve(spec, game):
     return metric
 
 
-METRICS = {"nash_gap": nash_gap, "row_gap": row_gap, "vi_gap": vi_gap, "learner_loss": learner_loss}
+METRICS = {"nash_gap": nash_gap, "row_gap": row_gap, "vi_gap": vi_gap, "learner_loss": learner_loss,
+           "ce_gap": ce_gap, "cce_gap": cce_gap, "equilibrium_distance": EquilibriumDistance()}
 _PARAMETRIC = {"regularized_nash_gap": regularized_nash_gap, "row_regularized_gap": row_regularized_gap}
 _VALID = [*METRICS, *(f"{name}:<temperature>" for name in _PARAMETRIC)]
 

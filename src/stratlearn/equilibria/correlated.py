@@ -12,6 +12,16 @@ no-swap-regret learning to the correlated one.
 given linear objective), solved by HiGHS (``scipy.optimize.linprog``), with its certificate: the largest gain any
 deviation offers (:func:`deviation_gains`, recomputed in float64 from the distribution, so ≤ 0 up to rounding means
 feasible) and the LP's duality gap as HiGHS reports it.
+
+How far a learning run's joint play is from the sets, two measures:
+
+- :func:`correlated_gap` (the metric ``ce_gap`` / ``cce_gap`` any run of a matrix game can record, compiled with
+  JAX): ``ε = max(0, largest deviation gain)``, so the distribution is an ε-(coarse) correlated equilibrium. For the
+  coarse set it is the largest external regret of either player per round, ``max_k Σ_j q_j A[k, j] − Σ p A``, so
+  Hannan-consistent (no-regret) learning drives it to 0 (Hart and Mas-Colell 2000, Section 2; Cesa-Bianchi and
+  Lugosi 2006, Section 7.4); for the correlated set it is the largest conditional (internal) regret.
+- :func:`correlated_distance`: the total-variation distance ``½ ‖p − q‖₁`` from the distribution to the nearest
+  point ``q`` of the polytope, an LP solved by HiGHS (float64, on the host).
 """
 
 from __future__ import annotations
@@ -22,7 +32,8 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 
-__all__ = ["CorrelatedEquilibrium", "correlated_equilibrium", "deviation_gains"]
+__all__ = ["CorrelatedEquilibrium", "correlated_equilibrium", "deviation_gains", "correlated_gap",
+           "CorrelatedDistance", "correlated_distance"]
 
 
 @dataclass(frozen=True)
@@ -106,3 +117,67 @@ def correlated_equilibrium(A, B=None, *, coarse: bool = False, objective=None) -
     payoffs = np.array([float((p * a).sum()), float((p * b).sum())])
     return CorrelatedEquilibrium(distribution=p, payoffs=payoffs, welfare=float(payoffs.sum()),
                                  max_gain=float(max(gains @ p.ravel())), duality_gap=gap, coarse=coarse)
+
+
+def correlated_gap(A, B, distribution, *, coarse: bool = False):
+    """``ε = max(0, largest deviation gain)`` of the joint ``distribution`` (m, n) in the game ``(A, B)``: the
+    distribution is an ε-correlated equilibrium (an ε-coarse one with ``coarse``). Written with ``jax.numpy`` so a
+    compiled run evaluates it (the metrics ``ce_gap`` and ``cce_gap``); NumPy arrays work too."""
+    import jax.numpy as jnp
+
+    A, B, p = jnp.asarray(A), jnp.asarray(B), jnp.asarray(distribution)
+    if coarse:
+        row = (A @ p.sum(axis=0)).max() - jnp.sum(p * A)           # commit to one action before the draw
+        col = (p.sum(axis=1) @ B).max() - jnp.sum(p * B)
+    else:
+        # told i, play k instead: Σ_j p(i, j) (A[k, j] − A[i, j]), largest over i and k (k = i gives 0)
+        row = (p @ A.T - jnp.sum(p * A, axis=1)[:, None]).max()
+        col = (p.T @ B - jnp.sum(p * B, axis=0)[:, None]).max()
+    return jnp.maximum(jnp.maximum(row, col), 0.0)
+
+
+@dataclass(frozen=True)
+class CorrelatedDistance:
+    """The total-variation distance ``½ ‖p − q‖₁`` from a distribution ``p`` to the (coarse) correlated
+    equilibrium polytope, the nearest point ``nearest`` (a ``q`` of the polytope at that distance) and its
+    certificate ``max_gain`` (its largest deviation gain, float64, ≤ 0 up to rounding)."""
+
+    distance: float
+    nearest: np.ndarray
+    max_gain: float
+    coarse: bool
+
+
+def correlated_distance(A, B, distribution, *, coarse: bool = False) -> CorrelatedDistance:
+    """The total-variation distance from ``distribution`` (m, n) to the (coarse) correlated equilibria of
+    ``(A, B)``: ``min ½ Σ |p − q|`` over the polytope, as the LP ``min ½ Σ t`` with ``t ≥ ±(p − q)``, solved by
+    HiGHS. Zero exactly on the set; ``B`` None means zero-sum."""
+    from scipy.optimize import linprog
+
+    from .general_sum import bimatrix_batch
+
+    a, b = bimatrix_batch(A, B)
+    if a.shape[0] != 1:
+        raise InvalidParameterError(f"A: expected one game, got a batch of {a.shape[0]}")
+    a, b = a[0], b[0]
+    m, n = a.shape
+    p = np.asarray(distribution, dtype=float)
+    if p.shape != (m, n) or not np.isfinite(p).all() or (p < 0).any() or abs(p.sum() - 1.0) > 1e-6:
+        raise InvalidParameterError(f"distribution: expected a probability distribution over the {m}x{n} action "
+                                    f"profiles (shape {(m, n)}, non-negative, summing to 1), got shape {p.shape}"
+                                    + (f" summing to {p.sum():.6g}" if p.shape == (m, n) else ""))
+    size = m * n
+    gains = _constraints(a, b, coarse)
+    eye = np.eye(size)
+    # variables (q, t): gains q ≤ 0, q − t ≤ p, −q − t ≤ −p, Σ q = 1, q, t ≥ 0
+    a_ub = np.block([[gains, np.zeros((len(gains), size))], [eye, -eye], [-eye, -eye]])
+    b_ub = np.concatenate([np.zeros(len(gains)), p.ravel(), -p.ravel()])
+    a_eq = np.concatenate([np.ones(size), np.zeros(size)])[None]
+    done = linprog(np.concatenate([np.zeros(size), np.full(size, 0.5)]), A_ub=a_ub, b_ub=b_ub, A_eq=a_eq,
+                   b_eq=[1.0], bounds=(0, None), method="highs")
+    if done.status != 0:                                     # cannot happen: the polytope is never empty
+        raise InvalidParameterError(f"HiGHS did not solve the distance LP: {done.message}")
+    q = np.clip(done.x[:size], 0.0, None)
+    q = (q / q.sum()).reshape(m, n)
+    return CorrelatedDistance(distance=float(0.5 * np.abs(p - q).sum()), nearest=q,
+                              max_gain=float(max(gains @ q.ravel())), coarse=coarse)

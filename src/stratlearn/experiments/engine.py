@@ -40,27 +40,39 @@ def _init(learner, game, keys):
     return states, run_keys
 
 
-@partial(jax.jit, static_argnames=("learner", "length", "metrics"), donate_argnums=(2,))
-def _chunk(learner, game, states, keys, start, *, length: int, metrics: tuple):
-    """Advance every seed by ``length`` steps, from step ``start``, and evaluate ``metrics`` on the policies.
+@partial(jax.jit, static_argnames=("learner", "length", "metrics", "joint_metrics"), donate_argnums=(2, 3))
+def _chunk(learner, game, states, joint, keys, start, *, length: int, metrics: tuple, joint_metrics: tuple = ()):
+    """Advance every seed by ``length`` steps, from step ``start``, and evaluate ``metrics`` on the policies and
+    ``joint_metrics`` on the joint play.
 
     Step ``t`` of a seed draws with ``fold_in(run_key, t)``: the random stream depends only on the seed and the step,
-    so how the run is cut into chunks (``record_every``) does not change what happens."""
+    so how the run is cut into chunks (``record_every``) does not change what happens. ``joint`` (seeds, m, n) is
+    the running mean over the steps so far of ``x_t y_tᵀ``, the product of what each step plays
+    (:meth:`~stratlearn.learners.base.MatrixLearner.play`): the expected empirical distribution of the action pairs
+    played. It is kept only when a joint metric is recorded (otherwise it is ``None``)."""
 
-    def run_one(state, key):
+    def run_one(state, average, key):
         def body(carry, i):
-            return learner.step(game, carry, jax.random.fold_in(key, start + i)), None
+            state, average = carry
+            if average is not None:
+                x, y = learner.play(game, state)
+                average = average + (jnp.outer(x, y) - average) / (start + i + 1).astype(average.dtype)
+            return (learner.step(game, state, jax.random.fold_in(key, start + i)), average), None
 
         # not unrolled: measured on 2 cores (2026-12-03, JAX 0.10), unrolling 4 steps gave the same numbers bit for
         # bit but compiled about twice as long and ran 0-25% slower with one device per process (DSBR 12.5 s against
         # 16.3 s), mixed (-14% to +10%) with two; and a large learner state is copied in an unrolled body
-        state, _ = jax.lax.scan(body, state, jnp.arange(length, dtype=jnp.uint32))
-        return state
+        (state, average), _ = jax.lax.scan(body, (state, average), jnp.arange(length, dtype=jnp.uint32))
+        return state, average
 
-    states = jax.vmap(run_one)(states, keys)
+    if joint is None:
+        states = jax.vmap(lambda s, k: run_one(s, None, k)[0])(states, keys)
+    else:
+        states, joint = jax.vmap(run_one)(states, joint, keys)
     profiles = jax.vmap(lambda s: learner.policy(game, s))(states)
     values = tuple(jax.vmap(lambda p, m=m: m(game, p))(profiles) for m in metrics)
-    return states, values
+    values += tuple(jax.vmap(lambda p, m=m: m(game, p))(joint) for m in joint_metrics)
+    return states, joint, values
 
 
 @partial(jax.jit, static_argnames=("learner",))
@@ -204,6 +216,19 @@ def _check_metric_outputs(learner, game, device_fns) -> None:
             raise InvalidParameterError(f"metric {name!r}: expected one real number per policy profile, got {got}")
 
 
+def _check_joint_play(learner, game, joint_fns) -> None:
+    """A metric of joint play needs a two-player matrix game and a learner that says what it plays."""
+    from ..games.matrix import MatrixGame
+
+    names = ", ".join(repr(metrics_module.metric_name(m)) for m in joint_fns)
+    if not isinstance(game, MatrixGame):
+        raise InvalidParameterError(f"metrics: {names} measure the joint play of a matrix game; got a "
+                                    f"{type(game).__name__}")
+    if not callable(getattr(learner, "play", None)):
+        raise InvalidParameterError(f"metrics: {names} need a learner that says what it plays (a matrix learner's "
+                                    f"play method); {getattr(learner, 'name', type(learner).__name__)!r} has none")
+
+
 def _simulate(learner, game, *, steps, seeds, record_every, metrics, seed, progress) -> Trace:
     steps = check_positive_int("steps", steps)
     record_every = steps if record_every is None else check_positive_int("record_every", record_every)
@@ -237,7 +262,8 @@ def _simulate(learner, game, *, steps, seeds, record_every, metrics, seed, progr
         given = ", ".join(repr(m if isinstance(m, str) else metrics_module.metric_name(m)) for m in metrics)
         raise InvalidParameterError(f"metrics=[{given}]: {', '.join(repeated)} would be recorded twice on "
                                     f"{type(game).__name__} (each metric must be recorded under its own name)")
-    device_fns = tuple(m for m in metric_fns if not metrics_module.is_host_metric(m))
+    joint_fns = tuple(m for m in metric_fns if metrics_module.is_joint_metric(m))
+    device_fns = tuple(m for m in metric_fns if not metrics_module.is_host_metric(m) and m not in joint_fns)
     host_fns = tuple(m for m in metric_fns if metrics_module.is_host_metric(m))
     learner.check_game(game)
     # the states of every seed, estimated from the learner's init without running it (states and their donated
@@ -249,11 +275,17 @@ def _simulate(learner, game, *, steps, seeds, record_every, metrics, seed, progr
         per_seed = 0
     check_memory(f"seeds={len(seed_list)} with a learner state of {per_seed} bytes each", 3 * per_seed * len(seed_list))
     _check_metric_outputs(learner, unlabeled(game), device_fns)
+    if joint_fns:
+        _check_joint_play(learner, game, joint_fns)
 
     started = time.perf_counter()
     traced = unlabeled(game)  # the name is a label: games differing only in it share compiled code
     states, keys = _init(learner, traced, seed_keys(int(seed), seed_list))
     states, keys, count = _spread_over_devices(states, keys, len(seed_list))
+    joint = None
+    if joint_fns:
+        probe = jax.eval_shape(lambda s: learner.play(traced, s), jax.tree_util.tree_map(lambda v: v[0], states))
+        joint = jnp.zeros((keys.shape[0], probe[0].shape[-1], probe[1].shape[-1]), probe[0].dtype)
     lengths = [record_every] * (steps // record_every)
     if steps % record_every:
         lengths.append(steps % record_every)
@@ -262,11 +294,11 @@ def _simulate(learner, game, *, steps, seeds, record_every, metrics, seed, progr
     done = 0
     try:
         for length in lengths:
-            states, values = _chunk(learner, traced, states, keys, jnp.uint32(done), length=length,
-                                    metrics=device_fns)
+            states, joint, values = _chunk(learner, traced, states, joint, keys, jnp.uint32(done), length=length,
+                                           metrics=device_fns, joint_metrics=joint_fns)
             done += length
             recorded_steps.append(done)
-            for metric, value in zip(device_fns, values):
+            for metric, value in zip(device_fns + joint_fns, values):
                 columns[metrics_module.metric_name(metric)].append(np.asarray(value, dtype=np.float64)[:count])
             if host_fns:
                 x, y = (np.asarray(p, dtype=np.float64)[:count] for p in _policies(learner, traced, states))

@@ -24,6 +24,7 @@ __all__ = [
     "matching_pennies",
     "biased_rock_paper_scissors",
     "shapley_game",
+    "battle_of_the_sexes",
     "random_zero_sum",
     "random_general_sum",
     "random_zero_sum_markov",
@@ -75,6 +76,23 @@ def shapley_game() -> MatrixGame:
     return MatrixGame(a, b, name="shapley_game")
 
 
+def battle_of_the_sexes(weight: float = 1.1) -> MatrixGame:
+    """Battle of the sexes with the column player's actions listed in reverse order: the players gain by reaching
+    the profiles ``(0, 1)`` (the column player's favourite, payoffs ``(1, weight)``) or ``(1, 0)`` (the row player's,
+    ``(weight, 1)``), and 0 elsewhere: ``A = [[0, 1], [weight, 0]]``, ``B = Aᵀ``. Three equilibria: the two
+    coordinated profiles and one mixed.
+
+    With simultaneous moves and ties to the lowest index, fictitious play started from a mismatch miscoordinates for
+    ever: both players switch at the same rounds, so the empirical frequencies approach the mixed equilibrium while the
+    pairs actually played are all mismatches (payoff 0). Its joint play stays far from the coarse correlated
+    equilibria: the standard example that fictitious play is not Hannan consistent (Fudenberg and Levine, *The
+    Theory of Learning in Games*, 1998, Sections 2.9 and 4.4)."""
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight < np.inf:
+        raise InvalidParameterError(f"weight={weight!r}: expected a finite number > 0")
+    a = np.array([[0.0, 1.0], [float(weight), 0.0]])
+    return MatrixGame(a, a.T.copy(), name="battle_of_the_sexes")
+
+
 def _check_size(field, value):
     return check_positive_int(field, value)
 
@@ -117,6 +135,7 @@ GAMES: dict[str, Callable[..., MatrixGame]] = {
     "matching_pennies": matching_pennies,
     "biased_rock_paper_scissors": biased_rock_paper_scissors,
     "shapley_game": shapley_game,
+    "battle_of_the_sexes": battle_of_the_sexes,
     "random_zero_sum": random_zero_sum,
     "random_general_sum": random_general_sum,
     "random_zero_sum_markov": random_zero_sum_markov,

@@ -70,9 +70,18 @@ class LearnerBase:
 
 
 class MatrixLearner(LearnerBase):
-    """Learners of :class:`~stratlearn.games.MatrixGame`."""
+    """Learners of :class:`~stratlearn.games.MatrixGame`.
+
+    Besides :meth:`policy` (what the learner reports, possibly an average), a matrix learner says what it plays:
+    :meth:`play` is the mixed profile its next step draws its actions from (or plays, if deterministic). The engine
+    averages ``play``'s product over the steps of a run for the metrics of joint play (``ce_gap``, ``cce_gap``)."""
 
     plays = (MatrixGame,)
+
+    def play(self, game, state):
+        """The profile ``(x, y)`` the next :meth:`step` plays: by default the reported policy; a learner that
+        reports an average of its play (fictitious play, regret matching+) overrides it."""
+        return self.policy(game, state)
 
 
 class MarkovLearner(LearnerBase):

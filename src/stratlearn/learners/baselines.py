@@ -156,6 +156,10 @@ class RegretMatchingPlus(MatrixLearner):
         return RMPlusState(row_regret, col_regret, state.row_sum + w * x, state.col_sum + w * y,
                            state.weight_sum + w, state.k + 1)
 
+    def play(self, game, state):
+        """The current iterate ``(x_t, y_t)``, whatever average :meth:`policy` reports."""
+        return self._current(state.row_regret), self._current(state.col_regret)
+
     def policy(self, game, state):
         if self.average == "last":
             return self._current(state.row_regret), self._current(state.col_regret)

@@ -85,6 +85,13 @@ class FictitiousPlay(MatrixLearner):
     def policy(self, game, state):
         return renormalize(state.row_freq), renormalize(state.col_freq)
 
+    def play(self, game, state):
+        """The pure best responses the next round plays (one-hot), ties to the lowest index as in :meth:`step`."""
+        n, m = state.row_payoffs.shape[-1], state.col_payoffs.shape[-1]
+        dtype = state.row_freq.dtype
+        return (jax.nn.one_hot(jnp.argmax(state.row_payoffs), n, dtype=dtype),
+                jax.nn.one_hot(jnp.argmax(state.col_payoffs), m, dtype=dtype))
+
 
 @dataclass(frozen=True)
 class SmoothedFictitiousPlay(MatrixLearner):
@@ -137,3 +144,7 @@ class SmoothedFictitiousPlay(MatrixLearner):
 
     def policy(self, game, state):
         return renormalize(state.row_freq), renormalize(state.col_freq)
+
+    def play(self, game, state):
+        """The logit responses the next round samples from (or averages in, with ``sampled=False``)."""
+        return softmax(state.row_payoffs, self.temperature), softmax(state.col_payoffs, self.temperature)
