@@ -147,7 +147,7 @@ class EquilibriumDistance:
         if not self.equilibria:
             raise InvalidParameterError("metric 'equilibrium_distance': no reference equilibria; name it in a run "
                                         "(metrics = [\"equilibrium_distance\"]) so they are computed for its game")
-        x, y = profile
+        x, y = jnp.asarray(profile[0]), jnp.asarray(profile[1])
         xs = jnp.asarray([e[0] for e in self.equilibria], dtype=x.dtype)
         ys = jnp.asarray([e[1] for e in self.equilibria], dtype=y.dtype)
         return (jnp.abs(x - xs).sum(-1) + jnp.abs(y - ys).sum(-1)).min()
