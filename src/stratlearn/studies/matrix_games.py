@@ -26,6 +26,29 @@ with negative controls that must fail the same threshold (docs/studies.md, "Rule
 5. Comparison dynamics on the random game: fictitious play (its gap falls on a zero-sum game and not on Shapley's
    game), smoothed fictitious play (its regularized gap vanishes), optimistic MWU and extragradient (full-information
    last-iterate methods; extragradient's last iterate reaches the equilibrium).
+
+General-sum games, measured against certified references (the library's section, not [1]'s: Theorem 2.1 is for
+zero-sum games). The references are computed for each game when the run starts: its Nash equilibria by vertex
+enumeration, each with regret ≤ 1e-9 (metric ``equilibrium_distance``), and the (coarse) correlated equilibrium
+polytopes, against which a run's joint play is measured (metrics ``cce_gap``/``ce_gap``, the ε of an ε-(C)CE).
+
+6. **[hannan] No regret puts joint play in the coarse correlated set** (headline): regret matching+ has the regret
+   bound ``Δ √(|A| T)`` of regret matching (Tammelin, Burch, Johanson and Bowling 2015, the CFR+ paper, Theorem 1; Hart
+   and Mas-Colell 2000), so its joint play after ``T`` rounds is an ε-CCE with ``ε ≤ Δ √(A_max / T)``, ``Δ`` the
+   payoff range. Threshold: that bound at the last record. Instance: the battle of the sexes written so that
+   fictitious play can miscoordinate (``catalog.battle_of_the_sexes``); regret matching+ starts from uniform play,
+   which is not a CCE there. Control: fictitious play (best responses without smoothing, not Hannan consistent,
+   Fudenberg and Levine 1995) on the same game: the same ε, over seeds, stays above the bound. Also on a random 5x5
+   general-sum game (not headline).
+7. **[fp-2xn] Fictitious play converges in 2 x n games** (headline; Berger 2005, *J. Econ. Theory* 120, for
+   non-degenerate 2 x n games): on eight random 2x4 games (checked non-degenerate by vertex enumeration) the distance
+   of the empirical frequencies to the nearest certified equilibrium falls: the slowest game's slope of log mean
+   distance against log rounds over the last two decades has its 95% upper end at most −1/4, half way between no
+   convergence (0) and the ``T^{-1/2}`` rate of Karlin's conjecture for zero-sum games. Control: Shapley's 3x3 game,
+   outside the theorem, where fictitious play cycles: the same slope stays near 0.
+
+DSBR on Shapley's game and on the random 5x5 general-sum game is shown in the ``general_sum`` table (its Nash gap
+and its distance to the certified equilibria), with no claim: [1]'s guarantees are for zero-sum games.
 """
 
 from __future__ import annotations
@@ -59,6 +82,11 @@ RATE_STEPS = {"kind": "harmonic", "a": 300.0, "h": 330.0, "power": 1.0}  # c α 
 CONTROL_RATIO = 0.03                           # ten times the default at τ = 0.05: the τ³ scaling's value at τ ≈ 0.11
 OPPONENT = (0.6, 0.3, 0.1)                      # a stationary column policy far from the equilibrium
 RATE_BOUND = -0.75                             # half way between the theorem's K^-1 and K^-1/2
+BOS = {"name": "battle_of_the_sexes", "weight": 1.1}
+R5 = {"name": "random_general_sum", "rows": 5, "seed": 0}
+TWO_BY_N = [{"name": "random_general_sum", "rows": 2, "cols": 4, "seed": k} for k in range(8)]
+FP_BOUND = -0.25                               # half way between no convergence (0) and Karlin's T^-1/2
+JOINT = ("nash_gap", "cce_gap", "ce_gap")
 
 
 def _run(steps, seeds, metrics=("nash_gap",)):
@@ -97,7 +125,22 @@ def points(size: str) -> list[Point]:
     add(f"omwu-{g}", GAMES[g], {"name": "omwu", "step_size": 0.1}, _run(cfg["fp_steps"], 1))
     add(f"extragradient-{g}", GAMES[g], {"name": "extragradient", "step_size": 0.1}, _run(cfg["fp_steps"], 1))
     add("fp-r10", GAMES["r10"], {"name": "fictitious_play"}, _run(cfg["fp_steps"], cfg["fp_seeds"]))
-    add("fp-shapley", {"name": "shapley_game"}, {"name": "fictitious_play"}, _run(cfg["fp_steps"], cfg["fp_seeds"]))
+    add("fp-shapley", {"name": "shapley_game"}, {"name": "fictitious_play"},
+        _run(cfg["fp_steps"], cfg["fp_seeds"], ("nash_gap", "equilibrium_distance", "cce_gap", "ce_gap")))
+    # general-sum games against certified references
+    fp_run = _run(cfg["fp_steps"], cfg["fp_seeds"], (*JOINT, "equilibrium_distance"))
+    one_run = _run(cfg["fp_steps"], 1, (*JOINT, "equilibrium_distance"))      # deterministic learners: one run
+    add("gs-rmp-bos", BOS, {"name": "regret_matching_plus"}, one_run)
+    add("gs-fp-bos", BOS, {"name": "fictitious_play"}, fp_run)
+    add("gs-sfp-bos", BOS, {"name": "smoothed_fictitious_play", "temperature": 0.05}, fp_run)
+    add("gs-rmp-r5", R5, {"name": "regret_matching_plus"}, one_run)
+    add("gs-fp-r5", R5, {"name": "fictitious_play"}, fp_run)
+    dsbr_run = _run(bias_steps, cfg["fp_seeds"], (*JOINT, "equilibrium_distance"))
+    add("gs-dsbr-r5", R5, {"name": "dsbr", "temperature": 0.05}, dsbr_run)
+    add("gs-dsbr-shapley", {"name": "shapley_game"}, {"name": "dsbr", "temperature": 0.05}, dsbr_run)
+    for k, game in enumerate(TWO_BY_N):
+        add(f"gs-fp-2x4-{k}", game, {"name": "fictitious_play"},
+            _run(cfg["fp_steps"], cfg["fp_seeds"], ("nash_gap", "equilibrium_distance")))
     return out
 
 
@@ -213,10 +256,82 @@ def analyze(size: str, data: StudyData) -> StudyResult:
                         detail=f"gap at the first record {eg[:, 0].max():.3g}; optimistic MWU (η=0.1) ends at "
                                f"{omwu[:, -1].mean():.3g}"))
 
+    general, general_table = _general_sum_claims(data)
+    claims += general
+
     frame = data.curves()
     return StudyResult(name="matrix-games", size=size, claims=claims,
-                       tables={"curves": frame, "temperatures": tau_table},
+                       tables={"curves": frame, "temperatures": tau_table, "general_sum": general_table},
                        figures={"nash_gap": _figure(frame)})
+
+
+def _regret_bound(game: dict, steps: float) -> float:
+    """Regret matching+'s bound on the ε of its joint play after ``steps`` rounds: ``Δ √(A_max / T)``."""
+    from ..games.catalog import make
+
+    g = make(**game)
+    spread = max(float(np.ptp(g.row_payoffs)), float(np.ptp(g.col_payoffs)))
+    return spread * float(np.sqrt(max(g.shape) / steps))
+
+
+def _general_sum_claims(data: StudyData):
+    import pandas as pd
+
+    from ..equilibria.vertex_enumeration import vertex_enumeration
+    from ..games.catalog import make
+
+    claims = []
+    # 6. [hannan]: regret matching+'s joint play against its regret bound; fictitious play's as the control
+    for role, game, headline in (("gs-rmp-bos", BOS, True), ("gs-rmp-r5", R5, False)):
+        steps, values = data.metric(role, "cce_gap")
+        bound = _regret_bound(game, steps[-1])
+        claims.append(Claim(
+            f"no regret: regret matching+'s joint play after {steps[-1]:.0e} rounds is an ε-CCE with ε <= Δ√(A/T) "
+            f"({game['name']})", float(values[:, -1].max()), "<=", bound, headline=headline,
+            key="hannan" if headline else "",
+            detail=f"threshold: the regret bound of regret matching+ (Tammelin et al. 2015) at T={steps[-1]:.0f}; "
+                   f"deterministic, one run; ε at the first record {values[:, 0].max():.3g}, ce_gap at the last "
+                   f"{data.metric(role, 'ce_gap')[1][:, -1].max():.3g}"))
+    steps, values = data.metric("gs-fp-bos", "cce_gap")
+    claims.append(Claim.over_seeds(
+        f"fictitious play (best responses, not Hannan consistent) on the same game: the same ε after "
+        f"{steps[-1]:.0e} rounds", values[:, -1], "<=", _regret_bound(BOS, steps[-1]), control_of="hannan",
+        detail=f"seeds that start mismatched miscoordinate for ever: {int((values[:, -1] > 0.1).sum())} of "
+               f"{len(values)}"))
+
+    # 7. [fp-2xn]: fictitious play's distance to the certified equilibria of non-degenerate 2 x n games
+    games = [make(**g) for g in TWO_BY_N]
+    degenerate = vertex_enumeration(np.stack([g.row_payoffs for g in games]),
+                                    np.stack([g.col_payoffs for g in games])).degenerate
+    curves = [data.metric(f"gs-fp-2x4-{k}", "equilibrium_distance") for k in range(len(TWO_BY_N))]
+    steps = curves[0][0]
+    joint = np.stack([v for _, v in curves], axis=1)              # seeds x games x records
+
+    def slowest(v):
+        return max(fitted_slope(steps, v[:, k].mean(axis=0), decades=2) for k in range(v.shape[1]))
+
+    claims.append(Claim.bootstrap(
+        "Berger (2005): fictitious play converges in non-degenerate 2 x n games: slowest slope of log mean distance "
+        "to the nearest certified equilibrium vs log rounds, last two decades (eight random 2x4 games)",
+        joint, slowest, "<=", FP_BOUND, headline=True, key="fp-2xn",
+        detail=f"threshold: half way between no convergence (0) and T^-1/2; degenerate games among them: "
+               f"{int(np.sum(degenerate))}; mean distance at the first record "
+               f"{joint[:, :, 0].mean():.3g}, at the last {joint[:, :, -1].mean():.3g}"))
+    steps, values = data.metric("fp-shapley", "equilibrium_distance")
+    claims.append(Claim.bootstrap(
+        "fictitious play on Shapley's 3x3 game (outside the theorem): the same slope", values,
+        _slope_over(steps), "<=", FP_BOUND, control_of="fp-2xn",
+        detail=f"mean distance to the unique certified equilibrium at the first record {values[:, 0].mean():.3g}, "
+               f"at the last {values[:, -1].mean():.3g}"))
+
+    rows = []
+    for role in ("fp-shapley", "gs-dsbr-shapley", "gs-fp-bos", "gs-sfp-bos", "gs-rmp-bos", "gs-fp-r5", "gs-rmp-r5",
+                 "gs-dsbr-r5"):
+        row = {"run": role}
+        for metric in ("nash_gap", "equilibrium_distance", "cce_gap", "ce_gap"):
+            row[metric] = float(data.metric(role, metric)[1][:, -1].mean())
+        rows.append(row)
+    return claims, pd.DataFrame(rows)
 
 
 def _figure(frame):
