@@ -14,7 +14,9 @@ __all__ = ["ZeroSumSolution", "solve_zero_sum", "best_response", "best_response_
            "WardropResult", "TollSensitivity", "TollGradient", "user_equilibrium", "system_optimum", "relative_gap",
            "marginal_cost_tolls", "total_system_travel_time", "NashCertificate", "nash_certificate",
            "LemkeHowsonResult", "lemke_howson", "CorrelatedEquilibrium", "correlated_equilibrium",
-           "deviation_gains"]
+           "deviation_gains", "correlated_gap", "CorrelatedDistance", "correlated_distance",
+           "LogitPath", "logit_qre_path", "logit_residual", "vertex_enumeration", "VertexEnumerationResult",
+           "ExtremeEquilibrium"]
 
 __getattr__, __dir__ = lazy_attributes(__name__, globals(), {
     "best_response": ".gaps", "best_response_values": ".gaps", "nash_gap": ".gaps", "player_gaps": ".gaps",
@@ -30,4 +32,7 @@ __getattr__, __dir__ = lazy_attributes(__name__, globals(), {
     "ZeroSumSolution": ".zero_sum", "solve_zero_sum": ".zero_sum", "NashCertificate": ".general_sum",
     "nash_certificate": ".general_sum", "LemkeHowsonResult": ".general_sum", "lemke_howson": ".general_sum",
     "CorrelatedEquilibrium": ".correlated", "correlated_equilibrium": ".correlated",
-    "deviation_gains": ".correlated"})
+    "deviation_gains": ".correlated", "correlated_gap": ".correlated", "CorrelatedDistance": ".correlated",
+    "correlated_distance": ".correlated", "LogitPath": ".logit_path", "logit_qre_path": ".logit_path",
+    "logit_residual": ".logit_path", "vertex_enumeration": ".vertex_enumeration",
+    "VertexEnumerationResult": ".vertex_enumeration", "ExtremeEquilibrium": ".vertex_enumeration"})

@@ -22,8 +22,9 @@ right-hand side, without computing it). Games with duplicated rows, ties and int
 longer than ``max_pivots`` is reported (``converged`` False), never returned silently.
 
 Batching. :func:`lemke_howson` pivots every (game, starting label) pair at once: the two tableaux are padded to one
-shape, the pivot is one compiled step ``vmap``-ped over the batch inside one ``lax.while_loop``, in float64, in
-rounds that drop the finished paths. A first pass decides each pivot by the first key of the ratio test alone and
+shape, the pivot is one compiled step ``vmap``-ped over a chunk of :data:`CHUNK` lanes inside one
+``lax.while_loop`` (``lax.map`` over the chunks, so a chunk's tableaux stay in the cache), in float64, in rounds that
+drop the finished paths. A first pass decides each pivot by the first key of the ratio test alone and
 stops a path at a tie it cannot decide; only those paths run again with the whole lexicographic test (on generic
 games none does; where the first key decides, both choose the same row). The library's choices (not from a paper): the padding, the relative tolerance ``1e-9`` of the ratio test,
 and ``max_pivots = 50 (m + n)`` by default.
@@ -175,6 +176,12 @@ ROUND = 16
 games are short and a few long; a batch that ran until its longest path ended would pivot every game that long)."""
 
 
+CHUNK = 128
+"""Lanes pivoted together inside a round (``lax.map`` over chunks of this many, each ``vmap``-ped): a chunk's two
+tableaux stay in the cache for the round's pivots, where a pivot of the whole batch at once streams every tableau
+through memory at each pivot."""
+
+
 def _solve_lanes(A, B, labels, max_pivots: int):
     """Run every lane (a game and a starting label) with the quick ratio test, then again with the whole
     lexicographic test every lane whose path met a tie (the quick test stops a lane there, before the pivot it could
@@ -279,7 +286,10 @@ def _compiled(m: int, n: int, full: bool):
     def pivot(tab, basis, kind, enter):
         col = jnp.sum(jnp.where(columns == enter, tab, 0.0), axis=1)       # sums, not dots: XLA fuses them
         positive = col > 1e-12
-        keys = jnp.where(kind == 0, tab[:, keys_p], tab[:, keys_q]) / jnp.where(positive, col, 1.0)[:, None]
+        if full:
+            keys = jnp.where(kind == 0, tab[:, keys_p], tab[:, keys_q]) / jnp.where(positive, col, 1.0)[:, None]
+        else:                                     # the quick test reads the first key (the rhs) only
+            keys = (tab[:, rhs] / jnp.where(positive, col, 1.0))[:, None]
         mask = positive
         for j in range(R + 1 if full else 1):     # the lexicographic minimum-ratio test, key by key
             vals = jnp.where(mask, keys[:, j], jnp.inf)
@@ -328,5 +338,8 @@ def _compiled(m: int, n: int, full: bool):
         y = jnp.where(y.sum() > 0, y / jnp.where(y.sum() > 0, y.sum(), 1.0), 1.0 / n)
         return x, y
 
-    return (jax.jit(jax.vmap(init_one)), jax.jit(jax.vmap(advance_one, in_axes=(0, None))),
+    def advance(lanes, max_pivots):
+        return jax.lax.map(lambda lane: advance_one(lane, max_pivots), lanes, batch_size=CHUNK)
+
+    return (jax.jit(jax.vmap(init_one)), jax.jit(advance),
             jax.jit(jax.vmap(extract_one)))
