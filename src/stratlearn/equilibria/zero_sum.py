@@ -27,12 +27,25 @@ class ZeroSumSolution:
         row: an equilibrium (maximin) strategy of the row player, float64, on the simplex.
         col: an equilibrium (minimax) strategy of the column player, float64, on the simplex.
         duality_gap: ``|v - w|`` between the two LPs' optimal values (a solver accuracy check, ~1e-12).
+
+    ``certificate`` (a property) is the pair's :class:`~stratlearn.equilibria.NashCertificate`, each player's regret
+    recomputed in float64 from the strategies: the one tolerance every equilibrium of the library carries.
     """
 
     value: float
     row: np.ndarray
     col: np.ndarray
     duality_gap: float
+    payoffs: np.ndarray | None = None
+
+    @property
+    def certificate(self):
+        from .general_sum import nash_certificate
+
+        a = self.payoffs
+        if a is None:
+            raise InvalidGameError("certificate: this solution carries no payoffs to certify against")
+        return nash_certificate(a, -a, self.row, self.col)
 
 
 def _maximin(a: np.ndarray) -> tuple[float, np.ndarray]:
@@ -76,8 +89,9 @@ def solve_zero_sum(game: MatrixGame | np.ndarray) -> ZeroSumSolution:
     scale = float(np.abs(a).max())
     if scale == 0.0:
         n, m = a.shape
-        return ZeroSumSolution(value=0.0, row=np.full(n, 1.0 / n), col=np.full(m, 1.0 / m), duality_gap=0.0)
+        return ZeroSumSolution(value=0.0, row=np.full(n, 1.0 / n), col=np.full(m, 1.0 / m), duality_gap=0.0,
+                               payoffs=a)
     v, x = _maximin(a / scale)
     w_neg, y = _maximin(-a.T / scale)  # the column player maximizes min_i (-A y)_i
     v, w = v * scale, -w_neg * scale
-    return ZeroSumSolution(value=v, row=x, col=y, duality_gap=abs(v - w))
+    return ZeroSumSolution(value=v, row=x, col=y, duality_gap=abs(v - w), payoffs=a)
