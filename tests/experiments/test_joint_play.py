@@ -3,7 +3,7 @@
 
 Tolerances. The engine keeps the running mean of ``x_t y_tᵀ`` in the run's float32: a mean of numbers in [0, 1]
 updated T times carries at most about T · 6e-8 of rounding (1.2e-4 for T = 2,000), so 1e-3 bounds it with room; the
-gaps compared against it differ by 0.5 between the behaviours the tests tell apart. Quantities computed in float64
+gaps compared against it differ by about 0.48 between the behaviours the tests tell apart. Quantities computed in float64
 only (the LP, the gap formula against ``deviation_gains``) are compared to 1e-9 (sums of a few products of order one).
 """
 
@@ -63,7 +63,7 @@ def _fictitious_play_numpy(A, B, a, b, rounds):
 
 def test_fictitious_play_joint_play_against_a_replay_written_anew():
     # battle of the sexes: a coordinated start stays coordinated (ε → 0), a mismatched one miscoordinates for ever
-    # (ε ≈ 0.52), the standard example that fictitious play is not Hannan consistent
+    # (ε ≈ 0.48), the standard example that fictitious play is not Hannan consistent
     game, learner, rounds = battle_of_the_sexes(), sl.learners.make("fictitious_play"), 2000
     seeds = list(range(8))
     trace = sl.simulate(learner, game, steps=rounds, seeds=seeds, metrics=["cce_gap"], progress=False)
@@ -78,7 +78,7 @@ def test_fictitious_play_joint_play_against_a_replay_written_anew():
         joint = (joint * (rounds + 1) - np.eye(2)[a][:, None] * np.eye(2)[b][None, :]) / rounds
         gaps.append(_gap(game.row_payoffs, game.col_payoffs, joint, True))
         assert abs(trace.metrics["cce_gap"][seed, -1] - gaps[-1]) < 1e-3
-    assert min(gaps) < 1e-3 and max(gaps) > 0.5
+    assert min(gaps) < 1e-3 and max(gaps) > 0.4
 
 
 @settings(max_examples=40, deadline=None)

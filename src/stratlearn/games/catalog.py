@@ -79,8 +79,9 @@ def shapley_game() -> MatrixGame:
 def battle_of_the_sexes(weight: float = 1.1) -> MatrixGame:
     """Battle of the sexes with the column player's actions listed in reverse order: the players gain by reaching
     the profiles ``(0, 1)`` (the column player's favourite, payoffs ``(1, weight)``) or ``(1, 0)`` (the row player's,
-    ``(weight, 1)``), and 0 elsewhere: ``A = [[0, 1], [weight, 0]]``, ``B = Aᵀ``. Three equilibria: the two
-    coordinated profiles and one mixed.
+    ``(weight, 1)``), and 0 elsewhere: ``A = [[0, 1], [weight, 0]] / max(1, weight)``, ``B = Aᵀ`` (divided, like
+    every catalog game, so that payoffs lie in [−1, 1]). Three equilibria: the two coordinated profiles and one
+    mixed.
 
     With simultaneous moves and ties to the lowest index, fictitious play started from a mismatch miscoordinates for
     ever: both players switch at the same rounds, so the empirical frequencies approach the mixed equilibrium while the
@@ -89,7 +90,7 @@ def battle_of_the_sexes(weight: float = 1.1) -> MatrixGame:
     Theory of Learning in Games*, 1998, Sections 2.9 and 4.4)."""
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight < np.inf:
         raise InvalidParameterError(f"weight={weight!r}: expected a finite number > 0")
-    a = np.array([[0.0, 1.0], [float(weight), 0.0]])
+    a = np.array([[0.0, 1.0], [float(weight), 0.0]]) / max(1.0, float(weight))
     return MatrixGame(a, a.T.copy(), name="battle_of_the_sexes")
 
 
