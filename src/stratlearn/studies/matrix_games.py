@@ -277,6 +277,7 @@ def _regret_bound(game: dict, steps: float) -> float:
 def _general_sum_claims(data: StudyData):
     import pandas as pd
 
+    from ..equilibria.correlated import correlated_gap
     from ..equilibria.vertex_enumeration import vertex_enumeration
     from ..games.catalog import make
 
@@ -285,12 +286,16 @@ def _general_sum_claims(data: StudyData):
     for role, game, headline in (("gs-rmp-bos", BOS, True), ("gs-rmp-r5", R5, False)):
         steps, values = data.metric(role, "cce_gap")
         bound = _regret_bound(game, steps[-1])
+        g = make(**game)
+        start = float(correlated_gap(g.row_payoffs, g.col_payoffs, np.outer(*(np.full(k, 1.0 / k) for k in g.shape)),
+                                     coarse=True))
         claims.append(Claim(
             f"no regret: regret matching+'s joint play after {steps[-1]:.0e} rounds is an ε-CCE with ε <= Δ√(A/T) "
             f"({game['name']})", float(values[:, -1].max()), "<=", bound, headline=headline,
             key="hannan" if headline else "",
             detail=f"threshold: the regret bound of regret matching+ (Tammelin et al. 2015) at T={steps[-1]:.0f}; "
-                   f"deterministic, one run; ε at the first record {values[:, 0].max():.3g}, ce_gap at the last "
+                   f"deterministic, one run; ε of the uniform play it starts from {start:.3g}, at the first record "
+                   f"{values[:, 0].max():.3g}; ce_gap at the last "
                    f"{data.metric(role, 'ce_gap')[1][:, -1].max():.3g}"))
     steps, values = data.metric("gs-fp-bos", "cce_gap")
     claims.append(Claim.over_seeds(
