@@ -36,7 +36,7 @@ test: $(VENV)/.installed-test
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir $$(mktemp -d)
 
 bench: $(VENV)/.installed-bench
-	cd benchmarks && ../$(PY) matrix_games.py && ../$(PY) equilibria.py && ../$(PY) markov_games.py && ../$(PY) sweeps.py && ../$(PY) function_approximation.py && ../$(PY) model_selection.py && ../$(PY) distribution_shift.py && ../$(PY) routing.py && ../$(PY) collective_action.py && ../$(PY) cli.py
+	cd benchmarks && ../$(PY) matrix_games.py && ../$(PY) equilibria.py && ../$(PY) zero_sum_batch.py && ../$(PY) markov_games.py && ../$(PY) sweeps.py && ../$(PY) function_approximation.py && ../$(PY) model_selection.py && ../$(PY) distribution_shift.py && ../$(PY) routing.py && ../$(PY) collective_action.py && ../$(PY) cli.py
 
 docs: $(VENV)/.installed-test
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site

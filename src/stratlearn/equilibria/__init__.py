@@ -16,7 +16,7 @@ __all__ = ["ZeroSumSolution", "solve_zero_sum", "best_response", "best_response_
            "LemkeHowsonResult", "lemke_howson", "CorrelatedEquilibrium", "correlated_equilibrium",
            "deviation_gains", "correlated_gap", "CorrelatedDistance", "correlated_distance",
            "LogitPath", "logit_qre_path", "logit_residual", "vertex_enumeration", "VertexEnumerationResult",
-           "ExtremeEquilibrium"]
+           "ExtremeEquilibrium", "ZeroSumBatchSolution", "solve_zero_sum_batch"]
 
 __getattr__, __dir__ = lazy_attributes(__name__, globals(), {
     "best_response": ".gaps", "best_response_values": ".gaps", "nash_gap": ".gaps", "player_gaps": ".gaps",
@@ -35,4 +35,5 @@ __getattr__, __dir__ = lazy_attributes(__name__, globals(), {
     "deviation_gains": ".correlated", "correlated_gap": ".correlated", "CorrelatedDistance": ".correlated",
     "correlated_distance": ".correlated", "LogitPath": ".logit_path", "logit_qre_path": ".logit_path",
     "logit_residual": ".logit_path", "vertex_enumeration": ".vertex_enumeration",
-    "VertexEnumerationResult": ".vertex_enumeration", "ExtremeEquilibrium": ".vertex_enumeration"})
+    "VertexEnumerationResult": ".vertex_enumeration", "ExtremeEquilibrium": ".vertex_enumeration",
+    "ZeroSumBatchSolution": ".zero_sum_batch", "solve_zero_sum_batch": ".zero_sum_batch"})
