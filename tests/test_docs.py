@@ -166,6 +166,8 @@ NOT_RUN = [
     (r"\bdata fetch\b", "downloads from the internet; tests/experiments/test_data_fetch.py fetches from a local mirror"),
     (r"--address HEAD:6379", "names a real cluster's head node; the Ray executor runs on a local cluster in "
                              "tests/experiments/test_executors.py"),
+    (r"equilibria_crosscheck\.py", "regenerates the cross-check page itself (Nashpy, QuantEcon and Gambit on 2,000 "
+                                   "games, minutes); its comparisons run as tests/equilibria/test_vertex_enumeration.py"),
 ]
 
 
