@@ -59,8 +59,8 @@ goes on with PDHG alone (degenerate games, whose supports differ in size, finish
 
 Batching. The iteration is one compiled step ``vmap``-ped over the games, in float64, inside a ``lax.while_loop`` of
 :data:`CHUNK` iterations; between chunks the converged games leave the batch (the unfinished ones padded to a power of
-two, so few shapes compile), and the batch is split across the local devices (one XLA CPU device per core) with
-``shard_map``.
+two, so few shapes compile); the batch can be split across the local devices with ``shard_map``
+(:data:`SPLIT_DEVICES`, one by default).
 """
 
 from __future__ import annotations
@@ -88,6 +88,12 @@ BLOCK = 128
 """Games per device in one compiled call: a larger batch no longer fits the CPU's caches (measured on 20x20 games:
 the time per game and iteration doubles from 256 to 8,192 games per device, and 128 was the fastest of 64 to 512),
 so the unfinished games of a round run in blocks of this size."""
+
+SPLIT_DEVICES = 1
+"""Local devices the batch is split across (with ``shard_map``). One by default: split across the two CPU devices the
+solver ran about 1.6x faster, but a whole test session with it crashed once (a segmentation fault in a later test,
+not reproduced since), and this loop once stalled on two devices while it still called LAPACK; until that is
+understood the solver runs on one device. Set it to ``len(jax.local_devices())`` to split."""
 
 BETA_SUFFICIENT, BETA_NECESSARY, ARTIFICIAL = 0.2, 0.8, 0.36
 """The restart constants of Applegate et al. (2023), §6."""
@@ -347,11 +353,12 @@ def _compiled(m: int, n: int):
 
         return jax.lax.while_loop(lambda s: (~s.done) & (s.t < stop), stretch, lane)
 
-    devices = jax.local_devices()
-    lanes = PartitionSpec("lanes")
-    mesh = Mesh(np.asarray(devices), ("lanes",))
-    init = jax.shard_map(jax.vmap(init_one), mesh=mesh, in_specs=(lanes, lanes), out_specs=lanes,
-                         check_vma=False)
-    advance = jax.shard_map(jax.vmap(advance_one, in_axes=(0, 0, 0, None)), mesh=mesh,
-                            in_specs=(lanes, lanes, lanes, PartitionSpec()), out_specs=lanes, check_vma=False)
+    init, advance = jax.vmap(init_one), jax.vmap(advance_one, in_axes=(0, 0, 0, None))
+    devices = jax.local_devices()[:SPLIT_DEVICES]
+    if len(devices) > 1:
+        lanes = PartitionSpec("lanes")
+        mesh = Mesh(np.asarray(devices), ("lanes",))
+        init = jax.shard_map(init, mesh=mesh, in_specs=(lanes, lanes), out_specs=lanes, check_vma=False)
+        advance = jax.shard_map(advance, mesh=mesh, in_specs=(lanes, lanes, lanes, PartitionSpec()), out_specs=lanes,
+                                check_vma=False)
     return jax.jit(init), jax.jit(advance), len(devices)
