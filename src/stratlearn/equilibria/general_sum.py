@@ -330,15 +330,5 @@ def _compiled(m: int, n: int, full: bool):
     def advance(lanes, max_pivots):
         return jax.lax.map(lambda lane: advance_one(lane, max_pivots), lanes, batch_size=CHUNK)
 
-    devices = jax.local_devices()
-    if len(devices) > 1:
-        # each device pivots its own share of the lanes (an explicit shard_map: the partitioner left alone does not
-        # split a lax.map's chunks across devices)
-        from jax.sharding import Mesh, PartitionSpec
-
-        mesh = Mesh(np.asarray(devices), ("lanes",))
-        advance = jax.shard_map(advance, mesh=mesh, in_specs=(PartitionSpec("lanes"), PartitionSpec()),
-                                out_specs=PartitionSpec("lanes"))
-
     return (jax.jit(jax.vmap(init_one)), jax.jit(advance),
             jax.jit(jax.vmap(extract_one)))
