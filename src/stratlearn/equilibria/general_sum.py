@@ -203,9 +203,9 @@ def _solve_lanes(A, B, labels, max_pivots: int):
 
 def _rounds(A, B, labels, max_pivots: int, full: bool):
     """The lanes' final states, run in rounds of :data:`ROUND` pivots that keep only the unfinished lanes (their
-    count padded to a power of two, so few shapes compile), each round split across the local devices by the
-    compiled ``advance`` (measured on 2 cores, 2026-12-07, 10,000 10x10 games: 49,000 games/s, against 33,000 on one
-    device; placing the lanes on the devices before the call, rather than letting ``shard_map`` split them, 45,000)."""
+    count padded to a power of two, so few shapes compile), on one device. Split across the two CPU devices with
+    ``shard_map`` it ran 49,000 games/s against 33,000 (2026-12-07, 10,000 10x10 games), but a full test session
+    crashed with the multi-device solvers in it (see the PDHG module's ``SPLIT_DEVICES``), so the split is off."""
     import jax
     import jax.numpy as jnp
 
