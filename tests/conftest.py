@@ -16,3 +16,21 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("stratlearn", deadline=None, max_examples=40, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("stratlearn")
+
+
+import gc
+import sys
+
+import pytest
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _release_compiled_programs():
+    """After each test module, drop JAX's compiled programs. Every XLA CPU executable holds about 20 memory maps
+    until its cache entry goes; the whole suite compiles thousands of programs, and one process past the kernel's
+    ``vm.max_map_count`` (65,530 by default) dies with a segmentation fault inside a later compilation (seen in
+    ``make test`` near its 1,000th test). Modules share few programs, so the recompilations cost little."""
+    yield
+    if "jax" in sys.modules:
+        sys.modules["jax"].clear_caches()
+        gc.collect()

@@ -253,6 +253,7 @@ def run_studies(which: str, *, size: str = "quick", output: str | Path = "runs/r
     from ..errors import InvalidParameterError, check_positive_int
     from ..experiments.executors import LocalExecutor, shared_compilations
     from ..experiments.report import write_report
+    import jax
 
     names, size = resolve(which, size, overrides)
     seed_offset = _check_offset(seed_offset)
@@ -280,6 +281,11 @@ def run_studies(which: str, *, size: str = "quick", output: str | Path = "runs/r
                     traceback.print_exc()
                     print(f"{name}: stopped with an error: {exc}\n", flush=True)
                     errors[name] = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                finally:
+                    # Each XLA CPU executable holds about 20 memory maps until its cache entry goes; all the studies
+                    # in one process would come near the kernel's vm.max_map_count (65,530 by default), past which a
+                    # compilation dies with a segmentation fault. The next study recompiles what it shares (little).
+                    jax.clear_caches()
     import json
 
     crashed = [n for n in names if n in errors]
