@@ -8,8 +8,9 @@ least generalized cost ``Σ_e (t_e(v_e) + τ_e)`` (latency plus toll); it minimi
 ``Σ_e v_e t_e(v_e)``; it is the UE under the marginal costs ``t_e + v_e t′_e``, so the marginal-cost (Pigouvian)
 tolls ``τ_e = v*_e t′_e(v*_e)`` make the SO a UE (:func:`marginal_cost_tolls`).
 
-Methods (link-based; one all-or-nothing assignment per iteration: Dijkstra shortest-path trees from every origin,
-compiled with numba and run in parallel over the origins, with each tree's flows loaded in the same pass):
+Methods (the first three link-based: one all-or-nothing assignment per iteration, Dijkstra shortest-path trees from
+every origin, compiled with numba and run in parallel over the origins, with each tree's flows loaded in the same
+pass):
 
 * ``"fw"``: Frank-Wolfe with an exact line search on the potential;
 * ``"cfw"``: conjugate Frank-Wolfe (Mitradjieva and Lindberg, Transportation Science 47 (2013)): the target is a
@@ -24,6 +25,13 @@ compiled with numba and run in parallel over the origins, with each tree's flows
   the Newton step ``(c_p − c_s) / Σ_{e ∈ p ⊕ s} c′_e`` (capped at the path's flow), one pair after another with
   the link flows updated at once (Gauss-Seidel). Its loops run in Python per pair, so it suits networks of up to a
   few thousand pairs (Sioux Falls: 528) and gaps far below what the link-based methods reach in the same time.
+* ``"b"``: Algorithm B (R. B. Dial, Transportation Research Part B 40 (2006) 917–936), bush-based, for research
+  precision on city networks: every origin keeps an acyclic *bush* of links carrying its flow, grown where it
+  would shorten a path and pruned where unused, and equilibrated node by node by Newton moves between the longest
+  used and the least-cost path segments; compiled with numba (``equilibria/_bush.py``, which says what is Dial's
+  and what is ours). It reaches gaps of 1e-10 on Sioux Falls, Anaheim, Chicago-Sketch, Winnipeg and Barcelona in
+  seconds (``benchmarks/RESULTS.md``), where the link-based methods stall near 1e-6 to 1e-7. Costs must be
+  non-negative (a toll may not make a link's cost negative).
 
 The convergence measure is the relative gap ``(Σ_e v_e c_e − Σ_od d_od π_od) / Σ_e v_e c_e`` with ``c`` the
 generalized (or, for the SO, marginal) costs and ``π`` the shortest-path costs under them.
@@ -345,15 +353,87 @@ def _gradient_projection(network, paths, cost_fn, slope_fn, gap, max_iterations,
     return x, rel, gaps, times, sets
 
 
+SWEEPS = 4
+"""Equilibration sweeps per origin and pass of Algorithm B (``method="b"``); a library choice, not Dial's."""
+PROBES = 32
+"""Links per origin and pass that Algorithm B tests for a cycle before adding them (see ``equilibria/_bush.py``)."""
+
+
+def _bush_based(network, paths, objective, tolls, gap, max_iterations, time_limit, started):
+    """Algorithm B (Dial 2006; kernels and the method's description in ``equilibria/_bush.py``)."""
+    from . import _bush
+
+    links = paths.links
+    fixed = np.broadcast_to(network.toll + (0.0 if tolls is None else tolls), (network.num_links,))[links]
+    t0 = np.ascontiguousarray(network.free_flow_time[links], float)
+    k = np.ascontiguousarray(network.congestion[links], float)
+    cap = np.ascontiguousarray(network.capacity[links], float)
+    power = np.ascontiguousarray(network.power[links], float)
+    fixed = np.ascontiguousarray(fixed, float)
+    if (t0 + fixed < 0).any():
+        j = int(np.flatnonzero(t0 + fixed < 0)[0])
+        raise InvalidParameterError(f"tolls: {fixed[j]:g} on link {int(links[j]) + 1} makes its cost negative at "
+                                    f"zero flow; method='b' expects non-negative link costs (its bushes stay "
+                                    f"acyclic only then)")
+    tail, head = paths.tail, paths.head
+    out_idx = np.argsort(tail, kind="stable").astype(np.int64)
+    in_idx = np.argsort(head, kind="stable").astype(np.int64)
+    out_ptr = np.searchsorted(tail[out_idx], np.arange(paths.size + 1)).astype(np.int64)
+    in_ptr = np.searchsorted(head[in_idx], np.arange(paths.size + 1)).astype(np.int64)
+    system = objective == "system"
+    m, origins = links.size, paths.origins.size
+    x, c, dc = np.zeros(m), np.empty(m), np.empty(m)
+    _bush.refresh(x, c, dc, t0, k, cap, power, fixed, system)
+    bush = np.zeros((origins, m), np.uint8)
+    xr = np.zeros((origins, m))
+    with _COMPILED:
+        row, zone = _bush.initialize(paths.sources, paths.demand, out_ptr, out_idx, tail, head, c, bush, xr,
+                                     paths.zones)
+    if row >= 0:
+        raise StratlearnError(f"demand from zone {paths.origins[row] + 1} to zone {zone + 1} "
+                              f"({paths.demand[row, zone]:g}) has no path in the network {network.name!r}; "
+                              "expected every origin-destination pair with demand to be connected")
+    cost_fn, _ = _costs(network, objective, tolls)
+    gaps, times = [], []
+    rel = np.inf
+    full = np.zeros(network.num_links)
+    tolerance = min(1e-12, 1e-3 * gap)
+    tiny = 1e-14 * paths.demand.sum(axis=1)
+    for _ in range(max_iterations):
+        x = xr.sum(axis=0)
+        _bush.refresh(x, c, dc, t0, k, cap, power, fixed, system)
+        full[links] = x
+        cost = cost_fn(full)
+        total = float(full @ cost)
+        _, shortest = paths.assign(cost)
+        rel = (total - shortest) / total if total > 0 else 0.0
+        gaps.append(rel)
+        times.append(time.perf_counter() - started)
+        if rel <= gap or (time_limit is not None and times[-1] > time_limit):
+            break
+        with _COMPILED:
+            _bush.sweep(paths.sources, out_ptr, out_idx, in_ptr, in_idx, tail, head, bush, xr, x, c, dc, t0, k,
+                        cap, power, fixed, system, SWEEPS, tolerance, PROBES, tiny)
+    return full.copy(), rel, gaps, times
+
+
 def _solve(network, demand, objective, method, gap, max_iterations, tolls, time_limit, start, paths=None):
-    if method not in ("fw", "cfw", "bfw", "gp"):
-        raise InvalidParameterError(f"method={method!r}: expected 'fw', 'cfw', 'bfw' or 'gp'")
+    if method not in ("fw", "cfw", "bfw", "gp", "b"):
+        raise InvalidParameterError(f"method={method!r}: expected 'fw', 'cfw', 'bfw', 'gp' or 'b'")
     gap = check_positive("gap", gap)
     max_iterations = check_positive_int("max_iterations", max_iterations)
     paths = ShortestPaths(network, demand) if paths is None else paths
     tolls = _tolls(network, tolls)
     cost_fn, slope_fn = _costs(network, objective, tolls)
     started = time.perf_counter()
+    if method == "b":
+        if start is not None:
+            raise InvalidParameterError("start: Algorithm B builds its own bushes; expected start=None")
+        x, rel, gaps, times = _bush_based(network, paths, objective, tolls, gap, max_iterations, time_limit,
+                                          started)
+        return WardropResult(flow=x, cost=cost_fn(x), relative_gap=float(rel), tstt=network.total_travel_time(x),
+                             iterations=len(gaps), gaps=np.asarray(gaps), times=np.asarray(times), method=method,
+                             objective=objective)
     if method == "gp":
         if start is not None:
             raise InvalidParameterError("start: gradient projection builds its own path flows; expected start=None")
