@@ -48,7 +48,7 @@ import numpy as np
 from ..errors import InvalidParameterError, StratlearnError, check_positive, check_positive_int
 from ..games.routing import Demand, Network
 
-__all__ = ["WardropResult", "ShortestPaths", "TollSensitivity", "TollGradient", "user_equilibrium", "system_optimum",
+__all__ = ["WardropResult", "Bushes", "user_equilibria", "ShortestPaths", "TollSensitivity", "TollGradient", "user_equilibrium", "system_optimum",
            "relative_gap", "marginal_cost_tolls", "total_system_travel_time", "all_or_nothing"]
 
 _COMPILED = threading.Lock()   # one parallel region at a time (see equilibria/_paths.py)
@@ -268,6 +268,21 @@ class WardropResult:
     times: np.ndarray
     method: str
     objective: str
+    bushes: "Bushes | None" = None
+    """Algorithm B's bushes at the end (``method="b"`` only): pass the result as ``start=`` to warm-start a solve of
+    the same network and demand under other tolls."""
+
+
+@dataclass(frozen=True, eq=False)
+class Bushes:
+    """Algorithm B's state: for every origin with demand, which links are in its bush (``member``, origins x usable
+    links) and the origin's flow on each (``flow``); ``demand`` is the demand they carry (origins x zones) and
+    ``links`` the network links the columns stand for."""
+
+    links: np.ndarray
+    member: np.ndarray
+    flow: np.ndarray
+    demand: np.ndarray
 
 
 def _line_search(cost_fn, x, d):
@@ -359,8 +374,30 @@ PROBES = 32
 """Links per origin and pass that Algorithm B tests for a cycle before adding them (see ``equilibria/_bush.py``)."""
 
 
-def _bush_based(network, paths, objective, tolls, gap, max_iterations, time_limit, started):
-    """Algorithm B (Dial 2006; kernels and the method's description in ``equilibria/_bush.py``)."""
+def _start_bushes(start, paths):
+    """The bushes of a warm start (copied: the start is never changed), checked against this solve's network and
+    demand."""
+    state = start.bushes if isinstance(start, WardropResult) else start
+    if not isinstance(state, Bushes):
+        what = (f"a WardropResult of method {start.method!r}" if isinstance(start, WardropResult)
+                else type(start).__name__)
+        raise InvalidParameterError(f"start: method='b' warm-starts from the bushes of an earlier method='b' result "
+                                    f"(or its .bushes), got {what}")
+    if state.member.shape != (paths.origins.size, paths.links.size) or not np.array_equal(state.links, paths.links):
+        raise InvalidParameterError(f"start: bushes of {state.member.shape[0]} origins x {state.member.shape[1]} "
+                                    f"links, but this network and demand have {paths.origins.size} origins x "
+                                    f"{paths.links.size} links; expected a result of the same network")
+    if state.demand.shape != paths.demand.shape or not np.allclose(state.demand, paths.demand, rtol=1e-12, atol=0):
+        raise InvalidParameterError("start: the bushes carry another demand than this solve's; expected a result of "
+                                    "the same demand (warm starts change tolls, not demand)")
+    return state.member.copy(), state.flow.copy()
+
+
+def _bush_based(network, paths, objective, tolls, gap, max_iterations, time_limit, started, start=None,
+                arrays=None):
+    """Algorithm B (Dial 2006; kernels and the method's description in ``equilibria/_bush.py``). Returns the flows,
+    the gap, the histories and the final :class:`Bushes`. ``arrays``: the compressed rows of ``paths``' graph, when
+    the caller has built them (a batch of scenarios builds them once)."""
     from . import _bush
 
     links = paths.links
@@ -376,19 +413,20 @@ def _bush_based(network, paths, objective, tolls, gap, max_iterations, time_limi
                                     f"zero flow; method='b' expects non-negative link costs (its bushes stay "
                                     f"acyclic only then)")
     tail, head = paths.tail, paths.head
-    out_idx = np.argsort(tail, kind="stable").astype(np.int64)
-    in_idx = np.argsort(head, kind="stable").astype(np.int64)
-    out_ptr = np.searchsorted(tail[out_idx], np.arange(paths.size + 1)).astype(np.int64)
-    in_ptr = np.searchsorted(head[in_idx], np.arange(paths.size + 1)).astype(np.int64)
+    out_ptr, out_idx, in_ptr, in_idx = _compressed_rows(paths) if arrays is None else arrays
     system = objective == "system"
     m, origins = links.size, paths.origins.size
     x, c, dc = np.zeros(m), np.empty(m), np.empty(m)
     _bush.refresh(x, c, dc, t0, k, cap, power, fixed, system)
-    bush = np.zeros((origins, m), np.uint8)
-    xr = np.zeros((origins, m))
-    with _COMPILED:
-        row, zone = _bush.initialize(paths.sources, paths.demand, out_ptr, out_idx, tail, head, c, bush, xr,
-                                     paths.zones)
+    row = -1
+    if start is not None:
+        bush, xr = _start_bushes(start, paths)
+    else:
+        bush = np.zeros((origins, m), np.uint8)
+        xr = np.zeros((origins, m))
+        with _COMPILED:
+            row, zone = _bush.initialize(paths.sources, paths.demand, out_ptr, out_idx, tail, head, c, bush, xr,
+                                         paths.zones)
     if row >= 0:
         raise StratlearnError(f"demand from zone {paths.origins[row] + 1} to zone {zone + 1} "
                               f"({paths.demand[row, zone]:g}) has no path in the network {network.name!r}; "
@@ -414,10 +452,21 @@ def _bush_based(network, paths, objective, tolls, gap, max_iterations, time_limi
         with _COMPILED:
             _bush.sweep(paths.sources, out_ptr, out_idx, in_ptr, in_idx, tail, head, bush, xr, x, c, dc, t0, k,
                         cap, power, fixed, system, SWEEPS, tolerance, PROBES, tiny)
-    return full.copy(), rel, gaps, times
+    return full.copy(), rel, gaps, times, Bushes(links=links, member=bush, flow=xr, demand=paths.demand.copy())
 
 
-def _solve(network, demand, objective, method, gap, max_iterations, tolls, time_limit, start, paths=None):
+def _compressed_rows(paths):
+    """The links of ``paths``' graph by tail and by head, as compressed rows (``ptr[u]:ptr[u + 1]``)."""
+    tail, head = paths.tail, paths.head
+    out_idx = np.argsort(tail, kind="stable").astype(np.int64)
+    in_idx = np.argsort(head, kind="stable").astype(np.int64)
+    out_ptr = np.searchsorted(tail[out_idx], np.arange(paths.size + 1)).astype(np.int64)
+    in_ptr = np.searchsorted(head[in_idx], np.arange(paths.size + 1)).astype(np.int64)
+    return out_ptr, out_idx, in_ptr, in_idx
+
+
+def _solve(network, demand, objective, method, gap, max_iterations, tolls, time_limit, start, paths=None,
+           arrays=None):
     if method not in ("fw", "cfw", "bfw", "gp", "b"):
         raise InvalidParameterError(f"method={method!r}: expected 'fw', 'cfw', 'bfw', 'gp' or 'b'")
     gap = check_positive("gap", gap)
@@ -427,13 +476,13 @@ def _solve(network, demand, objective, method, gap, max_iterations, tolls, time_
     cost_fn, slope_fn = _costs(network, objective, tolls)
     started = time.perf_counter()
     if method == "b":
-        if start is not None:
-            raise InvalidParameterError("start: Algorithm B builds its own bushes; expected start=None")
-        x, rel, gaps, times = _bush_based(network, paths, objective, tolls, gap, max_iterations, time_limit,
-                                          started)
+        x, rel, gaps, times, bushes = _bush_based(network, paths, objective, tolls, gap, max_iterations,
+                                                  time_limit, started, start, arrays)
         return WardropResult(flow=x, cost=cost_fn(x), relative_gap=float(rel), tstt=network.total_travel_time(x),
                              iterations=len(gaps), gaps=np.asarray(gaps), times=np.asarray(times), method=method,
-                             objective=objective)
+                             objective=objective, bushes=bushes)
+    if isinstance(start, WardropResult):
+        start = start.flow
     if method == "gp":
         if start is not None:
             raise InvalidParameterError("start: gradient projection builds its own path flows; expected start=None")
@@ -499,7 +548,10 @@ def user_equilibrium(network: Network, demand: Demand | None, *, method: str = "
                      paths: ShortestPaths | None = None) -> WardropResult:
     """The user equilibrium under latency plus ``tolls`` (and the network's own tolls), to relative ``gap``.
     Stops after ``max_iterations`` (or ``time_limit`` seconds) with the gap reached in the result. ``paths``: a
-    prebuilt :class:`ShortestPaths` (which holds the demand; then ``demand`` may be ``None``)."""
+    prebuilt :class:`ShortestPaths` (which holds the demand; then ``demand`` may be ``None``). ``start``: link flows
+    or an earlier result to start from (the Frank-Wolfe methods); for ``method="b"`` an earlier ``"b"`` result of
+    the same network and demand (its :class:`Bushes`), e.g. under other tolls. Many toll scenarios at once:
+    :func:`user_equilibria`."""
     return _solve(network, demand, "user", method, gap, max_iterations, tolls, time_limit, start, paths)
 
 
@@ -507,6 +559,41 @@ def system_optimum(network: Network, demand: Demand, *, method: str = "bfw", gap
                    max_iterations: int = 10_000, time_limit: float | None = None, start=None) -> WardropResult:
     """The flow minimizing total travel time: the user equilibrium under marginal costs ``t + v t′``."""
     return _solve(network, demand, "system", method, gap, max_iterations, None, time_limit, start)
+
+
+def user_equilibria(network: Network, demand: Demand, tolls, *, method: str = "b", gap: float = 1e-6,
+                    max_iterations: int = 10_000, time_limit: float | None = None, start="first",
+                    paths: ShortestPaths | None = None) -> list[WardropResult]:
+    """User equilibria of one network and demand under a batch of toll vectors (``tolls``: scenarios x links), the
+    re-solve a planner, a leader's probes or a sensitivity study needs.
+
+    The shortest-path structure (and, for ``method="b"``, the graph's compressed rows) is built once for the batch.
+    ``start``: ``"first"`` (default) solves the first scenario cold and starts every other from it (Algorithm B's
+    bushes; the flows for the Frank-Wolfe methods); ``None`` solves each cold; an earlier result starts them all.
+    Each solve stops at the same ``gap``, so the answer does not depend on the start beyond what that gap allows
+    (tested: warm and cold flows agree to the gap's accuracy)."""
+    if method == "gp":
+        raise InvalidParameterError("method='gp': gradient projection cannot be warm-started; expected 'b', 'fw', "
+                                    "'cfw' or 'bfw'")
+    table = np.asarray(tolls, dtype=float)
+    if table.ndim != 2 or table.shape[1] != network.num_links or table.shape[0] < 1:
+        raise InvalidParameterError(f"tolls: expected a (scenarios x {network.num_links}) array, one row of link "
+                                    f"tolls per scenario, got shape {table.shape}")
+    if not np.isfinite(table).all():
+        row = int(np.flatnonzero(~np.isfinite(table).all(axis=1))[0])
+        raise InvalidParameterError(f"tolls: scenario {row} has a value that is not finite; expected finite tolls")
+    if not (start is None or (isinstance(start, str) and start == "first") or isinstance(start, (WardropResult,
+                                                                                               Bushes))):
+        raise InvalidParameterError(f"start={start!r}: expected 'first', None or an earlier result")
+    paths = ShortestPaths(network, demand) if paths is None else paths
+    arrays = _compressed_rows(paths) if method == "b" else None
+    results, warm = [], None if (isinstance(start, str) or start is None) else start
+    for row in table:
+        result = _solve(network, None, "user", method, gap, max_iterations, row, time_limit, warm, paths, arrays)
+        results.append(result)
+        if isinstance(start, str) and warm is None:
+            warm = result
+    return results
 
 
 @dataclass(frozen=True)
