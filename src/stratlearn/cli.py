@@ -284,6 +284,26 @@ def _cmd_data(args) -> int:
     return 0
 
 
+def _cmd_certify(args) -> int:
+    from .equilibria.certify import certify_network
+
+    ref = certify_network(args.name, gap=args.gap, time_limit=args.time_limit, output=args.output)
+    status = (f"relative gap {ref['relative_gap']:.2e} (target {ref['target_gap']:g}, reached)" if ref["reached"] else
+              f"relative gap {ref['relative_gap']:.2e}: the target {ref['target_gap']:g} was NOT reached in "
+              f"{args.time_limit:g} s; this is the smallest gap reached")
+    print(f"{ref['network']}: {status}; total travel time {ref['total_travel_time']:.10g}; {ref['iterations']} "
+          f"iterations, {ref['seconds']:.1f} s (Algorithm B)")
+    best = ref.get("best_known")
+    if best:
+        which = {"ours": "this reference", "best-known": "the best-known flows", "equal": "neither"}[best["smaller_gap"]]
+        worst = best["max_link_flow_difference_over_max_flow"]
+        print(f"  best-known flows ({best['file']}): relative gap {best['relative_gap']:.2e}, total travel time "
+              f"{best['total_travel_time']:.10g}; largest link-flow difference {worst:.1e} of the largest flow "
+              f"(link {best['at_link']}); smaller gap: {which}")
+    print(f"reference: {ref['path']}")
+    return 0
+
+
 def _plain(value):
     """A number for JSON: NaN (a metric a point does not record) becomes null."""
     value = float(value)
@@ -542,6 +562,15 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--cache", help="cache folder (default: $STRATLEARN_DATA, else ~/.cache/stratlearn)")
     fetch.add_argument("--force", action="store_true", help="download again even when cached")
     fetch.set_defaults(func=_cmd_data)
+    certify = data_sub.add_parser("certify", help="solve a TNTP network's user equilibrium to relative gap 1e-10 "
+                                  "(Algorithm B) and write a reference file, compared with the best-known flows")
+    certify.add_argument("name", help="a TNTP network name (packaged, fetched or under $STRATLEARN_TNTP_DIR) or a "
+                         "folder of TNTP files")
+    certify.add_argument("--gap", type=float, default=1e-10, help="relative gap to reach (default 1e-10)")
+    certify.add_argument("--time-limit", type=float, default=600.0,
+                         help="seconds; past it the reference records the smallest gap reached (default 600)")
+    certify.add_argument("-o", "--output", help="the JSON file to write (default: <prefix>_reference.json here)")
+    certify.set_defaults(func=_cmd_certify)
 
     results = sub.add_parser("results", help="print the final metrics of every point in a result store or run folder")
     results.add_argument("dir", help="a result store folder, or the output folder of `stratlearn run`")

@@ -30,8 +30,8 @@ import numpy as np
 from ..errors import DataWarning, InvalidGameError, InvalidParameterError, StratlearnError
 from .tntp import tntp_folder, tntp_prefix
 
-__all__ = ["Network", "Demand", "TNTPError", "read_network", "read_demand", "read_flows", "load_tntp", "pigou",
-           "braess"]
+__all__ = ["Network", "Demand", "TNTPError", "read_network", "read_demand", "read_flows", "load_tntp", "tntp_files",
+           "pigou", "braess"]
 
 
 class TNTPError(StratlearnError):
@@ -457,6 +457,16 @@ def load_tntp(folder, name: str | None = None) -> tuple[Network, Demand]:
             ``stratlearn data fetch NAME`` and lists the known networks.
         TNTPError: the folder does not exist, does not hold exactly one pair of files, or a file is malformed.
     """
+    net, trips, _ = tntp_files(folder, name)
+    network, demand = read_network(net), read_demand(trips)
+    if demand.zones != network.zones:
+        raise TNTPError(f"{trips.name}: {demand.zones} zones, but {net.name} has {network.zones}")
+    return network, demand
+
+
+def tntp_files(folder, name: str | None = None) -> tuple[Path, Path, Path | None]:
+    """The ``*_net.tntp``, ``*_trips.tntp`` and (``None`` where absent) ``*_flow.tntp`` files of a TNTP network:
+    ``folder`` and ``name`` as in :func:`load_tntp`, which reads the first two."""
     if isinstance(folder, str) and not Path(folder).is_dir() and "/" not in folder and "\\" not in folder \
             and not folder.startswith("."):
         name = name or tntp_prefix(folder)
@@ -469,10 +479,8 @@ def load_tntp(folder, name: str | None = None) -> tuple[Network, Demand]:
     if len(nets) != 1 or len(trips) != 1:
         raise TNTPError(f"{folder}: expected one *_net.tntp and one *_trips.tntp file"
                         + (f" named {name}" if name else "") + f", found {[p.name for p in nets + trips]}")
-    network, demand = read_network(nets[0]), read_demand(trips[0])
-    if demand.zones != network.zones:
-        raise TNTPError(f"{trips[0].name}: {demand.zones} zones, but {nets[0].name} has {network.zones}")
-    return network, demand
+    flow = nets[0].with_name(nets[0].name[:-len("_net.tntp")] + "_flow.tntp")
+    return nets[0], trips[0], flow if flow.is_file() else None
 
 
 # ------------------------------------------------------------------------------------------------ built-ins
