@@ -18,6 +18,8 @@ Parts (each a section of ``RESULTS.md``):
   marginal-cost tolls) and a sensitivity study (one link's toll moved by ``PROBE`` each). Target: 5x.
 * ``berlin``: Berlin-Center (28,376 links) user equilibrium and system optimum by Algorithm B to gap 1e-6, each in
   a fresh process: wall time and peak resident memory.
+* ``certify``: ``stratlearn data certify`` on the five networks with published best-known flows: both gaps under
+  one formula, which is smaller, and the largest link-flow difference.
 
 Both solve the same problem: BPR latencies ``t0 (1 + b (v/c)^p)`` (AequilibraE: vdf ``BPR`` with ``alpha = b``,
 ``beta = power``, the link capacity and free-flow time), the TNTP demand, and traffic may not pass through zones
@@ -240,6 +242,7 @@ CURVE_METHODS = ("fw", "cfw", "bfw", "b")
 LIMIT_S = {"b": 60.0}           # seconds per run toward 1e-8 (Algorithm B gets a minute: its target)
 LINK_LIMIT_S = 30.0             # the Frank-Wolfe methods' limit per run
 BERLIN_LIMIT_S = 120.0          # every method on Berlin-Center
+BERLIN_METHODS = ("bfw", "b")   # on Berlin-Center (fw and cfw trail bfw everywhere else)
 FIGURE = Path(__file__).resolve().parents[1] / "docs" / "img" / "routing-gap-time.png"
 
 
@@ -255,7 +258,7 @@ def precision_section(data: Path, networks) -> str:
         user_equilibrium(net, dem, method="b", gap=1e-2)
         curves[name] = {}
         cells = []
-        for method in CURVE_METHODS:
+        for method in (BERLIN_METHODS if name == "Berlin-Center" else CURVE_METHODS):
             limit = BERLIN_LIMIT_S if name == "Berlin-Center" else LIMIT_S.get(method, LINK_LIMIT_S)
             r = user_equilibrium(net, dem, method=method, gap=LEVELS[-1], max_iterations=1_000_000,
                                  time_limit=limit)
@@ -291,7 +294,8 @@ def precision_section(data: Path, networks) -> str:
                                     for n in goal if n not in met) if len(met) < len(goal) else "")
     _figure(curves)
     return ("Every method run toward relative gap 1e-8 with a time limit per run (Algorithm B 60 s, the Frank-Wolfe "
-            f"methods {LINK_LIMIT_S:.0f} s, every method {BERLIN_LIMIT_S:.0f} s on Berlin-Center); the time at which "
+            f"methods {LINK_LIMIT_S:.0f} s; on Berlin-Center bfw and b only, {BERLIN_LIMIT_S:.0f} s each); the time "
+            "at which "
             "each first reached a gap, read from its history of gaps (each iteration's gap by stratlearn's "
             "formula, times from the start of the call, so including its setup). AequilibraE `bfw` runs toward "
             f"1e-6 with its iterations capped to fit the same limit as the link-based methods. Same inputs as "
@@ -412,7 +416,37 @@ def berlin_section(data: Path) -> str:
             "link.\n\n" + "\n".join(lines))
 
 
-def main(write: bool, data: Path, networks=NETWORKS, parts=("ratio", "precision", "warm", "berlin")) -> None:
+# ------------------------------------------------------------------------------------------------ references
+BEST_KNOWN = ("SiouxFalls", "Anaheim", "Chicago-Sketch", "Winnipeg", "Barcelona")
+
+
+def certify_section(data: Path) -> str:
+    """``stratlearn data certify`` on the five networks with published best-known flows (the files as read, no
+    free-flow time raised)."""
+    from stratlearn.equilibria.certify import certify_network
+
+    lines = ["| network | our gap (target 1e-10) | best-known flows' gap | smaller gap | TSTT ours / best-known - 1 | "
+             "largest link-flow difference / largest flow (link) | time (s) |", "|---|---|---|---|---|---|---|"]
+    for name in BEST_KNOWN:
+        ref = certify_network(data / name, output=False)
+        best = ref["best_known"]
+        lines.append(f"| {name} | {ref['relative_gap']:.1e}{'' if ref['reached'] else ' (not reached)'} | "
+                     f"{best['relative_gap']:.1e} | {best['smaller_gap']} | "
+                     f"{ref['total_travel_time'] / best['total_travel_time'] - 1:.1e} | "
+                     f"{best['max_link_flow_difference_over_max_flow']:.1e} ({best['at_link']}) | {ref['seconds']:.1f} |")
+        print(lines[-1], flush=True)
+    return ("`stratlearn data certify NAME` (Algorithm B to gap 1e-10, 600 s at most) on the networks with published "
+            "best-known flows, both gaps by stratlearn's `relative_gap` on the files as read (no free-flow time "
+            "raised). Where the link flows differ by more than the gaps allow, the equilibrium link flows are not "
+            "unique: the links of constant travel time (Winnipeg 1,176, Barcelona 565; the largest difference lies "
+            "on one) make many link-flow splits equally good (the travel times agree). Chicago-Sketch's best-known "
+            "flows are not an equilibrium of the file's own costs: their cost column charges the connectors of zero "
+            "free-flow time 0.04 x length.\n\n"
+            + "\n".join(lines))
+
+
+def main(write: bool, data: Path, networks=NETWORKS, parts=("ratio", "precision", "warm", "berlin",
+                                                            "certify")) -> None:
     head = ""       # update_section writes the machine and the date
     sections = {}
     if "ratio" in parts:
@@ -426,6 +460,9 @@ def main(write: bool, data: Path, networks=NETWORKS, parts=("ratio", "precision"
     if "berlin" in parts:
         sections["routing_berlin"] = ("Routing: Berlin-Center scale (`benchmarks/routing.py`)",
                                       head + berlin_section(data))
+    if "certify" in parts:
+        sections["routing_certify"] = ("Routing: certified references (`benchmarks/routing.py`)",
+                                       head + certify_section(data))
     for key, (title, body) in sections.items():
         print(f"\n## {title}\n\n{body}\n")
         if write:
@@ -439,8 +476,9 @@ if __name__ == "__main__":
                         help=f"folder holding the TNTP network folders (default: {DEFAULT_DATA})")
     parser.add_argument("--networks", nargs="+", choices=NETWORKS, default=list(NETWORKS),
                         help="a subset of the networks, for a quick check (default: all six)")
-    parser.add_argument("--parts", nargs="+", choices=("ratio", "precision", "warm", "berlin"),
-                        default=["ratio", "precision", "warm", "berlin"], help="which parts to run (default: all)")
+    parser.add_argument("--parts", nargs="+", choices=("ratio", "precision", "warm", "berlin", "certify"),
+                        default=["ratio", "precision", "warm", "berlin", "certify"],
+                        help="which parts to run (default: all)")
     args = parser.parse_args()
     if args.write_results and list(args.networks) != list(NETWORKS):
         parser.error("--write-results needs all six networks")

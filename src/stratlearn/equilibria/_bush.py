@@ -215,8 +215,9 @@ def sweep(srcs, out_ptr, out_idx, in_ptr, in_idx, tail, head, bush, xr, x, c, dc
     """One pass of Algorithm B over every origin (see the module docstring): the bush updated, then ``sweeps``
     equilibration sweeps. ``x``, ``c`` and ``dc`` are kept current. An origin's link flow below ``tiny[r]`` is
     rounding left by a move (``1e-14`` of the origin's demand): it is set to zero, else it would stay stranded on a
-    link no used path reaches and keep the link, and its cycle-closing ends, in the bush. Returns the largest relative cost difference
-    between the two segments of any move made in the last sweeps."""
+    link no used path reaches and keep the link, and its cycle-closing ends, in the bush. ``probes``: links per
+    origin tested for a cycle before they are added. Returns the largest relative cost difference between the two
+    segments of any move made."""
     n = out_ptr.size - 1
     m = tail.size
     indeg = np.empty(n, np.int64)

@@ -48,7 +48,8 @@ import numpy as np
 from ..errors import InvalidParameterError, StratlearnError, check_positive, check_positive_int
 from ..games.routing import Demand, Network
 
-__all__ = ["WardropResult", "Bushes", "user_equilibria", "ShortestPaths", "TollSensitivity", "TollGradient", "user_equilibrium", "system_optimum",
+__all__ = ["WardropResult", "Bushes", "user_equilibria", "ShortestPaths", "TollSensitivity", "TollGradient",
+           "user_equilibrium", "system_optimum",
            "relative_gap", "marginal_cost_tolls", "total_system_travel_time", "all_or_nothing"]
 
 _COMPILED = threading.Lock()   # one parallel region at a time (see equilibria/_paths.py)
