@@ -243,7 +243,6 @@ def sweep(srcs, out_ptr, out_idx, in_ptr, in_idx, tail, head, bush, xr, x, c, dc
                 if xr_r[e] <= eps and Lp[head[e]] != e:
                     bush_r[e] = 0
                     xr_r[e] = 0.0
-        added = 0
         for e in range(m):
             if not bush_r[e]:
                 i = tail[e]
@@ -252,7 +251,6 @@ def sweep(srcs, out_ptr, out_idx, in_ptr, in_idx, tail, head, bush, xr, x, c, dc
                         U[i] + c[e] < U[j] or (U[i] < U[j] and L[i] + c[e] < L[j])):
                     bush_r[e] = 1
                     xr_r[e] = 0.0
-                    added += 1
         # links that shorten a least-cost path but go against the U order: added when they close no cycle (their
         # tail is not reachable in the bush from their head), a depth-first search each, at most ``probes``
         tried = 0
