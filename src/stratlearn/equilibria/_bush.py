@@ -292,8 +292,8 @@ def sweep(srcs, out_ptr, out_idx, in_ptr, in_idx, tail, head, bush, xr, x, c, dc
             moved = 0.0
             for pos in range(count - 1, 0, -1):
                 j = order[pos]
-                if Up[j] == _NONE or Up[j] == Lp[j]:
-                    continue
+                if Up[j] == _NONE or Up[j] == Lp[j] or U[j] - L[j] <= tolerance * U[j]:
+                    continue                              # no used path into j is longer than the least-cost one
                 tick += 1
                 v = j                                     # mark the least-cost path back to the root
                 stamp[v] = tick
