@@ -316,16 +316,17 @@ def _figure(curves) -> None:
     cols = 3
     rows = (len(names) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    colors = {m: f"C{k}" for k, m in enumerate(CURVE_METHODS)}      # one colour per method in every panel
     for ax, name in zip(axes.flat, names):
         for method, (times, gaps) in curves[name].items():
-            ax.semilogy(times, np.maximum(gaps, 1e-16), label=method)
+            ax.semilogy(times, np.maximum(gaps, 1e-16), label=method, color=colors[method])
+        ax.legend(fontsize=7)
         ax.axhline(1e-8, color="grey", lw=0.6, ls=":")
         ax.set_title(name)
         ax.set_xlabel("seconds")
         ax.set_ylabel("relative gap")
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
-    axes.flat[0].legend()
     fig.tight_layout()
     atomic_write(FIGURE, lambda tmp: fig.savefig(tmp, dpi=90, format="png"))
     plt.close(fig)
