@@ -379,6 +379,8 @@ def test_scenario_batch_bad_input():
     with pytest.raises(InvalidParameterError, match="start: method='b' warm-starts from the bushes .* method 'bfw'"):
         user_equilibrium(net, dem, method="b", start=bfw)
     b = user_equilibrium(net, dem, method="b", gap=1e-3)
+    with pytest.raises(InvalidParameterError, match="start: bushes start method='b' only; method='bfw'"):
+        user_equilibrium(net, dem, method="bfw", start=b.bushes)
     with pytest.raises(InvalidParameterError, match="start: the bushes carry another demand"):
         user_equilibrium(net, dem.scaled(1.1), method="b", start=b)
     pnet, pdem = pigou()

@@ -482,6 +482,9 @@ def _solve(network, demand, objective, method, gap, max_iterations, tolls, time_
         return WardropResult(flow=x, cost=cost_fn(x), relative_gap=float(rel), tstt=network.total_travel_time(x),
                              iterations=len(gaps), gaps=np.asarray(gaps), times=np.asarray(times), method=method,
                              objective=objective, bushes=bushes)
+    if isinstance(start, Bushes):
+        raise InvalidParameterError(f"start: bushes start method='b' only; method={method!r} starts from link flows "
+                                    "or an earlier result")
     if isinstance(start, WardropResult):
         start = start.flow
     if method == "gp":
