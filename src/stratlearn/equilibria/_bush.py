@@ -37,6 +37,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._paths import _dijkstra
+
 _NONE = -1
 
 
@@ -69,65 +71,6 @@ def refresh(x, c, dc, t0, k, cap, p, fixed, system):
 
 
 @njit(cache=True, nogil=True)
-def _tree(src, out_ptr, out_idx, head, c, dist, pred, heap_key, heap_node, order):
-    """Dijkstra from ``src`` over the links (binary heap with lazy deletion); fills ``dist``, ``pred`` (the link
-    into each node, ``-1`` at the source and where unreached) and ``order`` (the nodes as they were settled: every
-    node after its tree parent, also across links of zero cost), and returns how many nodes were settled."""
-    n = out_ptr.size - 1
-    for v in range(n):
-        dist[v] = np.inf
-        pred[v] = _NONE
-    dist[src] = 0.0
-    heap_key[0] = 0.0
-    heap_node[0] = src
-    size = 1
-    settled = 0
-    while size > 0:
-        d = heap_key[0]
-        u = heap_node[0]
-        size -= 1
-        key = heap_key[size]
-        node = heap_node[size]
-        i = 0
-        while True:                               # sift the last entry down from the root
-            child = 2 * i + 1
-            if child >= size:
-                break
-            if child + 1 < size and heap_key[child + 1] < heap_key[child]:
-                child += 1
-            if heap_key[child] >= key:
-                break
-            heap_key[i] = heap_key[child]
-            heap_node[i] = heap_node[child]
-            i = child
-        heap_key[i] = key
-        heap_node[i] = node
-        if d > dist[u]:
-            continue                              # a stale entry
-        order[settled] = u
-        settled += 1
-        for pos in range(out_ptr[u], out_ptr[u + 1]):
-            e = out_idx[pos]
-            v = head[e]
-            nd = d + c[e]
-            if nd < dist[v]:
-                dist[v] = nd
-                pred[v] = e
-                i = size                          # push: sift up
-                size += 1
-                while i > 0:
-                    parent = (i - 1) // 2
-                    if heap_key[parent] <= nd:
-                        break
-                    heap_key[i] = heap_key[parent]
-                    heap_node[i] = heap_node[parent]
-                    i = parent
-                heap_key[i] = nd
-                heap_node[i] = v
-    return settled
-
-
-@njit(cache=True, nogil=True)
 def initialize(srcs, demand, out_ptr, out_idx, tail, head, c, bush, xr, zones):
     """Every origin's bush is its least-cost tree under ``c``, carrying all its demand (an all-or-nothing load);
     ``bush``/``xr`` (origins x links) are filled. Returns the first origin row whose demand cannot reach a zone and
@@ -140,8 +83,12 @@ def initialize(srcs, demand, out_ptr, out_idx, tail, head, c, bush, xr, zones):
     heap_node = np.empty(m + 1, np.int64)
     load = np.empty(n)
     order = np.empty(n, np.int64)
+    head_rows = head[out_idx]                     # the graph in compressed rows, as the shared Dijkstra reads it
+    weight_rows = c[out_idx]
+    none = np.empty(0)
     for r in range(srcs.size):
-        count = _tree(srcs[r], out_ptr, out_idx, head, c, dist, pred, heap_key, heap_node, order)
+        # the trees of every other method's all-or-nothing step (``_paths``); ``pred`` holds row positions
+        count = _dijkstra(out_ptr, head_rows, weight_rows, srcs[r], none, dist, pred, order, heap_key, heap_node)
         for z in range(zones):
             if demand[r, z] > 0 and not np.isfinite(dist[z]):
                 return r, z
@@ -152,9 +99,9 @@ def initialize(srcs, demand, out_ptr, out_idx, tail, head, c, bush, xr, zones):
             load[z] += demand[r, z]
         for pos in range(count - 1, -1, -1):
             v = order[pos]
-            e = pred[v]
-            if e == _NONE:
+            if pred[v] < 0:
                 continue
+            e = out_idx[pred[v]]
             bush[r, e] = 1
             xr[r, e] = load[v]
             load[tail[e]] += load[v]
